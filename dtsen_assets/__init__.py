@@ -1,0 +1,1 @@
+"""DTSEN as Dagster software-defined assets on DuckDB."""

@@ -1,0 +1,3 @@
+"""Names shared by every asset group."""
+
+OWNER = "team:dtsen-data-engineering"

@@ -1,0 +1,218 @@
+"""Contract checks on the raw source files (blocking unless noted).
+
+File-level checks read the bytes (presence, UTF-8, delimiter, header); table-level checks
+run on the staged DuckDB table: whole-table invariants in SQL, column expectations as a
+great-expectations suite over every row. Example rows are reported by line number in the
+file (the header is line 1); values that identify a person are masked or left out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import great_expectations.expectations as gxe
+
+from dtsen_assets.checks.core import CheckOutcome, check_spec, format_examples
+from dtsen_assets.checks.expectations import validate_table
+from dtsen_assets.contract import SourceFile
+from dtsen_assets.pii import mask_value
+from dtsen_assets.source_files import FileScan, HeaderCheck, describe_delimiter
+
+# name -> what it guards; the same names for every raw asset.
+RAW_CHECKS: dict[str, str] = {
+    "file_present": "The contract's file exists in the drop.",
+    "encoding_utf8": "Every line decodes as UTF-8.",
+    "delimiter_as_contract": "The header splits on the contract's delimiter (';' for dtks/*, ',' elsewhere).",
+    "required_columns_present": "Every column the contract requires is in the header (any order, extras ignored).",
+    "rows_well_formed": "Every row parses: right number of fields, balanced quotes.",
+    "not_empty": "The file holds at least one data row.",
+    "record_id_unique": "The record id is present and unique on every row.",
+    "column_expectations": "Great Expectations suite: record ids present and without stray spaces, every row.",
+}
+# Informative only: real extracts break these on some rows, which staging repairs or rejects.
+RAW_WARNINGS: dict[str, str] = {
+    "value_formats": "Great Expectations suite: share of identifiers and dates in the contract's format.",
+}
+
+
+def raw_check_specs(source_file: SourceFile, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
+    names = dict(RAW_CHECKS)
+    if source_file.many_files:
+        names.pop("file_present")   # zero verivali files is a valid drop
+        names.pop("not_empty")      # a meeting may decide nothing
+    if not source_file.record_id:
+        names.pop("record_id_unique")
+    specs = [check_spec(asset_key, name, description) for name, description in names.items()]
+    specs += [check_spec(asset_key, name, d, blocking=False) for name, d in RAW_WARNINGS.items()]
+    return specs
+
+
+def check_file_present(source_file: SourceFile, paths: list[Path]) -> CheckOutcome:
+    missing = [p for p in paths if not p.is_file()]
+    if missing or not paths:
+        where = missing[0] if missing else source_file.path
+        return CheckOutcome(
+            "file_present", False, f"file {where} is missing from the drop (required by the contract)",
+            metadata={"file": str(where)},
+        )
+    return CheckOutcome("file_present", True, f"{len(paths)} file(s) found")
+
+
+def check_encoding(scans: list[FileScan]) -> CheckOutcome:
+    bad = [s for s in scans if s.invalid_utf8_line_count]
+    if bad:
+        scan = bad[0]
+        return CheckOutcome(
+            "encoding_utf8", False,
+            f"file {scan.path} is not UTF-8 (e.g. Latin-1/Windows-1252): {scan.invalid_utf8_line_count} line(s) "
+            f"with invalid bytes, e.g. lines {format_examples(scan.invalid_utf8_lines)}; re-export it as UTF-8",
+            metadata={"file": str(scan.path), "invalid_lines": scan.invalid_utf8_line_count,
+                      "example_lines": scan.invalid_utf8_lines},
+        )
+    return CheckOutcome("encoding_utf8", True, "all lines are valid UTF-8")
+
+
+def check_delimiter(source_file: SourceFile, scans: list[FileScan], headers: list[HeaderCheck]) -> CheckOutcome:
+    for scan, header in zip(scans, headers):
+        if header.delimiter_found:
+            return CheckOutcome(
+                "delimiter_as_contract", False,
+                f"file {scan.path} is separated by {describe_delimiter(header.delimiter_found)} but the contract "
+                f"says {describe_delimiter(source_file.delimiter)} (line 1, the header)",
+                metadata={"file": str(scan.path), "expected": source_file.delimiter,
+                          "found": header.delimiter_found},
+            )
+    return CheckOutcome("delimiter_as_contract", True, f"separated by {describe_delimiter(source_file.delimiter)}")
+
+
+def check_required_columns(scans: list[FileScan], headers: list[HeaderCheck]) -> CheckOutcome:
+    for scan, header in zip(scans, headers):
+        if header.missing:
+            return CheckOutcome(
+                "required_columns_present", False,
+                f"file {scan.path} lacks required column(s) {', '.join(header.missing)} (line 1, the header)",
+                metadata={"file": str(scan.path), "missing_columns": header.missing},
+            )
+    renamed = sorted({f"{k}->{v}" for h in headers for k, v in h.rename.items()})
+    summary = "all required columns present" + (f"; matched ignoring case/spaces: {', '.join(renamed)}" if renamed else "")
+    return CheckOutcome("required_columns_present", True, summary)
+
+
+def check_rows_well_formed(connection: duckdb.DuckDBPyConnection, rejects_table: str) -> CheckOutcome:
+    total, files = connection.execute(
+        f"SELECT count(*), count(DISTINCT file) FROM {rejects_table}"
+    ).fetchone()
+    if total:
+        examples = connection.execute(
+            f"SELECT file, line, column_name, error_type FROM {rejects_table} ORDER BY file, line LIMIT 5"
+        ).fetchall()
+        file = examples[0][0]
+        described = format_examples([f"line {line} ({error.lower()} at column {column})" for _, line, column, error in examples])
+        return CheckOutcome(
+            "rows_well_formed", False,
+            f"file {file}: {total} row(s) could not be parsed, e.g. {described}",
+            metadata={"file": file, "malformed_rows": total, "files_affected": files,
+                      "example_lines": [e[1] for e in examples]},
+        )
+    return CheckOutcome("rows_well_formed", True, "every row parsed")
+
+
+def check_not_empty(source_file: SourceFile, paths: list[Path], row_count: int) -> CheckOutcome:
+    if row_count == 0:
+        return CheckOutcome(
+            "not_empty", False, f"file {paths[0] if paths else source_file.path} has a header but no data rows",
+            metadata={"file": str(paths[0]) if paths else source_file.path},
+        )
+    return CheckOutcome("not_empty", True, f"{row_count} rows")
+
+
+def check_record_id_unique(connection: duckdb.DuckDBPyConnection, table: str, source_file: SourceFile) -> CheckOutcome:
+    id_columns = list(source_file.record_id)
+    key = " || '-' || ".join(f'coalesce("{c}", \'\')' for c in id_columns)
+    missing_condition = " OR ".join(f'nullif(trim("{c}"), \'\') IS NULL' for c in id_columns)
+    missing_lines = [r[0] for r in connection.execute(
+        f"SELECT _line_number FROM {table} WHERE {missing_condition} ORDER BY _line_number LIMIT 5"
+    ).fetchall()]
+    missing_count = connection.execute(f"SELECT count(*) FROM {table} WHERE {missing_condition}").fetchone()[0]
+    duplicates = connection.execute(
+        f"""
+        WITH keyed AS (SELECT {key} AS record_id, _line_number FROM {table} WHERE NOT ({missing_condition}))
+        SELECT record_id, count(*) AS n, list(_line_number ORDER BY _line_number)[1:3] AS lines
+        FROM keyed GROUP BY record_id HAVING count(*) > 1 ORDER BY min(_line_number) LIMIT 5
+        """
+    ).fetchall()
+    duplicate_count = connection.execute(
+        f"SELECT count(*) FROM (SELECT {key} FROM {table} WHERE NOT ({missing_condition}) GROUP BY 1 HAVING count(*) > 1)"
+    ).fetchone()[0]
+    column_label = "+".join(id_columns)
+    if missing_count or duplicate_count:
+        parts = []
+        if duplicate_count:
+            shown = "; ".join(
+                f"{_mask_id(id_columns, record_id)} on lines {', '.join(map(str, lines))}"
+                for record_id, _, lines in duplicates
+            )
+            parts.append(f"{duplicate_count} duplicated id(s), e.g. {shown}")
+        if missing_count:
+            parts.append(f"{missing_count} row(s) without an id, e.g. lines {format_examples(missing_lines)}")
+        return CheckOutcome(
+            "record_id_unique", False,
+            f"file {source_file.path} column {column_label}: " + "; ".join(parts),
+            metadata={"file": source_file.path, "column": column_label, "duplicated_ids": duplicate_count,
+                      "rows_without_id": missing_count,
+                      "example_lines": [lines[0] for _, _, lines in duplicates] + missing_lines},
+        )
+    return CheckOutcome("record_id_unique", True, f"{column_label} unique and present on every row")
+
+
+def _mask_id(columns: list[str], record_id: str) -> str:
+    # Record ids are not personal, except Dukcapil's, which is the NIK.
+    return str(mask_value(columns[0], record_id)) if len(columns) == 1 else record_id
+
+
+def check_column_expectations(
+    connection: duckdb.DuckDBPyConnection, table: str, source_file: SourceFile
+) -> list[CheckOutcome]:
+    """The blocking GX suite and the informative value-format suite."""
+    blocking = [
+        gxe.ExpectTableColumnsToMatchSet(column_set=list(source_file.columns), exact_match=False),
+        *[gxe.ExpectColumnValuesToNotBeNull(column=c) for c in source_file.record_id],
+        *[gxe.ExpectColumnValuesToMatchRegex(column=c, regex=r"^\S(.*\S)?$") for c in source_file.record_id],
+    ]
+    formats = [gxe.ExpectColumnValuesToMatchRegex(column=c, regex=pattern, mostly=mostly)
+               for c, pattern, mostly in _value_formats(source_file)]
+    outcomes = [_summarize("column_expectations", source_file, validate_table(connection, table, f"{source_file.key}_contract", blocking), True)]
+    outcomes.append(_summarize("value_formats", source_file, validate_table(connection, table, f"{source_file.key}_formats", formats), False) if formats
+                    else CheckOutcome("value_formats", True, "no format expectations for this file", blocking=False))
+    return outcomes
+
+
+def _value_formats(source_file: SourceFile) -> list[tuple[str, str, float]]:
+    """Format expectations where the contract fixes one; `mostly` because real extracts break them."""
+    patterns = {
+        "NIK": (r"^\d{16}$", 0.8), "NO_KK": (r"^\d{16}$", 0.8), "KODE_DESA": (r"^\d{10}$", 0.95),
+        "KODE_WILAYAH": (r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", 0.95),
+        "TGL_LHR": (r"^\d{4}-\d{2}-\d{2}$", 0.95), "TGL_LAHIR": (r"^\d{1,4}-\d{2}-\d{2,4}$", 0.8),
+        "TANGGAL_LAHIR": (r"^\d{4}-\d{2}-\d{2}$", 0.8), "TGL_MUSDES": (r"^\d{4}-\d{2}-\d{2}$", 0.95),
+    }
+    return [(c, *patterns[c]) for c in source_file.columns if c in patterns]
+
+
+def _summarize(name: str, source_file: SourceFile, outcomes, blocking: bool) -> CheckOutcome:
+    failed = [o for o in outcomes if not o.success]
+    per_expectation = {
+        f"{o.expectation}({o.column or 'table'})": f"{o.unexpected_count} of {o.element_count} unexpected"
+        for o in outcomes
+    }
+    if failed:
+        first = failed[0]
+        what = f"column {first.column}" if first.column else "columns"
+        lines = f", e.g. lines {format_examples(first.example_lines)}" if first.example_lines else ""
+        summary = (f"file {source_file.path} {what}: {first.expectation} failed for "
+                   f"{first.unexpected_count} of {first.element_count} rows{lines}")
+        return CheckOutcome(name, False, summary, blocking=blocking,
+                            metadata={"file": source_file.path, **per_expectation})
+    return CheckOutcome(name, True, f"{len(outcomes)} expectation(s) met on every row", blocking=blocking,
+                        metadata=per_expectation)

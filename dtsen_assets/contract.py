@@ -1,0 +1,129 @@
+"""The input contract of one source drop (../shared/spec/sources.md) as data.
+
+One place says which files a drop holds, how they are separated, which columns they must
+have and what identifies a record. The raw assets, their checks and the drop generator all
+read it, so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+REGSOSEK_ASSET_COLUMNS: tuple[str, ...] = (
+    "ASET_TABUNG_GAS_5KG", "ASET_LEMARI_ES", "ASET_AC", "ASET_PEMANAS_AIR", "ASET_TELEPON_RUMAH",
+    "ASET_TELEVISI", "ASET_EMAS", "ASET_KOMPUTER", "ASET_SEPEDA", "ASET_SEPEDA_MOTOR", "ASET_MOBIL",
+    "ASET_PERAHU", "ASET_MOTOR_TEMPEL", "ASET_PERAHU_MOTOR", "ASET_SMARTPHONE",
+)
+LIVESTOCK_COLUMNS: tuple[str, ...] = (
+    "TERNAK_SAPI", "TERNAK_KERBAU", "TERNAK_KUDA", "TERNAK_BABI", "TERNAK_KAMBING",
+)
+# Housing, assets, land and livestock: shared by regsosek/keluarga.csv and susenas/rumah_tangga.csv.
+REGSOSEK_WELFARE_COLUMNS: tuple[str, ...] = (
+    "STATUS_BANGUNAN", "LUAS_LANTAI", "LANTAI", "DINDING", "ATAP", "AIR_MINUM", "PENERANGAN",
+    "DAYA_LISTRIK", "BAHAN_BAKAR", "FASILITAS_BAB", "JENIS_KLOSET", "PEMBUANGAN_TINJA",
+    *REGSOSEK_ASSET_COLUMNS, "LUAS_LAHAN", "RUMAH_LAIN", *LIVESTOCK_COLUMNS,
+)
+DTKS_ASSET_COLUMNS: tuple[str, ...] = (
+    "ASET_LEMARI_ES", "ASET_AC", "ASET_SEPEDA_MOTOR", "ASET_MOBIL", "ASET_EMAS",
+)
+
+# Columns whose values identify a person or a place; masked wherever they are shown.
+PII_COLUMNS: frozenset[str] = frozenset({
+    "NIK", "NIK_BARU", "NIK_KEPALA_KELUARGA", "NO_KK", "NAMA", "NAMA_LGKP", "TMPT_LHR",
+    "TGL_LHR", "TGL_LAHIR", "TANGGAL_LAHIR", "ALAMAT", "RT", "RW", "TGL_MENINGGAL",
+    # canonical (lower-case) names used after staging
+    "nik", "nik_baru", "no_kk", "nama", "tgl_lahir", "alamat", "nama_std",
+})
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file (or, for verivali, one family of files) of a source drop."""
+
+    key: str                      # asset and raw table name, e.g. "dtks_art"
+    source: str                   # dukcapil / dtks / p3ke / regsosek / susenas / verivali
+    path: str                     # relative to the drop folder; a glob for verivali
+    delimiter: str
+    columns: tuple[str, ...]      # required columns, in the contract's order
+    record_id: tuple[str, ...]    # columns that together identify a record; () = none
+    description: str
+    many_files: bool = False      # zero or more files matched by a glob
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.key}"
+
+
+SOURCE_FILES: tuple[SourceFile, ...] = (
+    SourceFile(
+        key="dukcapil_penduduk", source="dukcapil", path="dukcapil/penduduk.csv", delimiter=",",
+        columns=("NIK", "NO_KK", "NAMA_LGKP", "TMPT_LHR", "TGL_LHR", "JENIS_KLMIN", "STAT_HBKEL",
+                 "KODE_DESA", "ALAMAT", "RT", "RW", "STATUS", "TGL_MENINGGAL"),
+        record_id=("NIK",),
+        description="Civil registry (Dukcapil): one row per person ever registered; the identity authority.",
+    ),
+    SourceFile(
+        key="dtks_keluarga", source="dtks", path="dtks/keluarga.csv", delimiter=";",
+        columns=("ID_KELUARGA", "NO_KK", "KODE_WILAYAH", "ALAMAT", "PKH", "BPNT", "PBI_JK",
+                 "TGL_UPDATE", "STATUS_BANGUNAN", "LUAS_LANTAI", "LANTAI", "DINDING", "ATAP",
+                 "AIR_MINUM", "PENERANGAN", "BB_MASAK", "BAB", *DTKS_ASSET_COLUMNS),
+        record_id=("ID_KELUARGA",),
+        description="Kemensos DTKS families exported from SIKS-NG (semicolon separated).",
+    ),
+    SourceFile(
+        key="dtks_art", source="dtks", path="dtks/art.csv", delimiter=";",
+        columns=("ID_ART", "ID_KELUARGA", "NIK", "NAMA", "TGL_LAHIR", "JENIS_KELAMIN", "HUB_KK",
+                 "STATUS_PADAN", "DISABILITAS"),
+        record_id=("ID_ART",),
+        description="Kemensos DTKS family members (anggota rumah tangga) exported from SIKS-NG.",
+    ),
+    SourceFile(
+        key="p3ke_keluarga", source="p3ke", path="p3ke/keluarga.csv", delimiter=",",
+        columns=("ID_KELUARGA_P3KE", "NO_KK", "NIK_KEPALA_KELUARGA", "KODE_PROVINSI",
+                 "KODE_KABUPATEN", "KODE_KECAMATAN", "KODE_DESA", "DESIL_P3KE", "STATUS_RUMAH",
+                 "JENIS_LANTAI", "JENIS_DINDING", "JENIS_ATAP", "SUMBER_AIR_MINUM", "FASILITAS_BAB",
+                 "SUMBER_PENERANGAN", "BAHAN_BAKAR_MEMASAK"),
+        record_id=("ID_KELUARGA_P3KE",),
+        description="P3KE families (extreme-poverty targeting, BKKBN family data) with housing as text labels.",
+    ),
+    SourceFile(
+        key="p3ke_individu", source="p3ke", path="p3ke/individu.csv", delimiter=",",
+        columns=("ID_INDIVIDU", "ID_KELUARGA_P3KE", "NIK", "NAMA", "JENIS_KELAMIN", "TANGGAL_LAHIR",
+                 "USIA", "HUBUNGAN_DENGAN_KEPALA_KELUARGA", "PENDIDIKAN", "PEKERJAAN"),
+        record_id=("ID_INDIVIDU",),
+        description="P3KE family members.",
+    ),
+    SourceFile(
+        key="regsosek_keluarga", source="regsosek", path="regsosek/keluarga.csv", delimiter=",",
+        columns=("ID_KELUARGA", "NO_KK", "KODE_DESA", "JUMLAH_ART", *REGSOSEK_WELFARE_COLUMNS),
+        record_id=("ID_KELUARGA",),
+        description="BPS REGSOSEK 2022 families (near-census) with housing, assets, land and livestock.",
+    ),
+    SourceFile(
+        key="regsosek_individu", source="regsosek", path="regsosek/individu.csv", delimiter=",",
+        columns=("ID_KELUARGA", "NO_ART", "NIK", "NAMA", "JK", "TGL_LAHIR", "UMUR", "HUB_KK",
+                 "PENDIDIKAN", "STATUS_BEKERJA", "LAPANGAN_USAHA", "KEDUDUKAN_KERJA", "DISABILITAS",
+                 "PENYAKIT_KRONIS"),
+        record_id=("ID_KELUARGA", "NO_ART"),
+        description="BPS REGSOSEK 2022 family members; a record is ID_KELUARGA-NO_ART.",
+    ),
+    SourceFile(
+        key="susenas_rumah_tangga", source="susenas", path="susenas/rumah_tangga.csv", delimiter=",",
+        columns=("ID_RT", "KODE_KAB", "BOBOT", "PENGELUARAN_KAPITA", "JUMLAH_ART", "ART_BALITA",
+                 "ART_SEKOLAH", "ART_LANSIA", "ART_DISABILITAS", "KRT_JK", "KRT_UMUR",
+                 "KRT_PENDIDIKAN", "KRT_STATUS_BEKERJA", "KRT_LAPANGAN_USAHA", "KRT_KEDUDUKAN_KERJA",
+                 *REGSOSEK_WELFARE_COLUMNS),
+        record_id=("ID_RT",),
+        description="BPS SUSENAS household sample with measured per-capita consumption (PMT training data).",
+    ),
+    SourceFile(
+        key="verivali_musdes", source="verivali", path="verivali/*.csv", delimiter=",",
+        columns=("NO_BA", "KODE_DESA", "TGL_MUSDES", "NIK", "NO_KK", "NAMA", "AKSI", "NIK_BARU",
+                 "KETERANGAN"),
+        record_id=(),
+        description="Village meeting (musdes/muskel) decisions from every verivali/*.csv; zero or more files.",
+        many_files=True,
+    ),
+)
+
+SOURCE_FILES_BY_KEY: dict[str, SourceFile] = {f.key: f for f in SOURCE_FILES}

@@ -1,0 +1,97 @@
+"""Ingest one source file of a drop into schema `raw`: scan, stage, check, publish."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from dtsen_assets.checks import sources as source_checks
+from dtsen_assets.checks.core import CheckOutcome
+from dtsen_assets.contract import SourceFile
+from dtsen_assets.source_files import check_header, load_csv_to_table, scan_file
+from dtsen_assets.warehouse import drop_staging, publish, row_count, staging_table
+
+
+@dataclass
+class IngestResult:
+    outcomes: list[CheckOutcome]
+    published: bool
+    files: list[dict[str, object]] = field(default_factory=list)   # path, size, sha256 per file
+    data_version: str | None = None
+    rows: int = 0
+
+
+def ingest_source_file(
+    connection: duckdb.DuckDBPyConnection,
+    drop_root: Path,
+    source_file: SourceFile,
+    log: Callable[[str], None] = lambda message: None,
+) -> IngestResult:
+    """Stage the file(s) as `raw.<key>__staging`, run the contract checks, publish if all pass.
+
+    Stops at the first failing file-level check (later checks would only repeat it); the
+    published `raw.<key>` is left untouched unless everything passed.
+    """
+    paths = sorted(drop_root.glob(source_file.path)) if source_file.many_files else [drop_root / source_file.path]
+    outcomes: list[CheckOutcome] = []
+
+    def failed() -> bool:
+        return any(o.blocking and not o.passed for o in outcomes)
+
+    if not source_file.many_files:
+        outcomes.append(source_checks.check_file_present(source_file, paths))
+        if failed():
+            return IngestResult(outcomes, published=False)
+
+    scans = [scan_file(p) for p in paths]
+    for scan in scans:
+        log(f"scanned {scan.path}: {scan.size_bytes:,} bytes, sha256 {scan.sha256[:12]}…")
+    files = [{"path": str(s.path), "size_bytes": s.size_bytes, "sha256": s.sha256} for s in scans]
+    outcomes.append(source_checks.check_encoding(scans))
+    if failed():
+        return IngestResult(outcomes, published=False, files=files)
+
+    headers = [check_header(s.header_line or "", source_file) for s in scans]
+    outcomes.append(source_checks.check_delimiter(source_file, scans, headers))
+    outcomes.append(source_checks.check_required_columns(scans, headers))
+    if failed():
+        return IngestResult(outcomes, published=False, files=files)
+
+    table = source_file.table
+    staged = staging_table(table)
+    rejects = f"{staged}_rejects"
+    load_csv_to_table(
+        connection, paths, source_file, [h.columns for h in headers], [h.rename for h in headers], staged, rejects
+    )
+    rows = row_count(connection, staged)
+    log(f"staged {rows:,} rows into {staged}")
+    outcomes.append(source_checks.check_rows_well_formed(connection, rejects))
+    connection.execute(f"DROP TABLE IF EXISTS {rejects}")
+    if not source_file.many_files:
+        outcomes.append(source_checks.check_not_empty(source_file, paths, rows))
+    if source_file.record_id and not failed():
+        outcomes.append(source_checks.check_record_id_unique(connection, staged, source_file))
+    if not failed():
+        outcomes.extend(source_checks.check_column_expectations(connection, staged, source_file))
+
+    data_version = _data_version(scans)
+    if failed():
+        drop_staging(connection, [table])
+        return IngestResult(outcomes, published=False, files=files, data_version=data_version, rows=rows)
+    publish(connection, [table])
+    log(f"published {table}")
+    return IngestResult(outcomes, published=True, files=files, data_version=data_version, rows=rows)
+
+
+def _data_version(scans) -> str:
+    """A file's sha256 is its data version; several files: the hash of their names and hashes."""
+    if len(scans) == 1:
+        return scans[0].sha256
+    digest = hashlib.sha256()
+    for scan in sorted(scans, key=lambda s: s.path.name):
+        digest.update(f"{scan.path.name}:{scan.sha256}\n".encode())
+    return digest.hexdigest()

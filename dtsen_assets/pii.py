@@ -1,0 +1,55 @@
+"""Masking of personal data before it reaches logs, Dagster metadata or error messages.
+
+Dagster's event log is readable by every UI user, so a NIK, name, birth date or address is
+never shown in the clear: identifiers keep their region prefix and last digits (enough to
+find the record again with database access), free text keeps its first letter.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from dtsen_assets.contract import PII_COLUMNS
+
+_DIGITS = re.compile(r"\d")
+
+
+def mask_identifier(value: object) -> str | None:
+    """`3204101508800001` -> `3204********0001`: prefix and serial stay, the rest is hidden."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value)
+    if len(text) <= 8:
+        return "*" * len(text)
+    return text[:4] + "*" * (len(text) - 8) + text[-4:]
+
+
+def mask_text(value: object) -> str | None:
+    """`SITI AMINAH` -> `S**** A*****`; dates and numbers become `*`."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    text = str(value)
+    if _DIGITS.search(text):
+        return _DIGITS.sub("*", text)
+    return " ".join(word[:1] + "*" * (len(word) - 1) for word in text.split(" "))
+
+
+def mask_value(column: str, value: object) -> object:
+    """Mask one value according to what its column holds."""
+    if column not in PII_COLUMNS and column.upper() not in PII_COLUMNS:
+        return value
+    upper = column.upper()
+    if upper.startswith("NIK") or upper == "NO_KK":
+        return mask_identifier(value)
+    return mask_text(value)
+
+
+def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a small frame (a preview or examples) with every personal column masked."""
+    masked = frame.copy()
+    for column in masked.columns:
+        if column in PII_COLUMNS or str(column).upper() in PII_COLUMNS:
+            masked[column] = [mask_value(str(column), v) for v in masked[column]]
+    return masked

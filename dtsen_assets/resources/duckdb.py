@@ -1,0 +1,82 @@
+"""The DTSEN warehouse: one DuckDB file holding every schema (raw, staging, dtsen, welfare)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+from pydantic import Field
+
+DEFAULT_DATABASE_PATH = "data/warehouse.duckdb"
+
+# The file is attached under this fixed alias, so `dtsen.person` resolves to the schema even
+# when the file itself is called dtsen.duckdb (DuckDB would otherwise name the catalog after it).
+CATALOG_ALIAS = "dtsen_warehouse"
+
+SCHEMAS = ("raw", "staging", "dtsen", "welfare")
+
+
+class WarehouseLockedError(RuntimeError):
+    """Another process holds the DuckDB file (DuckDB allows a single writer)."""
+
+
+class DuckDBWarehouse(dg.ConfigurableResource):
+    """Connections to the DTSEN DuckDB warehouse file."""
+
+    database_path: str = Field(
+        default=DEFAULT_DATABASE_PATH,
+        description="Path of the DuckDB file (env DTSEN_DUCKDB_PATH). Created when absent.",
+    )
+    memory_limit: str | None = Field(
+        default=None, description="DuckDB memory_limit, e.g. '8GB'; DuckDB's default when unset."
+    )
+    threads: int | None = Field(default=None, description="DuckDB threads; all cores when unset.")
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection whose default catalog is the warehouse file, with the schemas created."""
+        path = Path(self.database_path)
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        connection = duckdb.connect(":memory:")
+        try:
+            _attach(connection, path, read_only)
+            connection.execute(f"USE {CATALOG_ALIAS}")
+            # Spill next to the warehouse, not into the working directory.
+            spill_dir = path.parent / ".duckdb_tmp"
+            connection.execute("SET temp_directory = ?", [str(spill_dir)])
+            if self.memory_limit:
+                connection.execute("SET memory_limit = ?", [self.memory_limit])
+            if self.threads:
+                connection.execute(f"SET threads = {int(self.threads)}")
+            if not read_only:
+                for schema in SCHEMAS:
+                    connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+            yield connection
+        finally:
+            connection.close()
+
+
+def _attach(connection: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
+    mode = " (READ_ONLY)" if read_only else ""
+    try:
+        connection.execute(f"ATTACH '{_quote(str(path))}' AS {CATALOG_ALIAS}{mode}")
+    except duckdb.IOException as error:
+        message = str(error)
+        if "lock" not in message.lower():
+            raise
+        holder = re.search(r"PID (\d+)", message)
+        who = f"process {holder.group(1)}" if holder else "another process"
+        raise WarehouseLockedError(
+            f"The DuckDB warehouse {path} is in use by {who}. DuckDB allows one writer at a time: "
+            "wait for the other run to finish, or close the other session (a DuckDB CLI, a notebook), "
+            "or point DTSEN_DUCKDB_PATH at another file."
+        ) from None
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")

@@ -1,0 +1,76 @@
+"""Write, audit, publish: staging tables, their atomic publication, and table metadata.
+
+An asset builds `<schema>.<table>__staging`, its checks read that, and only when every
+blocking check passed does `publish` swap the staged tables into their published names in
+one transaction. Readers therefore only ever see tables that passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from dtsen_assets.pii import mask_frame
+
+STAGING_SUFFIX = "__staging"
+
+
+def staging_table(table: str) -> str:
+    """`raw.dtks_art` -> `raw.dtks_art__staging`."""
+    return f"{table}{STAGING_SUFFIX}"
+
+
+def publish(connection: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> None:
+    """Replace each published table by its staged version, all in one transaction."""
+    tables = list(tables)
+    connection.execute("BEGIN TRANSACTION")
+    try:
+        for table in tables:
+            schema, name = table.split(".")
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
+            connection.execute(f"ALTER TABLE {staging_table(table)} RENAME TO {name}")
+        connection.execute("COMMIT")
+    except Exception:
+        connection.execute("ROLLBACK")
+        raise
+
+
+def drop_staging(connection: duckdb.DuckDBPyConnection, tables: Iterable[str]) -> None:
+    for table in tables:
+        connection.execute(f"DROP TABLE IF EXISTS {staging_table(table)}")
+
+
+def table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
+    schema, name = table.split(".")
+    return bool(connection.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
+        "AND table_schema = ? AND table_name = ?", [schema, name]
+    ).fetchone()[0])
+
+
+def row_count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def column_schema(connection: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
+    rows = connection.execute(f"DESCRIBE {table}").fetchall()
+    return dg.TableSchema(columns=[dg.TableColumn(name=r[0], type=str(r[1])) for r in rows])
+
+
+def masked_preview(connection: duckdb.DuckDBPyConnection, table: str, limit: int = 5) -> str:
+    """A few rows as markdown, personal columns masked."""
+    frame: pd.DataFrame = connection.execute(f"SELECT * FROM {table} LIMIT {int(limit)}").df()
+    return mask_frame(frame).to_markdown(index=False)
+
+
+def table_metadata(connection: duckdb.DuckDBPyConnection, table: str, preview_rows: int = 5) -> dict[str, object]:
+    """Row count, column schema and a masked preview: the metadata every table asset carries."""
+    return {
+        "table": dg.MetadataValue.text(table),
+        "dagster/row_count": dg.MetadataValue.int(row_count(connection, table)),
+        "dagster/column_schema": column_schema(connection, table),
+        "preview": dg.MetadataValue.md(masked_preview(connection, table, preview_rows)),
+    }
