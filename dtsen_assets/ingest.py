@@ -57,6 +57,8 @@ def ingest_source_file(
 
     headers = [check_header(s.header_line or "", source_file) for s in scans]
     outcomes.append(source_checks.check_delimiter(source_file, scans, headers))
+    if failed():  # with the wrong delimiter every column would look missing
+        return IngestResult(outcomes, published=False, files=files)
     outcomes.append(source_checks.check_required_columns(scans, headers))
     if failed():
         return IngestResult(outcomes, published=False, files=files)
@@ -64,9 +66,15 @@ def ingest_source_file(
     table = source_file.table
     staged = staging_table(table)
     rejects = f"{staged}_rejects"
-    load_csv_to_table(
-        connection, paths, source_file, [h.columns for h in headers], [h.rename for h in headers], staged, rejects
-    )
+    try:
+        load_csv_to_table(
+            connection, paths, source_file, [h.columns for h in headers], [h.rename for h in headers], staged, rejects
+        )
+    except duckdb.Error as error:
+        outcomes.append(source_checks.unparseable_file(source_file, paths, error))
+        drop_staging(connection, [table])
+        connection.execute(f"DROP TABLE IF EXISTS {rejects}")
+        return IngestResult(outcomes, published=False, files=files)
     rows = row_count(connection, staged)
     log(f"staged {rows:,} rows into {staged}")
     outcomes.append(source_checks.check_rows_well_formed(connection, rejects))

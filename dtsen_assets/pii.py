@@ -13,7 +13,7 @@ import pandas as pd
 
 from dtsen_assets.contract import PII_COLUMNS
 
-_DIGITS = re.compile(r"\d")
+_ALNUM = re.compile(r"\w")
 
 
 def mask_identifier(value: object) -> str | None:
@@ -27,13 +27,19 @@ def mask_identifier(value: object) -> str | None:
 
 
 def mask_text(value: object) -> str | None:
-    """`SITI AMINAH` -> `S**** A*****`; dates and numbers become `*`."""
+    """`SITI AMINAH` -> `S*** A*****`, `JL. MAWAR 3` -> `J** M**** *`, `1980-08-15` -> `****-**-**`.
+
+    Each word keeps its first letter (never a digit); punctuation stays so the shape is readable.
+    """
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
-    text = str(value)
-    if _DIGITS.search(text):
-        return _DIGITS.sub("*", text)
-    return " ".join(word[:1] + "*" * (len(word) - 1) for word in text.split(" "))
+    return " ".join(_mask_word(word) for word in str(value).split(" "))
+
+
+def _mask_word(word: str) -> str:
+    keep_first = bool(word) and word[0].isalpha()
+    masked = _ALNUM.sub("*", word[1:] if keep_first else word)
+    return (word[0] if keep_first else "") + masked
 
 
 def mask_value(column: str, value: object) -> object:

@@ -74,3 +74,19 @@ def table_metadata(connection: duckdb.DuckDBPyConnection, table: str, preview_ro
         "dagster/column_schema": column_schema(connection, table),
         "preview": dg.MetadataValue.md(masked_preview(connection, table, preview_rows)),
     }
+
+
+def stream_batches(connection: duckdb.DuckDBPyConnection, query: str, batch_rows: int = 200_000):
+    """Yield the result of `query` as pandas frames of at most `batch_rows` rows.
+
+    Streams on a cursor of its own (DuckDB forbids other work on a connection with an open
+    result), set to the same default catalog, so the caller may keep using `connection`.
+    """
+    catalog = connection.execute("SELECT current_database()").fetchone()[0]
+    cursor = connection.cursor()
+    try:
+        cursor.execute(f'USE "{catalog}"')
+        for record_batch in cursor.sql(query).to_arrow_reader(batch_rows):
+            yield record_batch.to_pandas()
+    finally:
+        cursor.close()

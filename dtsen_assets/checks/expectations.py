@@ -25,6 +25,8 @@ from great_expectations.data_context.types.base import (  # noqa: E402
     ProgressBarsConfig,
 )
 
+from dtsen_assets.warehouse import stream_batches  # noqa: E402
+
 LINE_COLUMN = "_line_number"
 
 
@@ -82,16 +84,17 @@ def validate_table(
     validation = context.validation_definitions.add(
         gx.ValidationDefinition(data=batch_definition, suite=suite, name=name)
     )
-    columns = sorted({c for e in expectations if (c := getattr(e, "column", None))})
+    columns = sorted(
+        {c for e in expectations if (c := getattr(e, "column", None))}
+        | {c for e in expectations for c in (getattr(e, "column_set", None) or [])}
+    )
     select = ", ".join(f'"{c}"' for c in [LINE_COLUMN, *columns]) if columns else "*"
     outcomes = [
         ExpectationOutcome(e.expectation_type, getattr(e, "column", None), mostly=getattr(e, "mostly", 1.0) or 1.0)
         for e in expectations
     ]
-    reader = connection.execute(f"SELECT {select} FROM {table}").to_arrow_reader(batch_rows)
     first = True
-    for record_batch in reader:
-        frame = record_batch.to_pandas()
+    for frame in stream_batches(connection, f"SELECT {select} FROM {table}", batch_rows):
         result = validation.run(
             batch_parameters={"dataframe": frame},
             result_format={

@@ -8,6 +8,7 @@ file (the header is line 1); values that identify a person are masked or left ou
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -102,14 +103,17 @@ def check_required_columns(scans: list[FileScan], headers: list[HeaderCheck]) ->
 
 def check_rows_well_formed(connection: duckdb.DuckDBPyConnection, rejects_table: str) -> CheckOutcome:
     total, files = connection.execute(
-        f"SELECT count(*), count(DISTINCT file) FROM {rejects_table}"
+        f"SELECT count(DISTINCT (file, line)), count(DISTINCT file) FROM {rejects_table}"
     ).fetchone()
     if total:
         examples = connection.execute(
-            f"SELECT file, line, column_name, error_type FROM {rejects_table} ORDER BY file, line LIMIT 5"
+            f"""
+            SELECT file, line, string_agg(DISTINCT lower(error_type) || coalesce(' at column ' || column_name, ''), ', ')
+            FROM {rejects_table} GROUP BY file, line ORDER BY file, line LIMIT 5
+            """
         ).fetchall()
         file = examples[0][0]
-        described = format_examples([f"line {line} ({error.lower()} at column {column})" for _, line, column, error in examples])
+        described = format_examples([f"line {line} ({errors})" for _, line, errors in examples])
         return CheckOutcome(
             "rows_well_formed", False,
             f"file {file}: {total} row(s) could not be parsed, e.g. {described}",
@@ -117,6 +121,20 @@ def check_rows_well_formed(connection: duckdb.DuckDBPyConnection, rejects_table:
                       "example_lines": [e[1] for e in examples]},
         )
     return CheckOutcome("rows_well_formed", True, "every row parsed")
+
+
+def unparseable_file(source_file: SourceFile, paths: list[Path], error: Exception) -> CheckOutcome:
+    """DuckDB's reader gave up on the file as a whole (e.g. mixed line endings, broken quoting)."""
+    # Only the first line of DuckDB's message: the rest can quote the offending row (personal data).
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    line = re.search(r"\bline (\d+)", str(error))
+    where = f" near line {line.group(1)}" if line else ""
+    files = ", ".join(str(p) for p in paths)
+    return CheckOutcome(
+        "rows_well_formed", False,
+        f"file {files} could not be parsed{where}: {reason} (check line endings and quoting)",
+        metadata={"file": files},
+    )
 
 
 def check_not_empty(source_file: SourceFile, paths: list[Path], row_count: int) -> CheckOutcome:
@@ -179,7 +197,7 @@ def check_column_expectations(
     blocking = [
         gxe.ExpectTableColumnsToMatchSet(column_set=list(source_file.columns), exact_match=False),
         *[gxe.ExpectColumnValuesToNotBeNull(column=c) for c in source_file.record_id],
-        *[gxe.ExpectColumnValuesToMatchRegex(column=c, regex=r"^\S(.*\S)?$") for c in source_file.record_id],
+        *[gxe.ExpectColumnValuesToMatchRegex(column=c, regex=r"^\S(?:.*\S)?$") for c in source_file.record_id],
     ]
     formats = [gxe.ExpectColumnValuesToMatchRegex(column=c, regex=pattern, mostly=mostly)
                for c, pattern, mostly in _value_formats(source_file)]
@@ -208,10 +226,12 @@ def _summarize(name: str, source_file: SourceFile, outcomes, blocking: bool) -> 
     }
     if failed:
         first = failed[0]
-        what = f"column {first.column}" if first.column else "columns"
-        lines = f", e.g. lines {format_examples(first.example_lines)}" if first.example_lines else ""
-        summary = (f"file {source_file.path} {what}: {first.expectation} failed for "
-                   f"{first.unexpected_count} of {first.element_count} rows{lines}")
+        if first.column is None:
+            summary = f"file {source_file.path}: {first.expectation} failed"
+        else:
+            lines = f", e.g. lines {format_examples(first.example_lines)}" if first.example_lines else ""
+            summary = (f"file {source_file.path} column {first.column}: {first.expectation} failed for "
+                       f"{first.unexpected_count} of {first.element_count} rows{lines}")
         return CheckOutcome(name, False, summary, blocking=blocking,
                             metadata={"file": source_file.path, **per_expectation})
     return CheckOutcome(name, True, f"{len(outcomes)} expectation(s) met on every row", blocking=blocking,

@@ -1,0 +1,221 @@
+"""Raw source assets: a valid drop is published; each contract violation stops the run with a
+message naming the file, the column and example lines, and leaves the published table as it was."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from dtsen_assets.assets.sources import raw_source_assets
+from dtsen_assets.contract import SOURCE_FILES, SOURCE_FILES_BY_KEY
+from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
+from dtsen_assets.resources.duckdb import CATALOG_ALIAS
+from tests.fixtures.tiny_drop import ROWS, write_csv
+
+
+def materialize(drop: Path, database: Path, selection: list[str] | None = None) -> dg.ExecuteInProcessResult:
+    assets = raw_source_assets
+    if selection:
+        assets = [a for a in raw_source_assets if a.key.path[-1] in selection]
+    return dg.materialize(
+        assets,
+        resources={"source_drop": SourceDrop(source_dir=str(drop)), "warehouse": DuckDBWarehouse(database_path=str(database))},
+        raise_on_error=False,
+    )
+
+
+def published(database: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return connection.execute(f"SELECT * FROM {table} ORDER BY _source_file, _line_number").fetchall()
+
+
+def failure_message(result: dg.ExecuteInProcessResult) -> str:
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failures, "expected a failed step"
+    return "\n".join(str(e.event_specific_data.error.message) for e in failures)
+
+
+def check_results(result: dg.ExecuteInProcessResult) -> dict[tuple[str, str], bool]:
+    """(raw file key, check name) -> passed."""
+    return {
+        (e.event_specific_data.asset_key.path[-1], e.event_specific_data.check_name): e.event_specific_data.passed
+        for e in result.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    }
+
+
+def test_valid_drop_is_published_with_every_row_as_text(tiny_drop: Path, warehouse_path: Path) -> None:
+    result = materialize(tiny_drop, warehouse_path)
+    assert result.success
+    for source_file in SOURCE_FILES:
+        rows = published(warehouse_path, source_file.table)
+        assert len(rows) == len(ROWS[source_file.key]), source_file.key
+    with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+        # original text kept: the apostrophe before the NIK and the leading zeros of RT survive
+        nik, = connection.execute("SELECT NIK FROM raw.dtks_art WHERE ID_ART = 'ART-0001'").fetchone()
+        assert nik == "'3204101203780001"
+        rt, = connection.execute("SELECT RT FROM raw.dukcapil_penduduk ORDER BY _line_number LIMIT 1").fetchone()
+        assert rt == "001"
+        types = {r[1] for r in connection.execute("DESCRIBE raw.regsosek_keluarga").fetchall()
+                 if not r[0].startswith("_")}
+        assert types == {"VARCHAR"}
+    checks = check_results(result)
+    blocking = {key: passed for key, passed in checks.items() if key[1] != "value_formats"}
+    assert len(blocking) >= 6 * len(SOURCE_FILES) and all(blocking.values())
+    # informative only: one of the two DTKS NIKs carries an apostrophe, under the 80% format share
+    assert checks[("dtks_art", "value_formats")] is False
+    assert checks[("dukcapil_penduduk", "value_formats")] is True
+
+
+def test_metadata_carries_hash_schema_and_masked_preview(tiny_drop: Path, warehouse_path: Path) -> None:
+    result = materialize(tiny_drop, warehouse_path, ["dukcapil_penduduk"])
+    materialization = result.asset_materializations_for_node("raw__dukcapil_penduduk")[0]
+    metadata = materialization.metadata
+    assert metadata["dagster/row_count"].value == 3
+    assert len(metadata["sha256"].value) == 64
+    assert metadata["size_bytes"].value == (tiny_drop / "dukcapil/penduduk.csv").stat().st_size
+    assert {c.name for c in metadata["dagster/column_schema"].value.columns} >= {"NIK", "NAMA_LGKP", "_line_number"}
+    preview = metadata["preview"].value
+    assert "3204********0002" in preview
+    for clear in ("3204105508800002", "SITI AMINAH", "1980-08-15", "JL. MAWAR"):
+        assert clear not in preview
+    assert materialization.tags["dagster/data_version"] == metadata["sha256"].value
+
+
+def test_columns_in_another_order_and_extra_columns_are_accepted(tiny_drop: Path, warehouse_path: Path) -> None:
+    source_file = SOURCE_FILES_BY_KEY["p3ke_individu"]
+    columns = list(reversed(source_file.columns)) + ["KETERANGAN_LAIN"]
+    rows = [dict(r, KETERANGAN_LAIN="x") for r in ROWS["p3ke_individu"]]
+    write_csv(tiny_drop / source_file.path, rows, columns, ",")
+    result = materialize(tiny_drop, warehouse_path, ["p3ke_individu"])
+    assert result.success
+    with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+        names = [r[0] for r in connection.execute("DESCRIBE raw.p3ke_individu").fetchall()]
+    assert names[2:2 + len(source_file.columns)] == list(source_file.columns)
+    assert names[-1] == "KETERANGAN_LAIN"
+
+
+def _missing_column(drop: Path) -> None:
+    source_file = SOURCE_FILES_BY_KEY["dtks_art"]
+    write_csv(drop / source_file.path, ROWS["dtks_art"], [c for c in source_file.columns if c != "TGL_LAHIR"], ";")
+
+
+def _duplicate_id(drop: Path) -> None:
+    source_file = SOURCE_FILES_BY_KEY["dtks_art"]
+    rows = ROWS["dtks_art"] + [dict(ROWS["dtks_art"][0], NAMA="DUPLIKAT")]
+    write_csv(drop / source_file.path, rows, list(source_file.columns), ";")
+
+
+def _wrong_delimiter(drop: Path) -> None:
+    source_file = SOURCE_FILES_BY_KEY["dtks_art"]
+    write_csv(drop / source_file.path, ROWS["dtks_art"], list(source_file.columns), ",")
+
+
+def _latin1(drop: Path) -> None:
+    source_file = SOURCE_FILES_BY_KEY["dtks_art"]
+    rows = ROWS["dtks_art"] + [dict(ROWS["dtks_art"][1], ID_ART="ART-0003", NAMA="JOSÉ MARÍA")]
+    write_csv(drop / source_file.path, rows, list(source_file.columns), ";", encoding="latin-1")
+
+
+def _header_only(drop: Path) -> None:
+    source_file = SOURCE_FILES_BY_KEY["dtks_art"]
+    write_csv(drop / source_file.path, [], list(source_file.columns), ";")
+
+
+def _missing_file(drop: Path) -> None:
+    (drop / SOURCE_FILES_BY_KEY["dtks_art"].path).unlink()
+
+
+def _malformed_row(drop: Path) -> None:
+    path = drop / SOURCE_FILES_BY_KEY["dtks_art"].path
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        handle.write("ART-0009;DTKS-0001;3204101203780001;AHMAD SOLEH;12-03-1978;1;1;PADAN;0;EXTRA;FIELDS\r\n")
+
+
+def _mixed_line_endings(drop: Path) -> None:
+    path = drop / SOURCE_FILES_BY_KEY["dtks_art"].path
+    with path.open("a", encoding="utf-8", newline="") as handle:
+        handle.write("ART-0009;DTKS-0001;3204101203780001;AHMAD SOLEH;12-03-1978;1;1;PADAN;0;EXTRA\n")
+
+
+BAD_FILES = {
+    "missing column": (_missing_column, "required_columns_present", ["dtks/art.csv", "TGL_LAHIR"]),
+    "duplicate id": (_duplicate_id, "record_id_unique", ["dtks/art.csv", "ID_ART", "lines 2, 4"]),
+    "wrong delimiter": (_wrong_delimiter, "delimiter_as_contract", ["dtks/art.csv", "',' (comma)", "';' (semicolon)"]),
+    "latin-1 file": (_latin1, "encoding_utf8", ["dtks/art.csv", "not UTF-8", "lines 4"]),
+    "header only": (_header_only, "not_empty", ["dtks/art.csv", "no data rows"]),
+    "missing file": (_missing_file, "file_present", ["dtks/art.csv", "missing"]),
+    "malformed row": (_malformed_row, "rows_well_formed", ["dtks/art.csv", "line 4", "too many columns"]),
+    "mixed line endings": (_mixed_line_endings, "rows_well_formed", ["dtks/art.csv", "could not be parsed"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_file_fails_its_check_and_leaves_published_table_unchanged(case: str, tiny_drop: Path, warehouse_path: Path, tmp_path: Path) -> None:
+    corrupt, check_name, expected_in_message = BAD_FILES[case]
+    assert materialize(tiny_drop, warehouse_path, ["dtks_art"]).success
+    before = published(warehouse_path, "raw.dtks_art")
+
+    corrupt(tiny_drop)
+    result = materialize(tiny_drop, warehouse_path, ["dtks_art", "dtks_keluarga"])
+
+    assert not result.success
+    assert check_results(result)[("dtks_art", check_name)] is False
+    message = failure_message(result)
+    assert check_name in message
+    for fragment in expected_in_message:
+        assert fragment in message, f"{fragment!r} not in {message!r}"
+    for clear in ("3204101203780001", "AHMAD SOLEH", "12-03-1978"):
+        assert clear not in message
+    assert published(warehouse_path, "raw.dtks_art") == before
+    with duckdb.connect(str(warehouse_path), read_only=True) as connection:
+        leftovers = connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_name LIKE '%staging%'"
+        ).fetchall()
+    assert leftovers == []
+
+
+def test_failed_blocking_check_stops_downstream(tiny_drop: Path, warehouse_path: Path) -> None:
+    @dg.asset(deps=[dg.AssetKey(["raw", "dtks_art"])])
+    def downstream_of_dtks_art() -> None:
+        return None
+
+    _header_only(tiny_drop)
+    result = dg.materialize(
+        [a for a in raw_source_assets if a.key.path[-1] == "dtks_art"] + [downstream_of_dtks_art],
+        resources={"source_drop": SourceDrop(source_dir=str(tiny_drop)),
+                   "warehouse": DuckDBWarehouse(database_path=str(warehouse_path))},
+        raise_on_error=False,
+    )
+    assert not result.success
+    step_events = {e.step_key: e.event_type_value for e in result.all_events if e.step_key == "downstream_of_dtks_art"}
+    assert step_events.get("downstream_of_dtks_art") in ("STEP_SKIPPED", None)
+    assert not result.asset_materializations_for_node("downstream_of_dtks_art")
+
+
+def test_no_verivali_files_is_a_valid_drop(tiny_drop: Path, warehouse_path: Path) -> None:
+    shutil.rmtree(tiny_drop / "verivali")
+    result = materialize(tiny_drop, warehouse_path, ["verivali_musdes"])
+    assert result.success
+    assert published(warehouse_path, "raw.verivali_musdes") == []
+
+
+def test_several_verivali_files_are_loaded_together(tiny_drop: Path, warehouse_path: Path) -> None:
+    source_file = SOURCE_FILES_BY_KEY["verivali_musdes"]
+    write_csv(tiny_drop / "verivali" / "musdes_3273.csv", ROWS["verivali_musdes"] * 2, list(source_file.columns), ",")
+    assert materialize(tiny_drop, warehouse_path, ["verivali_musdes"]).success
+    rows = published(warehouse_path, "raw.verivali_musdes")
+    assert [(r[0], r[1]) for r in rows] == [("musdes_3204.csv", 2), ("musdes_3273.csv", 2), ("musdes_3273.csv", 3)]
+
+
+def test_catalog_alias_avoids_clash_with_schema_names(tmp_path: Path) -> None:
+    # A file called dtsen.duckdb would otherwise make `dtsen.x` ambiguous (catalog or schema?).
+    warehouse = DuckDBWarehouse(database_path=str(tmp_path / "dtsen.duckdb"))
+    with warehouse.connect() as connection:
+        connection.execute("CREATE TABLE dtsen.person AS SELECT 1 AS person_id")
+        assert connection.execute("SELECT current_database()").fetchone()[0] == CATALOG_ALIAS
+        assert connection.execute("SELECT count(*) FROM dtsen.person").fetchone()[0] == 1
