@@ -1,0 +1,46 @@
+"""`python -m dtsen_assets.summary`: row counts of every published table and where the warehouse is."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dtsen_assets.contract import SOURCE_FILES
+from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH, DuckDBWarehouse
+
+PUBLISHED_SCHEMAS = ("raw", "staging", "dtsen", "welfare")
+
+
+def published_row_counts(warehouse: DuckDBWarehouse) -> dict[str, int]:
+    """Row count of every published table (staging copies left out), schema by schema."""
+    with warehouse.connect(read_only=True) as connection:
+        tables = connection.execute(
+            """
+            SELECT table_schema || '.' || table_name FROM information_schema.tables
+            WHERE table_catalog = current_database() AND table_schema IN (SELECT unnest(?))
+              AND table_name NOT LIKE '%\\_\\_staging%' ESCAPE '\\'
+            ORDER BY table_schema, table_name
+            """,
+            [list(PUBLISHED_SCHEMAS)],
+        ).fetchall()
+        return {t: connection.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for (t,) in tables}
+
+
+def main() -> None:
+    database = Path(os.environ.get("DTSEN_DUCKDB_PATH", DEFAULT_DATABASE_PATH))
+    counts = published_row_counts(DuckDBWarehouse(database_path=str(database)))
+    print("\nRows per source file (schema raw):")
+    for source_file in SOURCE_FILES:
+        count = counts.get(source_file.table)
+        shown = f"{count:,}" if count is not None else "not built"
+        print(f"  {source_file.path:<28} {source_file.table:<28} {shown:>12}")
+    others = {t: n for t, n in counts.items() if not t.startswith("raw.")}
+    if others:
+        print("\nOther published tables:")
+        for table, count in others.items():
+            print(f"  {table:<57} {count:>12,}")
+    print(f"\nDuckDB warehouse: {database.resolve()}")
+
+
+if __name__ == "__main__":
+    main()

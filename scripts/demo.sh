@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Sets up, generates the demo drop if absent, and runs the dtsen_build job on it.
+#   DTSEN_SOURCE_DIR   the drop to build from      (default data/drops/demo, generated if absent)
+#   DTSEN_DUCKDB_PATH  the warehouse file to build  (default data/warehouse.duckdb)
+#   DTSEN_DEMO_PERSONS size of a generated demo drop (default 50000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+
+export DTSEN_SOURCE_DIR="${DTSEN_SOURCE_DIR:-data/drops/demo}"
+export DTSEN_DUCKDB_PATH="${DTSEN_DUCKDB_PATH:-data/warehouse.duckdb}"
+export DAGSTER_HOME="${DAGSTER_HOME:-$PWD/.dagster_home}"
+
+if [ ! -d "$DTSEN_SOURCE_DIR/dukcapil" ]; then
+  echo "Generating the demo drop in $DTSEN_SOURCE_DIR ..."
+  .venv/bin/python -m dtsen_assets.synth --persons "${DTSEN_DEMO_PERSONS:-50000}" --seed 2026 --out "$DTSEN_SOURCE_DIR"
+fi
+
+.venv/bin/dagster job execute -m dtsen_assets.definitions -j dtsen_build
+.venv/bin/python -m dtsen_assets.summary
