@@ -1,0 +1,59 @@
+"""The warehouse resource: the single-writer lock message, and write-audit-publish."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from dtsen_assets.resources import DuckDBWarehouse, WarehouseLockedError
+from dtsen_assets.warehouse import drop_staging, publish, staging_table
+
+
+def test_second_writer_gets_a_clear_message(tmp_path: Path) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({str(database)!r}); print('ready', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(WarehouseLockedError, match=rf"in use by process {holder.pid}.*one writer"):
+            with DuckDBWarehouse(database_path=str(database)).connect():
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
+    # once the other process is gone the file opens normally
+    deadline = time.time() + 10
+    while True:
+        try:
+            with DuckDBWarehouse(database_path=str(database)).connect() as connection:
+                assert connection.execute("SELECT 42").fetchone()[0] == 42
+            break
+        except WarehouseLockedError:
+            if time.time() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def test_publish_swaps_all_staged_tables_or_none(tmp_path: Path) -> None:
+    with DuckDBWarehouse(database_path=str(tmp_path / "w.duckdb")).connect() as connection:
+        connection.execute("CREATE TABLE dtsen.person AS SELECT 1 AS v")
+        connection.execute(f"CREATE TABLE {staging_table('dtsen.person')} AS SELECT 2 AS v")
+        connection.execute(f"CREATE TABLE {staging_table('dtsen.family')} AS SELECT 3 AS v")
+        publish(connection, ["dtsen.person", "dtsen.family"])
+        assert connection.execute("SELECT v FROM dtsen.person").fetchone()[0] == 2
+        assert connection.execute("SELECT v FROM dtsen.family").fetchone()[0] == 3
+
+        # the second staged table is missing: the first swap is rolled back with it
+        connection.execute(f"CREATE TABLE {staging_table('dtsen.person')} AS SELECT 4 AS v")
+        with pytest.raises(Exception):
+            publish(connection, ["dtsen.person", "dtsen.family"])
+        assert connection.execute("SELECT v FROM dtsen.person").fetchone()[0] == 2
+        assert connection.execute("SELECT v FROM dtsen.family").fetchone()[0] == 3
+        drop_staging(connection, ["dtsen.person"])
