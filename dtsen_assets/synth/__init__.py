@@ -1,0 +1,46 @@
+"""Synthetic source drops: a world of families, and the registries' imperfect view of it.
+
+Real DTSEN extracts hold the NIK of millions of poor families and are not public, so the project
+generates drops in exactly the format of `sources.md` (dtsen_assets.contract), with a separate
+`truth/` folder the pipeline never reads:
+
+    python -m dtsen_assets.synth --persons 50000 --seed 0 --out data/drops/demo
+    generate_drop(out_dir, persons, seed, **options) -> summary dict
+
+World model
+-----------
+- Places (geography.py): real villages of wilayah.csv, sampled with probability proportional to
+  regency population (penduduk_wilayah.csv), about 500 persons per sampled village.
+- Economy (economy.py): a latent welfare per family (province level from kemiskinan_provinsi.csv,
+  town, village and family effects) sets family size (poorer families are larger: about 3.0
+  persons per card, 4.7 among the poor) and per-capita consumption,
+  log(c) = a_province + log price_regency + 0.45 w - 0.35 log(size) + noise, calibrated so each
+  province's share of poor persons matches its P0 at the Rp 609,160 line (about 9% nationally).
+- Housing and assets (housing.py) follow latent welfare and town/village, so floor, wall, roof,
+  water, power, fuel, toilet, assets, land and livestock correlate as in REGSOSEK and SUSENAS.
+- Members (members.py): head, spouse, children, sometimes parents, in-laws and grandchildren; ages,
+  schooling and work; Indonesian names from faker's id_ID lists (names.py).
+- Identity (identity.py): NIK `PPKKCCDDMMYYSSSS` and NO_KK, unique; some NIKs carry a region code
+  that no longer exists, or birth digits that disagree with the recorded birth date.
+- Time (world.py): sources were collected 2021-2025; afterwards persons died, families moved and
+  cards were re-issued, which Dukcapil (as of 2025-12-31) shows and the sources do not.
+- Sources (render.py, verivali.py): Dukcapil holds everyone; REGSOSEK most families; DTKS and P3KE
+  mostly the poor, with inclusion and exclusion errors; SUSENAS a 2-3.5% weighted household sample
+  with measured consumption; village meetings make claims of every kind, some of them wrong.
+- Problems (problems.py): every problem of "What real extracts contain" at a rate documented in
+  ProblemRates, counted per file and column in truth/problems.csv (inject.py does the spoiling).
+
+truth/
+------
+persons.csv, source_records.csv, source_families.csv, families.csv, verivali.csv, problems.csv,
+summary.json (see generate.TRUTH_COLUMNS). A record's `problems` lists what was injected into it
+and what it carries from the world (nik_old_prefix, dead_still_listed, moved_village, kk_reissued).
+
+Everything is vectorised with numpy and arrow and written chunk by chunk (whole districts of about
+100,000 persons), so memory stays bounded; the same seed and options give the same bytes.
+"""
+
+from dtsen_assets.synth.generate import generate_drop
+from dtsen_assets.synth.problems import Coverage, ProblemRates
+
+__all__ = ["Coverage", "ProblemRates", "generate_drop"]
