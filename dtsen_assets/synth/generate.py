@@ -200,14 +200,14 @@ def _write_problems(path: Path, ledger: inject.Ledger, rates: ProblemRates) -> N
     rows = []
     for (problem, file, column), (injected, eligible) in sorted(ledger.counts.items()):
         rows.append({"problem": problem, "file": file, "column": column,
-                     "documented_rate": rate_of.get(problem, rate_of.get(_NIK_EMPTY.get((problem, file), ""))),
+                     "documented_rate": rate_of.get(_RATE_NAME.get((problem, file), problem)),
                      "injected_count": injected, "eligible_count": eligible})
     pd.DataFrame(rows, columns=["problem", "file", "column", "documented_rate", "injected_count",
                                 "eligible_count"]).to_csv(path, index=False)
 
 
-# REGSOSEK's empty NIKs have a rate of their own.
-_NIK_EMPTY = {("nik_empty", "regsosek/individu.csv"): "regsosek_nik_empty"}
+# Problems whose rate in one file has a name of its own: REGSOSEK's empty NIKs.
+_RATE_NAME = {("nik_empty", "regsosek/individu.csv"): "regsosek_nik_empty"}
 
 
 class _Stats:

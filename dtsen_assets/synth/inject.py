@@ -21,7 +21,7 @@ from dtsen_assets.synth.problems import DATE_PROBLEMS, NAME_PROBLEMS, NIK_PROBLE
 # Problems a person record can carry (truth/source_records.csv `problems`), in a fixed order.
 RECORD_PROBLEMS: tuple[str, ...] = (
     *NIK_PROBLEMS, "nik_birthdate_mismatch", "nik_sex_mismatch", "nik_old_prefix",
-    *NAME_PROBLEMS, *DATE_PROBLEMS, "code_outside_codebook", "empty_cell",
+    *NAME_PROBLEMS, *DATE_PROBLEMS, "code_outside_codebook", "empty_cell", "p3ke_label_noise",
     "duplicate_in_source", "dead_still_listed", "moved_village", "kk_reissued", "status_padan_stale",
 )
 BIT = {name: np.int64(1) << i for i, name in enumerate(RECORD_PROBLEMS)}

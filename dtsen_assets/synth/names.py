@@ -147,9 +147,9 @@ def add_title(name: str, female: bool, u: float, v: float) -> str:
 
 
 def mixed_case(text: str, u: float) -> str:
-    """Lower case, title case or a mix, as typed by hand."""
+    """Lower case, title case or a mix, as typed by hand (always different from upper case)."""
     if u < 0.4:
         return text.lower()
-    if u < 0.85:
-        return text.title()
-    return "".join(ch.lower() if (i * 7 + int(u * 100)) % 3 == 0 else ch for i, ch in enumerate(text))
+    cased = text.title() if u < 0.85 else \
+        "".join(ch.lower() if (i * 7 + int(u * 100)) % 3 == 0 else ch for i, ch in enumerate(text))
+    return cased if cased != text else text.lower()

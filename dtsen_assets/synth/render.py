@@ -460,7 +460,7 @@ def render_p3ke(ctx: Context) -> RegistryOutput:
                                        persons["kedudukan_kerja"].to_numpy()[p], age, fields["female"], rng),
     }
     spoil_coded(ctx, individu, "p3ke_individu", "p3ke", fields["masks"])
-    _p3ke_label_noise(ctx, individu, "p3ke_individu")
+    fields["masks"]["p3ke_label_noise"] = _p3ke_label_noise(ctx, individu, "p3ke_individu")
 
     # The head's NIK as P3KE has it (from the head's own record).
     head_record = np.flatnonzero((persons["relation"].to_numpy()[p] == HEAD) & ~records.duplicate)
@@ -487,8 +487,10 @@ def render_p3ke(ctx: Context) -> RegistryOutput:
     return finish_registry(records, fields, record_id, keluarga, individu)
 
 
-def _p3ke_label_noise(ctx: Context, table: dict, file_key: str) -> None:
+def _p3ke_label_noise(ctx: Context, table: dict, file_key: str) -> np.ndarray:
+    """Labels in random casing with stray spaces; returns the rows that got any."""
     source_file = SOURCE_FILES_BY_KEY[file_key]
+    any_hit = np.zeros(len(table[source_file.columns[0]]), dtype=bool)
     for column in source_file.columns:
         if ((ctx.codebook.frame["source"] == "p3ke") & (ctx.codebook.frame["variable"] == column)).any():
             valid = ctx.codebook.valid_codes("p3ke", column)
@@ -497,6 +499,8 @@ def _p3ke_label_noise(ctx: Context, table: dict, file_key: str) -> None:
             noisy, hit = inject.label_noise(ctx.rng, np.where(is_label, labels, None), ctx.rates.p3ke_label_noise)
             table[column] = np.where(hit, noisy, labels)
             ctx.ledger.add("p3ke_label_noise", source_file.path, column, hit, is_label)
+            any_hit |= hit
+    return any_hit
 
 
 def _mask_at(n: int, positions: np.ndarray) -> pa.Array:
