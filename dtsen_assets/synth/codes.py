@@ -33,28 +33,40 @@ class Codebook:
 
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame
+        # (source, variable) -> rows as (code, canonical_variable, canonical_value), in file order
+        self._rows: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        for row in frame.itertuples(index=False):
+            self._rows.setdefault((row.source, row.variable), []).append(
+                (row.code, row.canonical_variable, row.canonical_value))
+        self._codes_for: dict[tuple, list[tuple[str, ...]]] = {}
+
+    def has(self, source: str, variable: str) -> bool:
+        """Whether the codebook codes this column of this source."""
+        return (source, self._key(variable)) in self._rows
 
     def valid_codes(self, source: str, variable: str) -> set[str]:
-        rows = self.frame[(self.frame["source"] == source) & (self.frame["variable"] == self._key(variable))]
-        if rows.empty:
+        rows = self._rows.get((source, self._key(variable)))
+        if not rows:
             raise KeyError(f"codebook.csv has no codes for {source}.{variable}")
-        return set(rows["code"])
+        return {code for code, _, _ in rows}
 
     def codes_for(self, source: str, variable: str, canonical_variable: str,
                   canonical_values: tuple[str, ...]) -> list[tuple[str, ...]]:
         """For each canonical value, the codes the source may show for it (first = usual one)."""
-        rows = self.frame[(self.frame["source"] == source) & (self.frame["variable"] == self._key(variable))]
-        if variable.startswith("ASET_"):
-            canonical_variable = "aset_*"       # one codebook row stands for every asset column
-        rows = rows[rows["canonical_variable"] == canonical_variable]
-        out = []
-        for value in canonical_values:
-            value = FOLDED.get((source, variable, value), value)
-            codes = tuple(rows.loc[rows["canonical_value"] == value, "code"])
-            if not codes:
-                raise KeyError(f"codebook.csv has no {source}.{variable} code for {canonical_variable}={value}")
-            out.append(codes)
-        return out
+        key = (source, variable, canonical_variable, canonical_values)
+        if key not in self._codes_for:
+            if variable.startswith("ASET_"):
+                canonical_variable = "aset_*"       # one codebook row stands for every asset column
+            rows = [r for r in self._rows.get((source, self._key(variable)), []) if r[1] == canonical_variable]
+            out = []
+            for value in canonical_values:
+                value = FOLDED.get((source, variable, value), value)
+                codes = tuple(code for code, _, canonical in rows if canonical == value)
+                if not codes:
+                    raise KeyError(f"codebook.csv has no {source}.{variable} code for {canonical_variable}={value}")
+                out.append(codes)
+            self._codes_for[key] = out
+        return self._codes_for[key]
 
     def encode(self, source: str, variable: str, canonical_variable: str, canonical_values: tuple[str, ...],
                index: np.ndarray, rng: np.random.Generator) -> np.ndarray:

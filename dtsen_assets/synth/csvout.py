@@ -8,6 +8,7 @@ Python strings.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,13 @@ def as_text(values) -> pa.Array:
     return values
 
 
+def _may_hold_text(values) -> bool:
+    """Numbers and booleans never need quotes; only text can hold a delimiter."""
+    if isinstance(values, (pa.Array, pa.ChunkedArray)):
+        return pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+    return np.asarray(values).dtype == object
+
+
 class CsvSink:
     """One CSV file written chunk by chunk, with a header of `columns` in that order."""
 
@@ -38,6 +46,7 @@ class CsvSink:
         self.columns = list(columns)
         self.delimiter = delimiter
         self.rows = 0
+        self._special_bytes = np.frombuffer(f'{delimiter}"\n'.encode(), dtype=np.uint8)
         self._file = self.path.open("wb")
         self._file.write((delimiter.join(self._quote_header(c) for c in self.columns) + "\n").encode())
 
@@ -49,7 +58,8 @@ class CsvSink:
         missing = set(self.columns) - set(table)
         if missing:
             raise KeyError(f"{self.path.name}: no values for {sorted(missing)}")
-        fields = [self._quoted(as_text(table[c])) for c in self.columns]
+        fields = [self._quoted(as_text(table[c])) if _may_hold_text(table[c]) else as_text(table[c])
+                  for c in self.columns]
         if not len(fields[0]):
             return
         line = pc.binary_join_element_wise(*fields, self.delimiter, null_handling="replace",
@@ -61,10 +71,14 @@ class CsvSink:
         self.rows += len(line)
 
     def _quoted(self, text: pa.Array) -> pa.Array:
-        special = pc.or_(pc.or_(pc.match_substring(text, self.delimiter), pc.match_substring(text, '"')),
-                         pc.match_substring(text, "\n"))
-        if not pc.any(special).as_py():
+        data = text.buffers()[2]
+        if data is None:
             return text
+        # Most columns hold no special character at all: one scan of the column's bytes says so.
+        raw = np.frombuffer(data, dtype=np.uint8)
+        if not np.isin(raw, self._special_bytes).any():
+            return text
+        special = pc.match_substring_regex(text, f'[{re.escape(self.delimiter)}"\n]')
         quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
         return pc.if_else(special, quoted, text)
 

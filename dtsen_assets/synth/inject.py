@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -234,17 +235,27 @@ def spoil_cells(rng: np.random.Generator, codes: np.ndarray, eligible: np.ndarra
 
 def label_noise(rng: np.random.Generator, labels: np.ndarray, rate: float) -> tuple[np.ndarray, np.ndarray]:
     """P3KE labels in random casing with stray spaces (only cells holding a label)."""
-    present = np.array([v is not None for v in labels], dtype=bool) if labels.size else np.zeros(0, bool)
+    present = pd.notna(labels)
     hit = present & (rng.random(labels.size) < rate)
     if hit.any():
-        u = rng.random((int(hit.sum()), 2)).tolist()
+        rows = np.flatnonzero(hit)
+        casing = rng.integers(0, 4, rows.size)
+        spacing = rng.integers(0, 5, rows.size)        # 4: casing only
         labels = labels.copy()
-        labels[hit] = np.array([_noisy_label(t, a, b) for t, (a, b) in zip(labels[hit].tolist(), u)], dtype=object)
+        # Few distinct labels: spoil each (label, casing, spacing) once.
+        for text in np.unique(labels[rows].astype(str)):
+            of_text = labels[rows] == text
+            for c in range(4):
+                for sp in range(5):
+                    at = rows[of_text & (casing == c) & (spacing == sp)]
+                    if at.size:
+                        labels[at] = _noisy_label(text, c, sp)
     return labels, hit
 
 
-def _noisy_label(text: str, a: float, b: float) -> str:
-    cased = (text.upper(), text.lower(), text.title(), text.swapcase())[int(a * 4)]
+def _noisy_label(text: str, casing: int, spacing: int) -> str:
+    cased = (text.upper(), text.lower(), text.title(), text.swapcase())[casing]
+    if spacing == 4 and cased != text:
+        return cased
     spaced = (f" {cased}", f"{cased} ", f"  {cased}  ", cased.replace(" ", "  ", 1) if " " in cased else f"{cased}  ")
-    noisy = spaced[int(b * 4)] if b < 0.8 or cased == text else cased
-    return noisy if noisy != text else f" {text}"
+    return spaced[spacing % 4]

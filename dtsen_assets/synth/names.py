@@ -42,31 +42,28 @@ LETTERS = np.array(list("ABCDEFGHIJKLMNOPRSTUWY"))
 
 
 class NamePools:
-    """Upper-case name pools as arrow arrays, with sampling weights."""
+    """Upper-case name pools (object arrays) with sampling weights."""
 
     def __init__(self) -> None:
         self.male, self.male_weight = _pool(IndonesianNames.first_names_male, MALE_COMMON)
         self.female, self.female_weight = _pool(IndonesianNames.first_names_female, FEMALE_COMMON)
-        surnames = sorted({n.upper() for n in IndonesianNames.last_names})
-        self.surname = pa.array(surnames)
-        self.surname_weight = np.full(len(surnames), 1.0 / len(surnames))
+        self.surname = np.array(sorted({n.upper() for n in IndonesianNames.last_names}), dtype=object)
 
-    def draw_given(self, rng: np.random.Generator, female: np.ndarray) -> pa.Array:
-        male_pick = rng.choice(len(self.male), female.size, p=self.male_weight)
-        female_pick = rng.choice(len(self.female), female.size, p=self.female_weight)
-        return pa.array(np.where(female, self.female.take(female_pick).to_numpy(zero_copy_only=False),
-                                 self.male.take(male_pick).to_numpy(zero_copy_only=False)))
+    def draw_given(self, rng: np.random.Generator, female: np.ndarray) -> np.ndarray:
+        male_pick = rng.choice(self.male.size, female.size, p=self.male_weight)
+        female_pick = rng.choice(self.female.size, female.size, p=self.female_weight)
+        return np.where(female, self.female[female_pick], self.male[male_pick])
 
     def draw_surname(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        return self.surname.take(rng.integers(0, len(self.surname), n)).to_numpy(zero_copy_only=False)
+        return self.surname[rng.integers(0, self.surname.size, n)]
 
 
-def _pool(names, common: dict[str, float]) -> tuple[pa.Array, np.ndarray]:
+def _pool(names, common: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
     base = sorted({n.upper() for n in names} - set(common))
     rest = 1.0 - sum(common.values())
     values = list(common) + base
     weights = np.array(list(common.values()) + [rest / len(base)] * len(base))
-    return pa.array(values), weights / weights.sum()
+    return np.array(values, dtype=object), weights / weights.sum()
 
 
 @lru_cache(maxsize=1)
@@ -84,10 +81,10 @@ def draw_names(rng: np.random.Generator, female: np.ndarray, family: np.ndarray,
     n = female.size
     parts = rng.choice(3, n, p=PART_COUNT_SHARES) + 1
     parts = np.where(inherits, np.maximum(parts, 2), parts)
-    first = pools.draw_given(rng, female).to_numpy(zero_copy_only=False)
-    middle_given = pools.draw_given(rng, female).to_numpy(zero_copy_only=False)
+    first = pools.draw_given(rng, female)
+    middle_given = pools.draw_given(rng, female)
     surname = pools.draw_surname(rng, n)
-    second_given = pools.draw_given(rng, female).to_numpy(zero_copy_only=False)
+    second_given = pools.draw_given(rng, female)
     # Two-part names end with a family-type name or a second given name, half and half.
     last = np.where(rng.random(n) < 0.5, surname, second_given)
     last = np.where(inherits, family_surname[family], last)

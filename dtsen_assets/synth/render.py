@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -145,11 +146,10 @@ def spoil_coded(ctx: Context, table: dict, file_key: str, source: str, bits_mask
     source_file = SOURCE_FILES_BY_KEY[file_key]
     outside_any = empty_any = None
     for column in source_file.columns:
-        key = "ASET_*" if column.startswith("ASET_") else column
-        if key in GATES or not ((ctx.codebook.frame["source"] == source) & (ctx.codebook.frame["variable"] == key)).any():
+        if column in GATES or not ctx.codebook.has(source, column):
             continue
         codes = np.asarray(table[column], dtype=object)
-        eligible = np.array([c is not None for c in codes], dtype=bool) if codes.size else np.zeros(0, bool)
+        eligible = pd.notna(codes)                  # blank = not asked (skipped question)
         labels = source == "p3ke"
         codes, outside, empty = inject.spoil_cells(ctx.rng, codes, eligible, ctx.rates,
                                                    ctx.codebook.valid_codes(source, column), labels)
@@ -230,7 +230,7 @@ def person_fields(ctx: Context, records: Records, file_key: str, columns: dict[s
     relation = persons["relation"].to_numpy()[p]
     head_is_father = np.isin(relation, (ANAK, CUCU)) & ~persons["female"].to_numpy()[head]
     father = np.where(head_is_father, persons["nama_first"].to_numpy()[head],
-                      name_pools().draw_given(rng, np.zeros(n, bool)).to_numpy(zero_copy_only=False))
+                      name_pools().draw_given(rng, np.zeros(n, bool)))
     name_text, name_masks, name_eligible = inject.render_names(
         rng, persons["nama_first"].to_numpy()[p], persons["nama_middle"].to_numpy()[p],
         persons["nama_last"].to_numpy()[p], persons["nama"].to_numpy()[p], female, age, father, rates)
@@ -492,10 +492,10 @@ def _p3ke_label_noise(ctx: Context, table: dict, file_key: str) -> np.ndarray:
     source_file = SOURCE_FILES_BY_KEY[file_key]
     any_hit = np.zeros(len(table[source_file.columns[0]]), dtype=bool)
     for column in source_file.columns:
-        if ((ctx.codebook.frame["source"] == "p3ke") & (ctx.codebook.frame["variable"] == column)).any():
+        if ctx.codebook.has("p3ke", column):
             valid = ctx.codebook.valid_codes("p3ke", column)
             labels = np.asarray(table[column], dtype=object)
-            is_label = np.array([v in valid for v in labels], dtype=bool) if labels.size else np.zeros(0, bool)
+            is_label = pd.Series(labels).isin(valid).to_numpy()
             noisy, hit = inject.label_noise(ctx.rng, np.where(is_label, labels, None), ctx.rates.p3ke_label_noise)
             table[column] = np.where(hit, noisy, labels)
             ctx.ledger.add("p3ke_label_noise", source_file.path, column, hit, is_label)

@@ -134,7 +134,6 @@ def build_chunk(index: int, villages: pd.DataFrame, person_key_start: int, refer
 
     head = np.flatnonzero(persons["relation"].to_numpy() == HEAD)
     fam["head"] = head
-    fam["head_age"] = age[head]
 
     # Names: about 30% of families pass a family name (marga) on to the head's children.
     family_name = name_pools().draw_surname(rng, families)

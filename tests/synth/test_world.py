@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dtsen_assets.synth import ProblemRates, generate_drop
+from dtsen_assets.synth import Coverage, ProblemRates, generate_drop
 from dtsen_assets.synth.economy import CONSUMPTION_NOISE_SD, POVERTY_LINE
 from dtsen_assets.synth.reference import load_reference, retired_district_code
 from tests.synth.drop import Drop
@@ -61,15 +61,19 @@ def test_consumption_is_the_documented_model_plus_noise(families):
 
 
 def test_coverage_of_the_sources(national_drop):
+    """Shares of families per source as documented in problems.Coverage."""
+    documented = Coverage()
     coverage = national_drop.summary["coverage"]
-    assert 0.89 < coverage["regsosek"]["share_of_families"] < 0.95
-    assert 0.25 < coverage["dtks"]["share_of_families"] < 0.35
-    assert 0.26 < coverage["p3ke"]["share_of_families"] < 0.38
+    regsosek = coverage["regsosek"]["share_of_families"]
+    assert documented.regsosek_families_well_off < regsosek < documented.regsosek_families
+    assert coverage["dtks"]["share_of_families"] == pytest.approx(documented.dtks_families, abs=0.04)
+    assert coverage["p3ke"]["share_of_families"] == pytest.approx(
+        documented.p3ke_ranked_share * documented.p3ke_listed, abs=0.05)
     # DTKS and P3KE are skewed to the poor, with exclusion errors.
     assert 0.7 < coverage["dtks"]["share_of_poor_families"] < 0.97
     assert 0.6 < coverage["p3ke"]["share_of_poor_families"] < 0.9
     susenas = national_drop.summary["susenas"]
-    assert 0.02 < susenas["share_of_families"] < 0.035
+    assert documented.susenas_min_rate < susenas["share_of_families"] < documented.susenas_max_rate
 
 
 def test_dtks_has_inclusion_errors(national_drop, families):

@@ -1,0 +1,64 @@
+"""Benchmark of the drop generator: persons per second, wall time, peak memory.
+
+    python bench/bench_synth.py              # 1,000,000 persons into a temporary folder
+    python bench/bench_synth.py 10000000 --keep bench/out/drop_10m
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from dtsen_assets.synth import generate_drop
+
+
+def machine() -> dict:
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
+    return {"platform": platform.platform(), "python": platform.python_version(),
+            "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
+            "memory_gb": round(memory_gb, 1)}
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process and of any children (ru_maxrss is in KiB on Linux)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("persons", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--keep", help="write the drop here and keep it (default: a temporary folder, removed)")
+    args = parser.parse_args()
+
+    out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_synth_"))
+    try:
+        started = time.perf_counter()
+        summary = generate_drop(out, args.persons, args.seed)
+        wall = time.perf_counter() - started
+        size_mb = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1024 ** 2
+    finally:
+        if not args.keep:
+            shutil.rmtree(out, ignore_errors=True)
+    print(json.dumps({
+        "persons": summary["persons"],
+        "families": summary["families"],
+        "wall_seconds": round(wall, 1),
+        "persons_per_second": round(summary["persons"] / wall),
+        "peak_memory_mb": round(peak_memory_mb()),
+        "drop_size_mb": round(size_mb),
+        "machine": machine(),
+    }, indent=2))
+
+
+if __name__ == "__main__":
+    main()
