@@ -5,7 +5,13 @@ generates drops in exactly the format of `sources.md` (dtsen_assets.contract), w
 `truth/` folder the pipeline never reads:
 
     python -m dtsen_assets.synth --persons 50000 --seed 0 --out data/drops/demo
-    generate_drop(out_dir, persons, seed, **options) -> summary dict
+        [--rate nik_typo=0.05 ...] [--rate-scale 2] [--clean] [--no-shuffle]
+    generate_drop(out_dir, persons, seed, rates=..., rate_scale=..., coverage=...,
+                  shuffle_columns=True, nik_typo=0.05, ...) -> summary dict
+
+The same seed and options give the same bytes. Columns of a few files (p3ke/keluarga,
+regsosek/individu, susenas, verivali) come shuffled unless shuffle_columns=False; fields are
+quoted only where they hold the delimiter or a quote.
 
 World model
 -----------
@@ -29,6 +35,9 @@ World model
   with measured consumption; village meetings make claims of every kind, some of them wrong.
 - Problems (problems.py): every problem of "What real extracts contain" at a rate documented in
   ProblemRates, counted per file and column in truth/problems.csv (inject.py does the spoiling).
+  Not problems: questions skipped after a gate question are blank (JENIS_KLOSET and
+  PEMBUANGAN_TINJA when FASILITAS_BAB is 6; LAPANGAN_USAHA and KEDUDUKAN_KERJA when
+  STATUS_BEKERJA is 2), and gates themselves are never spoiled.
 
 truth/
 ------
@@ -37,7 +46,8 @@ summary.json (see generate.TRUTH_COLUMNS). A record's `problems` lists what was 
 and what it carries from the world (nik_old_prefix, dead_still_listed, moved_village, kk_reissued).
 
 Everything is vectorised with numpy and arrow and written chunk by chunk (whole districts of about
-100,000 persons), so memory stays bounded; the same seed and options give the same bytes.
+100,000 persons), so memory stays bounded: 1M persons take about 35 s and 0.4 GB, 10M about 9 min
+and 0.5 GB on a 2-core machine (bench/bench_synth.py).
 """
 
 from dtsen_assets.synth.generate import generate_drop

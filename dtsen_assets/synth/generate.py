@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from dtsen_assets.contract import SOURCE_FILES, SOURCE_FILES_BY_KEY
+from dtsen_assets.contract import SOURCE_FILES
 from dtsen_assets.synth import inject, render, verivali
 from dtsen_assets.synth.codes import Codebook
 from dtsen_assets.synth.csvout import CsvSink

@@ -20,8 +20,8 @@ from dtsen_assets.synth import inject
 from dtsen_assets.synth.codes import Codebook
 from dtsen_assets.synth.economy import Economy
 from dtsen_assets.synth.housing import (
-    ASSETS, FASILITAS_BAB, HOUSING, HOUSING_BY_VARIABLE, JENIS_KLOSET, LIVESTOCK, NO_FACILITY, NO_POWER,
-    PEMBUANGAN_TINJA, PENERANGAN, PLN_METER, SHARED_HOUSING,
+    ASSETS, HOUSING, HOUSING_BY_VARIABLE, LIVESTOCK, NO_FACILITY, NO_POWER, PEMBUANGAN_TINJA, PENERANGAN,
+    PLN_METER, SHARED_HOUSING,
 )
 from dtsen_assets.synth.members import (
     ANAK, CUCU, FAMILI_LAIN, HEAD, ISTRI, LAINNYA, MENANTU, MERTUA, ORANG_TUA, PEMBANTU, STAT_HBKEL, SUAMI,
@@ -30,7 +30,8 @@ from dtsen_assets.synth.names import name_pools
 from dtsen_assets.synth.problems import Coverage, ProblemRates
 from dtsen_assets.synth.world import DAYS_PER_YEAR, WorldChunk, dates
 
-# Questions asked only after a gate question: the gate is never spoiled, so the skip stays readable.
+# Gate questions and the questions asked only after them (left blank when the gate says they do
+# not apply). Gates are never spoiled, so a reader can always tell a skip from an empty cell.
 GATES = {"FASILITAS_BAB": ("JENIS_KLOSET", "PEMBUANGAN_TINJA"),
          "STATUS_BEKERJA": ("LAPANGAN_USAHA", "KEDUDUKAN_KERJA"),
          "KRT_STATUS_BEKERJA": ("KRT_LAPANGAN_USAHA", "KRT_KEDUDUKAN_KERJA")}

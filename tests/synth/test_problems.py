@@ -18,7 +18,7 @@ import pytest
 
 from dtsen_assets.synth import ProblemRates
 from dtsen_assets.synth.reference import PAPUA_OLD_REGENCY, load_reference
-from tests.synth.drop import PERSON_FILES, SKIPS, coded_columns, normalize_label, valid_codes
+from tests.synth.drop import SKIPS, coded_columns, normalize_label, valid_codes
 
 TITLE = re.compile(r"^(?:H|HJ|DRS|DRA|IR|DR|KH)\.?\s|,?\s(?:S\.PD|S\.E\.|S\.H\.|S\.T\.|S\.KOM|S\.AG|S\.SOS|A\.MD|M\.PD|SE|S\.PD\.I)$",
                    re.IGNORECASE)
@@ -32,10 +32,6 @@ def assert_rate(injected: int, eligible: int, rate: float, label: str = "", sigm
     expected = rate * eligible
     sd = math.sqrt(eligible * rate * (1 - rate))
     assert abs(injected - expected) <= sigmas * sd + 2, f"{label}: {injected} injected of {eligible}, rate {rate}"
-
-
-def nik_cells(drop) -> pd.DataFrame:
-    return drop.person_records
 
 
 # ---------------------------------------------------------------- rates
