@@ -1,0 +1,55 @@
+-- staging.dukcapil_person: the civil registry, one row per person (per Dukcapil NIK), cleaned like
+-- the source records so linkage compares like with like. Reads temp tables dukcapil_codes (decoded
+-- JENIS_KLMIN, STAT_HBKEL, STATUS by line) and name_standard.
+CREATE OR REPLACE TABLE $target AS
+WITH parsed AS (
+    SELECT
+        d._line_number AS line_number,
+        d.NAMA_LGKP AS nama_raw,
+        d.TGL_LHR AS tgl_lahir_raw,
+        d.TGL_MENINGGAL AS tgl_meninggal_raw,
+        d.KODE_DESA AS kode_desa_raw,
+        clean_identifier(d.NIK, 'nik', 16) AS nik_clean,
+        clean_identifier(d.NO_KK, 'no_kk', 16) AS no_kk_clean,
+        parse_date(d.TGL_LHR, 'date') AS tgl_lahir_parsed,
+        parse_date(d.TGL_MENINGGAL, 'tgl_meninggal') AS tgl_meninggal_parsed,
+        c.jenis_kelamin,
+        c.hub_kk,
+        TRY_CAST(c.is_alive AS BOOLEAN) AS is_alive,
+        c.code_problems
+    FROM raw.dukcapil_penduduk AS d
+    LEFT JOIN dukcapil_codes AS c ON c.record_id = d._line_number::VARCHAR
+),
+checked AS (
+    SELECT *, nik_problems(nik_clean.value, tgl_lahir_parsed.value, jenis_kelamin) AS nik_digit_problems
+    FROM parsed
+)
+SELECT
+    p.nik_clean.value AS nik,
+    p.no_kk_clean.value AS no_kk,
+    n.nama,
+    p.tgl_lahir_parsed.value AS tgl_lahir,
+    p.jenis_kelamin,
+    p.hub_kk,
+    clean_region_code(p.kode_desa_raw, 10) AS kode_desa,
+    p.is_alive,
+    p.tgl_meninggal_parsed.value AS tgl_meninggal,
+    p.line_number,
+    list_filter(flatten([
+        p.nik_clean.problems,
+        p.nik_digit_problems,
+        p.no_kk_clean.problems,
+        coalesce(n.problems, ['name_missing']),
+        p.tgl_lahir_parsed.problems,
+        [CASE WHEN blank_to_null(p.tgl_lahir_raw) IS NULL THEN 'date_missing' END],
+        region_code_problems(p.kode_desa_raw, 'kode_desa', 10, 'desa_kelurahan'),
+        coalesce(p.code_problems, []),
+        p.tgl_meninggal_parsed.problems,
+        [CASE WHEN p.is_alive = false AND blank_to_null(p.tgl_meninggal_raw) IS NULL THEN 'tgl_meninggal_missing'
+              WHEN p.is_alive = true AND blank_to_null(p.tgl_meninggal_raw) IS NOT NULL THEN 'tgl_meninggal_while_alive'
+         END],
+        [CASE WHEN p.tgl_meninggal_parsed.value < p.tgl_lahir_parsed.value THEN 'tgl_meninggal_before_birth' END]
+    ]), lambda problem: problem IS NOT NULL) AS problems
+FROM checked AS p
+LEFT JOIN name_standard AS n ON n.nama_raw = p.nama_raw
+ORDER BY p.line_number;

@@ -1,0 +1,120 @@
+-- Cleaning rules shared by every staging table, as DuckDB macros (temporary: one connection).
+-- Each cleaner returns the clean value and/or the names of the problems it found, so a record
+-- can list every problem in `problems`. Lists of words and dates live in CSV files beside
+-- dtsen_assets/staging/, loaded into the temp tables name_rule_set and date_placeholder; the macros
+-- that read those tables or staging.wilayah are in lookup_macros.sql.
+
+-- A cell as the source means it: NULL when empty or blank; runs of spaces (incl. no-break) as one.
+CREATE OR REPLACE TEMP MACRO blank_to_null(text) AS
+    nullif(trim(regexp_replace(text, '[\s\x{00A0}]+', ' ', 'g')), '');
+
+-- The key a code or label is matched on: upper case, single spaces, no padding; numeric codes
+-- without leading zeros or a trailing ".0" (Excel turns 2 into "02" or "2.0").
+CREATE OR REPLACE TEMP MACRO normalize_code(code) AS
+    regexp_replace(regexp_replace(upper(blank_to_null(code)), '^0+([0-9]+)$', '\1'), '^([0-9]+)\.0+$', '\1');
+
+-- NIK and NO_KK: digits only, `width` long, not all zeros; otherwise NULL. Problems are named
+-- `<name>_missing`, `_apostrophe`, `_spaces`, `_excel_number`, `_non_digit`, `_all_zero`, `_length`.
+CREATE OR REPLACE TEMP MACRO identifier_digits(raw) AS regexp_replace(coalesce(raw, ''), '[^0-9]', '', 'g');
+
+CREATE OR REPLACE TEMP MACRO is_excel_number(raw) AS
+    regexp_matches(trim(raw), '^[0-9]([.,][0-9]+)?[eE]\+?[0-9]+$');
+
+CREATE OR REPLACE TEMP MACRO clean_identifier(raw, name, width) AS {
+    'value': CASE
+        WHEN blank_to_null(raw) IS NULL OR is_excel_number(raw) THEN NULL
+        WHEN length(identifier_digits(raw)) = width AND NOT regexp_matches(identifier_digits(raw), '^0+$')
+            THEN identifier_digits(raw)
+    END,
+    'problems': list_filter([
+        CASE WHEN blank_to_null(raw) IS NULL THEN name || '_missing' END,
+        CASE WHEN regexp_matches(raw, '^\s*[''`]') THEN name || '_apostrophe' END,
+        CASE WHEN blank_to_null(raw) IS NOT NULL AND regexp_matches(raw, '[\s\x{00A0}]') THEN name || '_spaces' END,
+        CASE WHEN is_excel_number(raw) THEN name || '_excel_number' END,
+        CASE WHEN NOT is_excel_number(raw) AND regexp_matches(regexp_replace(raw, '^\s*[''`]', ''), '[^0-9\s\x{00A0}]')
+            THEN name || '_non_digit' END,
+        CASE WHEN blank_to_null(raw) IS NOT NULL AND NOT is_excel_number(raw)
+                  AND regexp_matches(identifier_digits(raw), '^0+$') THEN name || '_all_zero' END,
+        CASE WHEN blank_to_null(raw) IS NOT NULL AND NOT is_excel_number(raw)
+                  AND NOT regexp_matches(identifier_digits(raw), '^0*$')
+                  AND length(identifier_digits(raw)) <> width THEN name || '_length' END
+    ], lambda p: p IS NOT NULL)
+};
+
+-- Kemendagri region codes (KODE_DESA 10 digits, KODE_KAB 4, ...): dotted or not; NULL unless `width` digits.
+CREATE OR REPLACE TEMP MACRO clean_region_code(raw, width) AS
+    CASE WHEN regexp_matches(regexp_replace(coalesce(raw, ''), '[.\s]', '', 'g'), '^[0-9]+$')
+              AND length(regexp_replace(raw, '[.\s]', '', 'g')) = width
+         THEN regexp_replace(raw, '[.\s]', '', 'g') END;
+
+-- Dates in either order, DD-MM-YYYY (DTKS) or YYYY-MM-DD (all others), '-', '/' or '.' between:
+-- the date as 'YYYY-MM-DD' text (not yet checked), or NULL when it has neither shape.
+CREATE OR REPLACE TEMP MACRO date_parts(raw) AS CASE
+    WHEN regexp_matches(trim(raw), '^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}$')
+        THEN string_split(regexp_replace(trim(raw), '[/.]', '-', 'g'), '-')
+    WHEN regexp_matches(trim(raw), '^[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{4}$')
+        THEN list_reverse(string_split(regexp_replace(trim(raw), '[/.]', '-', 'g'), '-'))
+END;
+
+CREATE OR REPLACE TEMP MACRO date_text(raw) AS
+    printf('%04d-%02d-%02d', date_parts(raw)[1]::INTEGER, date_parts(raw)[2]::INTEGER, date_parts(raw)[3]::INTEGER);
+
+-- Numbers as typed: decimal comma or point; NULL when not a number or negative.
+CREATE OR REPLACE TEMP MACRO parse_number(raw) AS
+    CASE WHEN TRY_CAST(regexp_replace(blank_to_null(raw), '^([0-9]+),([0-9]+)$', '\1.\2') AS DOUBLE) >= 0
+         THEN TRY_CAST(regexp_replace(blank_to_null(raw), '^([0-9]+),([0-9]+)$', '\1.\2') AS DOUBLE) END;
+
+-- Whole counts (ages, members, livestock): NULL unless a whole number >= 0.
+CREATE OR REPLACE TEMP MACRO parse_count(raw) AS
+    CASE WHEN parse_number(raw) = floor(parse_number(raw)) AND parse_number(raw) < 2147483647
+         THEN parse_number(raw)::INTEGER END;
+
+-- `number_invalid:<column>` when a cell holds something that is not a valid number.
+CREATE OR REPLACE TEMP MACRO number_problem(raw, parsed, column_name) AS
+    CASE WHEN blank_to_null(raw) IS NOT NULL AND parsed IS NULL THEN 'number_invalid:' || column_name END;
+
+-- 1/0 program flags (PKH, BPNT, PBI_JK).
+CREATE OR REPLACE TEMP MACRO parse_flag(raw) AS TRY_CAST(blank_to_null(raw) AS BOOLEAN);
+
+CREATE OR REPLACE TEMP MACRO flag_problem(raw, column_name) AS
+    CASE WHEN blank_to_null(raw) IS NOT NULL AND parse_flag(raw) IS NULL THEN 'flag_invalid:' || column_name
+         WHEN blank_to_null(raw) IS NULL THEN 'flag_missing:' || column_name END;
+
+-- The birth-date digits of a clean NIK (PPKKCC DDMMYY SSSS); women have day + 40.
+CREATE OR REPLACE TEMP MACRO nik_day(nik) AS TRY_CAST(substr(nik, 7, 2) AS INTEGER);
+CREATE OR REPLACE TEMP MACRO nik_month(nik) AS TRY_CAST(substr(nik, 9, 2) AS INTEGER);
+CREATE OR REPLACE TEMP MACRO nik_year2(nik) AS TRY_CAST(substr(nik, 11, 2) AS INTEGER);
+
+-- nik_valid: a NIK is there and its birth-date and sex digits agree with the record.
+CREATE OR REPLACE TEMP MACRO nik_is_valid(nik, problems) AS
+    nik IS NOT NULL
+    AND NOT list_has_any(problems, ['nik_birthdate_impossible', 'nik_birthdate_mismatch', 'nik_sex_mismatch']);
+
+-- Names, word by word (the steps are in standardize_names.sql). A word is compared on its letters
+-- only, so H. / H and S.PD.I / S.Pd.I are the same word.
+CREATE OR REPLACE TEMP MACRO name_key(word) AS regexp_replace(word, '[^\p{L}]', '', 'g');
+
+-- Upper case, apostrophes dropped (NUR'AINI -> NURAINI), commas, slashes, brackets and hyphens as spaces.
+CREATE OR REPLACE TEMP MACRO name_words(raw) AS list_filter(
+    string_split(trim(regexp_replace(regexp_replace(upper(raw), '[''`´‘’]', '', 'g'), '[\s\x{00A0},;/()_-]+', ' ', 'g')), ' '),
+    lambda w: w <> '');
+
+-- DRS.H.AHMAD, MUH.SOLEH, M.YUSUF: words glued by dots are split at the dots, unless the whole
+-- word is a degree (S.PD.I, A.MD), which is dropped whole later.
+CREATE OR REPLACE TEMP MACRO split_glued_words(words, titles_after) AS flatten(list_transform(words, lambda w:
+    CASE WHEN regexp_matches(w, '\.\p{L}') AND NOT map_contains(titles_after, name_key(w))
+         THEN list_filter(string_split(regexp_replace(w, '\.', '. ', 'g'), ' '), lambda part: part <> '')
+         ELSE [w] END));
+
+-- The words from the first one that is not in `dropped` (a MAP word -> problem); all of them
+-- when every word is in it (a name is never made empty).
+CREATE OR REPLACE TEMP MACRO drop_leading_words(words, dropped) AS coalesce(
+    words[list_position(list_transform(words, lambda w: map_contains(dropped, name_key(w))), false):], words);
+
+-- Position of the first BIN/BINTI/ALIAS word after the first word (NULL when none).
+CREATE OR REPLACE TEMP MACRO cut_position(words, cut_from) AS
+    list_position(list_transform(words, lambda w, i: i > 1 AND map_contains(cut_from, name_key(w))), true);
+
+-- The sorted distinct problems `rules` (a MAP word -> problem) give for `words`.
+CREATE OR REPLACE TEMP MACRO problems_of_words(words, rules) AS list_sort(list_distinct(
+    list_filter(list_transform(words, lambda w: rules[name_key(w)]), lambda p: p IS NOT NULL)));

@@ -1,0 +1,82 @@
+-- staging.person_record: one row per person record of DTKS, P3KE and REGSOSEK, in one vocabulary.
+-- Reads the decoded codes (temp tables dtks_person_codes, p3ke_person_codes, regsosek_person_codes),
+-- the standardized names (name_standard) and the published staging.family_record (the family's
+-- card and village).
+CREATE OR REPLACE TABLE $target AS
+WITH persons AS (
+    SELECT
+        'dtks' AS source, p.ID_ART AS source_record_id, p.ID_KELUARGA AS source_family_id,
+        p._line_number AS line_number, p.NIK AS nik_raw, p.NAMA AS nama_raw, p.TGL_LAHIR AS tgl_lahir_raw,
+        NULL::VARCHAR AS umur_raw, c.* EXCLUDE (record_id)
+    FROM raw.dtks_art AS p
+    LEFT JOIN dtks_person_codes AS c ON c.record_id = p.ID_ART
+
+    UNION ALL BY NAME
+
+    SELECT
+        'p3ke' AS source, p.ID_INDIVIDU AS source_record_id, p.ID_KELUARGA_P3KE AS source_family_id,
+        p._line_number AS line_number, p.NIK AS nik_raw, p.NAMA AS nama_raw, p.TANGGAL_LAHIR AS tgl_lahir_raw,
+        p.USIA AS umur_raw, c.* EXCLUDE (record_id)
+    FROM raw.p3ke_individu AS p
+    LEFT JOIN p3ke_person_codes AS c ON c.record_id = p.ID_INDIVIDU
+
+    UNION ALL BY NAME
+
+    SELECT
+        'regsosek' AS source, p.ID_KELUARGA || '-' || p.NO_ART AS source_record_id,
+        p.ID_KELUARGA AS source_family_id, p._line_number AS line_number, p.NIK AS nik_raw, p.NAMA AS nama_raw,
+        p.TGL_LAHIR AS tgl_lahir_raw, p.UMUR AS umur_raw, c.* EXCLUDE (record_id)
+    FROM raw.regsosek_individu AS p
+    LEFT JOIN regsosek_person_codes AS c ON c.record_id = p.ID_KELUARGA || '-' || p.NO_ART
+),
+parsed AS (
+    SELECT
+        *,
+        clean_identifier(nik_raw, 'nik', 16) AS nik_clean,
+        parse_date(tgl_lahir_raw, 'date') AS tgl_lahir_parsed,
+        -- An age above 120 is a typing error, not a person.
+        CASE WHEN parse_count(umur_raw) <= 120 THEN parse_count(umur_raw) END AS umur
+    FROM persons
+),
+checked AS (
+    SELECT *, nik_problems(nik_clean.value, tgl_lahir_parsed.value, jenis_kelamin) AS nik_digit_problems
+    FROM parsed
+)
+SELECT
+    p.source,
+    p.source_record_id,
+    p.source_family_id,
+    p.line_number,
+    p.nik_raw,
+    p.nik_clean.value AS nik,
+    nik_is_valid(p.nik_clean.value, p.nik_digit_problems) AS nik_valid,
+    p.nama_raw,
+    n.nama,
+    p.tgl_lahir_parsed.value AS tgl_lahir,
+    p.umur,
+    p.jenis_kelamin,
+    p.hub_kk,
+    f.no_kk,
+    f.kode_desa,
+    p.pendidikan,
+    p.status_bekerja,
+    p.lapangan_usaha,
+    p.kedudukan_kerja,
+    p.disabilitas,
+    p.penyakit_kronis,
+    list_filter(flatten([
+        p.nik_clean.problems,
+        p.nik_digit_problems,
+        coalesce(n.problems, ['name_missing']),
+        p.tgl_lahir_parsed.problems,
+        [CASE WHEN blank_to_null(p.tgl_lahir_raw) IS NOT NULL THEN NULL
+              WHEN p.umur IS NOT NULL THEN 'date_missing_age_only'
+              ELSE 'date_missing' END],
+        [CASE WHEN blank_to_null(p.umur_raw) IS NOT NULL AND p.umur IS NULL THEN 'umur_invalid' END],
+        coalesce(p.code_problems, []),
+        [CASE WHEN f.source_family_id IS NULL THEN 'family_missing' END]
+    ]), lambda problem: problem IS NOT NULL) AS problems
+FROM checked AS p
+LEFT JOIN name_standard AS n ON n.nama_raw = p.nama_raw
+LEFT JOIN staging.family_record AS f ON f.source = p.source AND f.source_family_id = p.source_family_id
+ORDER BY p.source, p.line_number;

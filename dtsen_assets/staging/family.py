@@ -1,0 +1,27 @@
+"""staging.family_record: DTKS, P3KE and REGSOSEK families in the canonical vocabulary."""
+
+from __future__ import annotations
+
+import duckdb
+
+from dtsen_assets.staging.codes import decode_codes
+from dtsen_assets.staging.columns import FAMILY_CODED
+from dtsen_assets.staging.reference import install_cleaning_rules
+from dtsen_assets.staging.sql import run_sql
+
+FAMILY_RECORD_TABLE = "staging.family_record"
+
+# (source, raw family table, its record id)
+FAMILY_SOURCES: tuple[tuple[str, str, str], ...] = (
+    ("dtks", "raw.dtks_keluarga", "ID_KELUARGA"),
+    ("p3ke", "raw.p3ke_keluarga", "ID_KELUARGA_P3KE"),
+    ("regsosek", "raw.regsosek_keluarga", "ID_KELUARGA"),
+)
+
+
+def build_family_record(connection: duckdb.DuckDBPyConnection, target: str = FAMILY_RECORD_TABLE) -> None:
+    """Write `target` from the raw family tables, staging.codebook and staging.wilayah."""
+    install_cleaning_rules(connection)
+    for source, raw_table, record_id in FAMILY_SOURCES:
+        decode_codes(connection, source, raw_table, record_id, FAMILY_CODED, f"{source}_family_codes")
+    run_sql(connection, "family_record", target=target)

@@ -1,0 +1,19 @@
+"""Name standardization: titles, BIN/BINTI, abbreviations, casing (rules in name_rules.csv)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+
+from dtsen_assets.staging.sql import quote_identifier, run_sql
+
+
+def standardize_names(connection: duckdb.DuckDBPyConnection, name_columns: Sequence[tuple[str, str]]) -> None:
+    """Fill temp table name_standard (nama_raw, nama, problems) for every distinct name found in
+    the given (table, column) pairs. Needs the cleaning rules installed."""
+    selects = " UNION ".join(
+        f"SELECT {quote_identifier(column)} AS nama_raw FROM {table}" for table, column in name_columns
+    )
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE name_input AS {selects}")
+    run_sql(connection, "standardize_names")

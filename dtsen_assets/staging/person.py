@@ -1,0 +1,30 @@
+"""staging.person_record: DTKS, P3KE and REGSOSEK person records in the canonical vocabulary."""
+
+from __future__ import annotations
+
+import duckdb
+
+from dtsen_assets.staging.codes import decode_codes
+from dtsen_assets.staging.columns import PERSON_CODED
+from dtsen_assets.staging.names import standardize_names
+from dtsen_assets.staging.reference import install_cleaning_rules
+from dtsen_assets.staging.sql import run_sql
+
+PERSON_RECORD_TABLE = "staging.person_record"
+
+# (source, raw person table, its record id as SQL)
+PERSON_SOURCES: tuple[tuple[str, str, str], ...] = (
+    ("dtks", "raw.dtks_art", "ID_ART"),
+    ("p3ke", "raw.p3ke_individu", "ID_INDIVIDU"),
+    ("regsosek", "raw.regsosek_individu", "ID_KELUARGA || '-' || NO_ART"),
+)
+
+
+def build_person_record(connection: duckdb.DuckDBPyConnection, target: str = PERSON_RECORD_TABLE) -> None:
+    """Write `target` from the raw person tables, staging.codebook, staging.wilayah and the
+    published staging.family_record (each record's card and village come from its family)."""
+    install_cleaning_rules(connection)
+    for source, raw_table, record_id in PERSON_SOURCES:
+        decode_codes(connection, source, raw_table, record_id, PERSON_CODED, f"{source}_person_codes")
+    standardize_names(connection, [(raw_table, "NAMA") for _, raw_table, _ in PERSON_SOURCES])
+    run_sql(connection, "person_record", target=target)

@@ -1,0 +1,57 @@
+"""Reference data staging reads: the codebook, today's region codes and the cleaning rules.
+
+The codebook (`data/codebook.csv`, the spec's vocabulary) and the region list
+(`data/reference/wilayah.csv`) are shipped as data and loaded into DuckDB tables. The cleaning
+rules that are lists (titles and abbreviations in names, placeholder dates, questions a
+questionnaire skips, the Dukcapil and verivali labels the shipped codebook lacks) are CSV files
+beside this module.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from dtsen_assets.staging.sql import run_sql
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+CODEBOOK_PATH = DATA_DIR / "codebook.csv"
+WILAYAH_PATH = DATA_DIR / "reference" / "wilayah.csv"
+
+RULES_DIR = Path(__file__).resolve().parent
+# Dukcapil's JENIS_KLMIN/STAT_HBKEL/STATUS and verivali's AKSI labels, in the codebook's format.
+CODEBOOK_SUPPLEMENT_PATH = RULES_DIR / "codebook_supplement.csv"
+NAME_RULES_PATH = RULES_DIR / "name_rules.csv"
+DATE_PLACEHOLDERS_PATH = RULES_DIR / "date_placeholders.csv"
+SKIP_RULES_PATH = RULES_DIR / "skip_rules.csv"
+
+CODEBOOK_TABLE = "staging.codebook"
+WILAYAH_TABLE = "staging.wilayah"
+
+
+def install_cleaning_rules(connection: duckdb.DuckDBPyConnection) -> None:
+    """The cleaning macros and the rule lists they read (temporary: this connection only).
+
+    Needs staging.wilayah (the NIK and region checks look codes up in it).
+    """
+    run_sql(connection, "macros")
+    run_sql(connection, "name_rules", [str(NAME_RULES_PATH)])
+    run_sql(connection, "date_placeholders", [str(DATE_PLACEHOLDERS_PATH)])
+    run_sql(connection, "skip_rules", [str(SKIP_RULES_PATH)])
+    run_sql(connection, "lookup_macros")
+
+
+def load_codebook(
+    connection: duckdb.DuckDBPyConnection,
+    target: str = CODEBOOK_TABLE,
+    paths: tuple[Path, ...] = (CODEBOOK_PATH, CODEBOOK_SUPPLEMENT_PATH),
+) -> None:
+    """codebook.csv and the supplement as one table with the key codes are matched on."""
+    run_sql(connection, "macros")
+    run_sql(connection, "codebook", [[str(p) for p in paths]], target=target)
+
+
+def load_wilayah(connection: duckdb.DuckDBPyConnection, target: str = WILAYAH_TABLE, path: Path = WILAYAH_PATH) -> None:
+    """Today's Kemendagri region codes, without dots, with their level (`tingkat`)."""
+    run_sql(connection, "wilayah", [str(path)], target=target)

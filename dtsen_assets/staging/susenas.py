@@ -1,0 +1,20 @@
+"""staging.susenas_household: the SUSENAS sample in the canonical family welfare variables."""
+
+from __future__ import annotations
+
+import duckdb
+
+from dtsen_assets.staging.codes import decode_codes
+from dtsen_assets.staging.columns import FAMILY_CODED, HEAD_CODED
+from dtsen_assets.staging.reference import install_cleaning_rules
+from dtsen_assets.staging.sql import run_sql
+
+SUSENAS_HOUSEHOLD_TABLE = "staging.susenas_household"
+
+
+def build_susenas_household(connection: duckdb.DuckDBPyConnection, target: str = SUSENAS_HOUSEHOLD_TABLE) -> None:
+    """Write `target` from raw.susenas_rumah_tangga, staging.codebook and staging.wilayah."""
+    install_cleaning_rules(connection)
+    decode_codes(connection, "susenas", "raw.susenas_rumah_tangga", "ID_RT", (*HEAD_CODED, *FAMILY_CODED),
+                 "susenas_codes")
+    run_sql(connection, "susenas_household", target=target)
