@@ -1,0 +1,50 @@
+"""Population-weighted national desil, their cut points, and the kabupaten/kota x desil table.
+
+How cut points are chosen (`sql/welfare/decile.sql`): families are sorted by predicted per-capita
+consumption (`pengeluaran_kapita_pmt`) and weighted by their active members (`jumlah_art`), so each
+desil holds a tenth of *people*, not of families. A family cannot be split across two desil: it
+goes to the desil holding the middle of its members (its mid-rank persentil), and families with
+exactly the same prediction share one persentil and one desil. Each desil therefore misses 10% of
+persons by at most half of the largest family (or group of tied families) at each of its two
+cuts: with millions of persons that is far below the 0.5 pp the decile check allows; on a tiny
+table a single large family can exceed it, and the check says so.
+The cut point of desil d is the highest prediction inside it (`desil_batas`).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from dtsen_assets.sql import load_sql
+from dtsen_assets.welfare.db import scalar
+from dtsen_assets.welfare.regions import load_regions
+
+
+def stage_decile(connection: duckdb.DuckDBPyConnection, scores: str, families: str, out_table: str) -> int:
+    """Stage `out_table` (family_id, desil, persentil) from the scores and family sizes."""
+    sql = load_sql("welfare", "decile").format(scores=scores, families=families)
+    connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS {sql}")
+    return int(scalar(connection, f"SELECT count(*) FROM {out_table}"))
+
+
+def stage_cut_points(connection: duckdb.DuckDBPyConnection, decile: str, scores: str, families: str,
+                     out_table: str) -> pd.DataFrame:
+    sql = load_sql("welfare", "desil_batas").format(decile=decile, scores=scores, families=families)
+    connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS {sql}")
+    return connection.execute(f"SELECT * FROM {out_table} ORDER BY desil").df()
+
+
+def stage_desil_kabupaten(connection: duckdb.DuckDBPyConnection, decile: str, families: str, out_table: str) -> int:
+    regions = load_regions()
+    names = pd.DataFrame({"kode_kab": list(regions.regency_name), "nama_kabupaten": list(regions.regency_name.values())})
+    if names.empty:
+        names = pd.DataFrame({"kode_kab": pd.Series(dtype=str), "nama_kabupaten": pd.Series(dtype=str)})
+    connection.register("welfare_regency_names", names)
+    try:
+        sql = load_sql("welfare", "desil_kabupaten").format(decile=decile, families=families,
+                                                             regions="welfare_regency_names")
+        connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS {sql}")
+    finally:
+        connection.unregister("welfare_regency_names")
+    return int(scalar(connection, f"SELECT count(*) FROM {out_table}"))

@@ -1,0 +1,242 @@
+"""Why a family's predicted welfare differs from a typical family of its regency, in words.
+
+For a sanggahan (a family objects to its desil) a village officer needs the few recorded facts that
+moved the family's predicted per-capita consumption most above or below a *typical family of its
+kabupaten/kota*: the family whose every variable is the regency's most common value (median for
+numbers) among scored families (`sql/welfare/reference_profile.sql`).
+
+Contribution of a variable, in log points of predicted per-capita consumption:
+- linear models (OLS, ridge, ridge with regional slopes): coefficient x (family's design value -
+  typical family's design value), summed over the variable's design columns. Every design column
+  belongs to one variable and the region is the same, so the contributions add up exactly to
+  log(prediction) - log(prediction for the typical family);
+- other models: the change in the prediction when that variable alone is set to the typical value.
+A contribution c is shown as an effect of (exp(c) - 1) x 100 percent. Variables the registries did
+not record for the family (filled in for scoring) are never given as reasons; their number is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import scipy.sparse as sp
+
+from dtsen_assets.sql import load_sql
+from dtsen_assets.welfare.db import reader_cursor
+from dtsen_assets.welfare.models import PmtModel
+from dtsen_assets.welfare.regions import load_regions
+from dtsen_assets.welfare.scoring import FAMILY_TABLE, FEATURES_WORK_TABLE, build_family_features
+from dtsen_assets.welfare.variables import (
+    CATEGORICAL,
+    DESCRIPTION,
+    DWELLING_AND_POSSESSIONS,
+    MODEL_VARIABLES,
+    NUMERIC,
+    ValueLabels,
+    value_labels,
+)
+
+SOURCE_COLUMNS = tuple(f"{v}_source" for v in DWELLING_AND_POSSESSIONS)
+EXPLANATION_COLUMNS = (
+    "family_id", "peringkat", "variabel", "nilai_keluarga", "nilai_umum_kabupaten", "sumber", "dampak_persen",
+    "arah", "penjelasan", "selisih_dari_keluarga_umum_persen", "variabel_tidak_terdata", "model_version",
+)
+
+
+@dataclass(frozen=True)
+class ExplanationSettings:
+    factors_per_direction: int = 3       # at most this many factors raising, and lowering, the prediction
+    min_effect_percent: float = 1.0      # smaller effects are not worth a village officer's time
+
+
+@dataclass
+class ExplanationResult:
+    families: int
+    rows: int
+    families_without_factor: int
+
+
+# ----------------------------------------------------------------------------------------------
+# Typical family per regency
+# ----------------------------------------------------------------------------------------------
+
+def reference_profiles(connection: duckdb.DuckDBPyConnection, families_sql: str) -> pd.DataFrame:
+    """One row per kode_kab with every model variable at its typical value (index: kode_kab)."""
+    sql = load_sql("welfare", "reference_profile").format(
+        families=families_sql, categorical=", ".join(CATEGORICAL), numeric=", ".join(NUMERIC))
+    long = connection.execute(sql).df()
+    wide = long.pivot(index="kode_kab", columns="variabel", values="nilai")
+    profile = pd.DataFrame(index=wide.index)
+    for variable in MODEL_VARIABLES:
+        column = wide[variable] if variable in wide else pd.Series(None, index=wide.index, dtype=object)
+        profile[variable] = pd.to_numeric(column, errors="coerce") if variable in NUMERIC else column.astype(object)
+    profile["kode_kab"] = profile.index.astype(str)
+    return profile
+
+
+# ----------------------------------------------------------------------------------------------
+# Contributions
+# ----------------------------------------------------------------------------------------------
+
+def contributions(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(n x len(MODEL_VARIABLES)) contributions in log points, and log f(family) - log f(typical family).
+
+    `typical` holds one row per family (the typical family of its regency), aligned with `frame`.
+    """
+    chosen = model.chosen
+    family_batch = model.encode(frame)
+    typical_batch = model.encode(typical)
+    total = chosen.predict(family_batch) - chosen.predict(typical_batch)
+    if chosen.linear:
+        difference = (chosen.design(family_batch) - chosen.design(typical_batch)).multiply(chosen.coef_[None, :])
+        grouping = _grouping_matrix(chosen.design_variables())
+        return np.asarray((sp.csr_matrix(difference) @ grouping).todense()), total
+    base = chosen.predict(family_batch)
+    out = np.zeros((len(frame), len(MODEL_VARIABLES)))
+    for j, variable in enumerate(MODEL_VARIABLES):
+        swapped = frame.copy()
+        swapped[variable] = typical[variable].to_numpy()
+        out[:, j] = base - chosen.predict(model.encode(swapped))
+    return out, total
+
+
+def _grouping_matrix(column_variables: list[str]) -> sp.csr_matrix:
+    index = {v: j for j, v in enumerate(MODEL_VARIABLES)}
+    rows = [i for i, v in enumerate(column_variables) if v in index]
+    cols = [index[column_variables[i]] for i in rows]
+    return sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(column_variables), len(MODEL_VARIABLES)))
+
+
+def top_factors(contribution: np.ndarray, known: np.ndarray, per_direction: int,
+                min_effect_percent: float) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per direction (raising, lowering): (row, variable) index pairs of the strongest known factors."""
+    threshold = np.log1p(min_effect_percent / 100.0)
+    selected = []
+    for sign in (1.0, -1.0):
+        signed = np.where(known, sign * contribution, -np.inf)
+        order = np.argsort(-signed, axis=1, kind="stable")[:, :per_direction]
+        strength = np.take_along_axis(signed, order, axis=1)
+        keep = strength >= threshold
+        rows = np.repeat(np.arange(contribution.shape[0])[:, None], order.shape[1], axis=1)
+        selected.append((rows[keep], order[keep]))
+    return selected
+
+
+# ----------------------------------------------------------------------------------------------
+# Words
+# ----------------------------------------------------------------------------------------------
+
+def describe_value(variable: str, value: object, labels: ValueLabels) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "tidak terdata"
+    if variable in NUMERIC:
+        number = float(value)
+        return f"{number:,.0f}".replace(",", ".") if number == round(number) else f"{number:.1f}".replace(".", ",")
+    return labels.label(variable, value)
+
+
+def sentence(variable: str, family_value: str, typical_value: str, regency: str, effect_percent: float,
+             source: str | None) -> str:
+    description = DESCRIPTION[variable]
+    where = f"umumnya di {regency}" if regency else "umumnya di kabupaten/kota ini"
+    according = f" menurut {source.upper()}" if source else ""
+    direction = "menaikkan" if effect_percent > 0 else "menurunkan"
+    return (f"{description[0].upper()}{description[1:]}: {family_value}{according} ({where}: {typical_value}). "
+            f"Ini {direction} perkiraan pengeluaran per orang sekitar {abs(effect_percent):.0f}%.")
+
+
+def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.ndarray, typical: pd.DataFrame,
+                     settings: ExplanationSettings, model_version: str,
+                     labels: ValueLabels | None = None) -> pd.DataFrame:
+    labels = labels or value_labels()
+    regions = load_regions()
+    known = np.column_stack([frame[v].notna().to_numpy() for v in MODEL_VARIABLES])
+    unknown_count = (~known).sum(axis=1)
+    pairs = top_factors(contribution, known, settings.factors_per_direction, settings.min_effect_percent)
+    rows = np.concatenate([p[0] for p in pairs])
+    cols = np.concatenate([p[1] for p in pairs])
+    if rows.size == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in EXPLANATION_COLUMNS})
+    effect = 100.0 * np.expm1(contribution[rows, cols])
+    # rank within a family by absolute effect
+    order = np.lexsort((-np.abs(effect), rows))
+    rows, cols, effect = rows[order], cols[order], effect[order]
+    starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
+    rank = np.arange(rows.size) - np.repeat(starts, np.diff(np.r_[starts, rows.size])) + 1
+
+    family_ids = frame["unit_id"].to_numpy(object)
+    kab = frame["kode_kab"].to_numpy(object)
+    family_text, typical_text, source_text, sentences = [], [], [], []
+    regency_name = {}
+    for r, c, e in zip(rows.tolist(), cols.tolist(), effect.tolist()):
+        variable = MODEL_VARIABLES[c]
+        family_value = describe_value(variable, frame[variable].iat[r], labels)
+        typical_value = describe_value(variable, typical[variable].iat[r], labels)
+        source_column = f"{variable}_source"
+        source = frame[source_column].iat[r] if source_column in frame.columns else None
+        source = source if isinstance(source, str) and source else None
+        code = kab[r]
+        if code not in regency_name:
+            regency_name[code] = regions.regency_name.get(str(code), "")
+        family_text.append(family_value)
+        typical_text.append(typical_value)
+        source_text.append(source)
+        sentences.append(sentence(variable, family_value, typical_value, regency_name[code], e, source))
+    return pd.DataFrame({
+        "family_id": family_ids[rows],
+        "peringkat": rank.astype(np.int32),
+        "variabel": [MODEL_VARIABLES[c] for c in cols],
+        "nilai_keluarga": family_text,
+        "nilai_umum_kabupaten": typical_text,
+        "sumber": source_text,
+        "dampak_persen": np.round(effect, 1),
+        "arah": np.where(effect > 0, "menaikkan", "menurunkan"),
+        "penjelasan": sentences,
+        "selisih_dari_keluarga_umum_persen": np.round(100.0 * np.expm1(total[rows]), 1),
+        "variabel_tidak_terdata": unknown_count[rows].astype(np.int32),
+        "model_version": model_version,
+    })
+
+
+# ----------------------------------------------------------------------------------------------
+# The whole table
+# ----------------------------------------------------------------------------------------------
+
+def stage_explanations(connection: duckdb.DuckDBPyConnection, model: PmtModel, scores_table: str, out_table: str,
+                       settings: ExplanationSettings = ExplanationSettings(), family_table: str = FAMILY_TABLE,
+                       batch_rows: int = 100_000, log: Callable[[str], None] | None = None) -> ExplanationResult:
+    """Stage `out_table` with the explanations of every family in `scores_table`, batch by batch."""
+    build_family_features(connection, family_table, passthrough=SOURCE_COLUMNS)
+    scored_sql = (f"SELECT f.* FROM {FEATURES_WORK_TABLE} f SEMI JOIN {scores_table} s ON f.unit_id = s.family_id")
+    typical = reference_profiles(connection, scored_sql)
+    connection.execute(f"CREATE OR REPLACE TABLE {out_table} (family_id VARCHAR, peringkat INTEGER, variabel VARCHAR, "
+                       "nilai_keluarga VARCHAR, nilai_umum_kabupaten VARCHAR, sumber VARCHAR, dampak_persen DOUBLE, "
+                       "arah VARCHAR, penjelasan VARCHAR, selisih_dari_keluarga_umum_persen DOUBLE, "
+                       "variabel_tidak_terdata INTEGER, model_version VARCHAR)")
+    reader_connection = reader_cursor(connection)
+    families = explained = rows = 0
+    try:
+        reader = reader_connection.sql(scored_sql + " ORDER BY f.unit_id").to_arrow_reader(batch_rows)
+        for record_batch in reader:
+            frame = record_batch.to_pandas()
+            typical_rows = typical.reindex(frame["kode_kab"].astype(str).to_numpy()).reset_index(drop=True)
+            contribution, total = contributions(model, frame, typical_rows)
+            table = explanation_rows(frame, contribution, total, typical_rows, settings, model.model_version)
+            connection.register("welfare_explanation_batch", pa.Table.from_pandas(table, preserve_index=False))
+            connection.execute(f"INSERT INTO {out_table} SELECT {', '.join(EXPLANATION_COLUMNS)} "
+                               "FROM welfare_explanation_batch")
+            connection.unregister("welfare_explanation_batch")
+            families += len(frame)
+            explained += table["family_id"].nunique()
+            rows += len(table)
+            if log:
+                log(f"explained {families:,} families")
+    finally:
+        reader_connection.close()
+    connection.execute(f"DROP TABLE IF EXISTS {FEATURES_WORK_TABLE}")
+    return ExplanationResult(families, rows, families - explained)

@@ -1,0 +1,143 @@
+"""The canonical family welfare variables a PMT may use, and the words to explain them.
+
+The names and values are those of `docs/internal_tables.md` ("Canonical family welfare
+variables"), shared by `staging.susenas_household` and `dtsen.family`. Value labels come from
+the shipped codebook (`data/codebook.csv`), never from maps typed in here; only the short
+Indonesian description of each *variable* (how a village officer would name it) is written below.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+
+# Head of family (kepala keluarga / kepala rumah tangga): canonical categorical values.
+HEAD_CATEGORICAL: tuple[str, ...] = (
+    "krt_jenis_kelamin", "krt_pendidikan", "krt_status_bekerja", "krt_lapangan_usaha", "krt_kedudukan_kerja",
+)
+HOUSING_CATEGORICAL: tuple[str, ...] = (
+    "status_bangunan", "lantai", "dinding", "atap", "air_minum", "penerangan", "daya_listrik",
+    "bahan_bakar", "fasilitas_bab", "jenis_kloset", "pembuangan_tinja",
+)
+ASSETS: tuple[str, ...] = (
+    "aset_tabung_gas_5kg", "aset_lemari_es", "aset_ac", "aset_pemanas_air", "aset_telepon_rumah",
+    "aset_televisi", "aset_emas", "aset_komputer", "aset_sepeda", "aset_sepeda_motor", "aset_mobil",
+    "aset_perahu", "aset_motor_tempel", "aset_perahu_motor", "aset_smartphone",
+)
+LIVESTOCK: tuple[str, ...] = ("ternak_sapi", "ternak_kerbau", "ternak_kuda", "ternak_babi", "ternak_kambing")
+COMPOSITION: tuple[str, ...] = ("jumlah_art", "art_balita", "art_sekolah", "art_lansia", "art_disabilitas")
+
+# Every categorical variable (canonical text values); yes/no assets are categorical too.
+CATEGORICAL: tuple[str, ...] = (*HEAD_CATEGORICAL, *HOUSING_CATEGORICAL, *ASSETS, "rumah_lain")
+# Every numeric variable (counts, years, m²).
+NUMERIC: tuple[str, ...] = (*COMPOSITION, "krt_umur", "luas_lantai", "luas_lahan", *LIVESTOCK)
+# All model variables besides the region (kode_kab), in a fixed order.
+MODEL_VARIABLES: tuple[str, ...] = (*COMPOSITION, "krt_umur", *HEAD_CATEGORICAL, *HOUSING_CATEGORICAL,
+                                    "luas_lantai", *ASSETS, "luas_lahan", "rumah_lain", *LIVESTOCK)
+# What a registry observes about the dwelling and possessions (each has a <v>_source in dtsen.family).
+# How many of these are known decides whether a family has enough data to be scored.
+DWELLING_AND_POSSESSIONS: tuple[str, ...] = (
+    *HOUSING_CATEGORICAL[:1], "luas_lantai", *HOUSING_CATEGORICAL[1:], *ASSETS, "luas_lahan", "rumah_lain",
+    *LIVESTOCK,
+)
+# The housing variables all three registries (DTKS, P3KE, REGSOSEK) record.
+CORE_HOUSING: tuple[str, ...] = ("status_bangunan", "lantai", "dinding", "atap", "air_minum", "penerangan",
+                                 "bahan_bakar", "fasilitas_bab")
+
+# The codebook variable whose labels name the values of a canonical variable, where they differ.
+_CODEBOOK_VARIABLE = {
+    "krt_jenis_kelamin": "jenis_kelamin", "krt_pendidikan": "pendidikan", "krt_status_bekerja": "status_bekerja",
+    "krt_lapangan_usaha": "lapangan_usaha", "krt_kedudukan_kerja": "kedudukan_kerja",
+}
+
+# How a village officer names each variable (Indonesian), used in explanations.
+DESCRIPTION: dict[str, str] = {
+    "kode_kab": "kabupaten/kota",
+    "jumlah_art": "jumlah anggota keluarga",
+    "art_balita": "jumlah balita (0-4 tahun)",
+    "art_sekolah": "jumlah anak usia sekolah (7-18 tahun)",
+    "art_lansia": "jumlah lansia (60 tahun ke atas)",
+    "art_disabilitas": "jumlah anggota dengan disabilitas",
+    "krt_jenis_kelamin": "jenis kelamin kepala keluarga",
+    "krt_umur": "umur kepala keluarga",
+    "krt_pendidikan": "pendidikan kepala keluarga",
+    "krt_status_bekerja": "status bekerja kepala keluarga",
+    "krt_lapangan_usaha": "lapangan usaha kepala keluarga",
+    "krt_kedudukan_kerja": "kedudukan dalam pekerjaan kepala keluarga",
+    "status_bangunan": "status kepemilikan rumah",
+    "luas_lantai": "luas lantai rumah (m²)",
+    "lantai": "jenis lantai terluas",
+    "dinding": "jenis dinding terluas",
+    "atap": "jenis atap terluas",
+    "air_minum": "sumber air minum",
+    "penerangan": "sumber penerangan",
+    "daya_listrik": "daya listrik terpasang",
+    "bahan_bakar": "bahan bakar memasak",
+    "fasilitas_bab": "fasilitas buang air besar",
+    "jenis_kloset": "jenis kloset",
+    "pembuangan_tinja": "tempat pembuangan akhir tinja",
+    "aset_tabung_gas_5kg": "memiliki tabung gas 5,5 kg atau lebih",
+    "aset_lemari_es": "memiliki lemari es/kulkas",
+    "aset_ac": "memiliki AC",
+    "aset_pemanas_air": "memiliki pemanas air",
+    "aset_telepon_rumah": "memiliki telepon rumah",
+    "aset_televisi": "memiliki televisi",
+    "aset_emas": "memiliki emas/perhiasan",
+    "aset_komputer": "memiliki komputer/laptop",
+    "aset_sepeda": "memiliki sepeda",
+    "aset_sepeda_motor": "memiliki sepeda motor",
+    "aset_mobil": "memiliki mobil",
+    "aset_perahu": "memiliki perahu",
+    "aset_motor_tempel": "memiliki motor tempel",
+    "aset_perahu_motor": "memiliki perahu motor",
+    "aset_smartphone": "memiliki smartphone",
+    "luas_lahan": "luas lahan selain rumah (m²)",
+    "rumah_lain": "memiliki rumah/bangunan di tempat lain",
+    "ternak_sapi": "jumlah sapi",
+    "ternak_kerbau": "jumlah kerbau",
+    "ternak_kuda": "jumlah kuda",
+    "ternak_babi": "jumlah babi",
+    "ternak_kambing": "jumlah kambing/domba",
+}
+# Values the feature builder gives where a question does not apply (not codebook values).
+NOT_APPLICABLE_LABELS: dict[str, str] = {
+    "tidak_bekerja": "tidak bekerja",
+    "tanpa_fasilitas_bab": "tidak ada fasilitas BAB",
+}
+assert set(DESCRIPTION) == {"kode_kab", *MODEL_VARIABLES}
+
+
+@dataclass(frozen=True)
+class ValueLabels:
+    """canonical (variable, value) -> label, from the codebook (REGSOSEK wording first)."""
+
+    labels: dict[tuple[str, str], str]
+
+    def label(self, variable: str, value: object) -> str:
+        if value is None:
+            return "tidak diketahui"
+        text = str(value)
+        if text in NOT_APPLICABLE_LABELS:
+            return NOT_APPLICABLE_LABELS[text]
+        key = _CODEBOOK_VARIABLE.get(variable, variable)
+        found = self.labels.get((key, text))
+        if found is None and key.startswith("aset_"):
+            found = self.labels.get(("aset_*", text))
+        return found if found is not None else text.replace("_", " ")
+
+
+@cache
+def value_labels(codebook_path: str | None = None) -> ValueLabels:
+    path = Path(codebook_path) if codebook_path else DATA_DIR / "codebook.csv"
+    labels: dict[tuple[str, str], str] = {}
+    if path.is_file():
+        preference = {"regsosek": 0, "susenas": 1, "dtks": 2, "p3ke": 3}
+        rows = list(csv.DictReader(path.open(encoding="utf-8")))
+        rows.sort(key=lambda r: preference.get(r["source"], 9))
+        for row in rows:
+            labels.setdefault((row["canonical_variable"], row["canonical_value"]), row["label"])
+    return ValueLabels(labels)
