@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from string import Template
 
 import duckdb
 
 from dtsen_assets.sql import load_sql
 from dtsen_assets.staging.sql import quote_identifier, sql_string
-from string import Template
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,7 @@ class CodeShare:
     source: str
     variable: str
     records: int
+    codes_read: int       # cells with a value or an unknown code (the share's denominator)
     empty: int
     unknown: int
     unknown_share: float
@@ -51,5 +52,5 @@ def code_shares(
         columns=", ".join(f"{quote_identifier(v)}::VARCHAR AS {quote_identifier(v)}" for v in variables),
         variables=", ".join(quote_identifier(v) for v in variables),
     )
-    return [CodeShare(s, v, int(n), int(e), int(u), float(share or 0.0))
-            for s, v, n, e, u, share in connection.execute(query).fetchall()]
+    return [CodeShare(s, v, int(n), int(read), int(e), int(u), float(share or 0.0))
+            for s, v, n, read, e, u, share in connection.execute(query).fetchall()]

@@ -1,6 +1,7 @@
 -- Unknown and empty codes per source and canonical variable of one staging table. The share of
--- unknown codes is taken over the cells that held a code (records minus empty cells); variables a
--- source does not have (never a value, never an unknown code) are left out.
+-- unknown codes is taken over the codes read for the variable (a value, or a code the codebook does
+-- not know); skipped questions and empty cells are not in it. Variables a source does not have
+-- (never a value, never an unknown code) are left out.
 WITH cells AS (
     SELECT source, variable, value
     FROM (SELECT $source AS source, $columns FROM $table)
@@ -26,9 +27,10 @@ SELECT
     source,
     variable,
     records,
+    with_value + coalesce(unknown, 0) AS codes_read,
     coalesce(empty, 0) AS empty,
     coalesce(unknown, 0) AS unknown,
-    coalesce(unknown, 0) / nullif(records - coalesce(empty, 0), 0) AS unknown_share
+    coalesce(unknown, 0) / (with_value + coalesce(unknown, 0)) AS unknown_share
 FROM coded
 JOIN totals USING (source)
 LEFT JOIN code_problems USING (source, variable)

@@ -55,8 +55,10 @@ SELECT
         [cut_problem],
         word_problems,
         [CASE WHEN regexp_matches(nama_raw, '\p{Ll}') THEN 'name_casing' END],
-        -- a part left as its initial (SITI H.): linkage can only compare its first letter
-        [CASE WHEN list_bool_or(list_transform(letters_only, lambda w: length(w) = 1)) THEN 'name_initial' END],
+        -- a part left as its initial (SITI H.): linkage can only compare its first letter. Only with
+        -- the dot: a one-letter word alone is a name part (Balinese I and NI: I WAYAN).
+        [CASE WHEN list_bool_or(list_transform(expanded_words, lambda w: regexp_full_match(w, '\p{L}\.')))
+              THEN 'name_initial' END],
         [CASE WHEN letters_only = [] THEN 'name_missing' END]
     ]), lambda p: p IS NOT NULL) AS problems
 FROM cleaned;

@@ -1,0 +1,206 @@
+"""Checks on the staging tables, evaluated on `<table>__staging` before it is published.
+
+Blocking: no raw record lost or duplicated; unknown codes stay under a share per variable (a
+larger share means the source changed its coding, and the codebook must be updated, not the
+data guessed); every person record belongs to a family of its source; Dukcapil has one row per
+NIK; the reference tables are well formed. Informative (WARN): how often each problem occurs.
+Examples name source files, lines and record ids, never a NIK or a name in the clear.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dagster as dg
+import duckdb
+
+from dtsen_assets.checks.core import CheckOutcome, check_spec, format_examples
+from dtsen_assets.pii import mask_identifier
+from dtsen_assets.staging.quality import CodeShare, ProblemCount
+
+# A source whose unknown codes exceed this share of a variable's codes has changed its
+# coding (a new questionnaire or export): stop and update the codebook. Typing slips stay far below.
+DEFAULT_MAX_UNKNOWN_CODE_SHARE = 0.05
+# A problem on more than this share of a source's records is systematic, worth a look.
+DEFAULT_WARN_PROBLEM_SHARE = 0.25
+
+
+STAGING_CHECKS: dict[str, str] = {
+    "one_row_per_raw_record": "Every raw record is in the table exactly once (none lost, none duplicated).",
+    "unknown_codes_under_threshold": "Per source and variable, the share of codes outside the codebook is under the configured threshold.",
+}
+FAMILY_CHECK = ("family_exists", "Every person record's source_family_id is a family of the same source in staging.family_record.")
+NIK_UNIQUE_CHECK = ("nik_unique", "No NIK appears twice in the civil registry after cleaning.")
+PROBLEM_SHARES_CHECK = ("problem_shares", "No problem affects more than the configured share of a source's records (informative).")
+
+
+def staging_check_specs(asset_key: dg.AssetKey, extra: Sequence[tuple[str, str]] = ()) -> list[dg.AssetCheckSpec]:
+    specs = [check_spec(asset_key, name, description) for name, description in STAGING_CHECKS.items()]
+    specs += [check_spec(asset_key, name, description) for name, description in extra]
+    specs.append(check_spec(asset_key, *PROBLEM_SHARES_CHECK, blocking=False))
+    return specs
+
+
+def check_one_row_per_raw_record(
+    connection: duckdb.DuckDBPyConnection,
+    table: str,
+    raw_tables: Sequence[tuple[str, str]],
+    key: Sequence[str],
+    source_column: str | None = "source",
+) -> CheckOutcome:
+    """Rows per source equal the raw rows, and `key` is unique. `raw_tables`: (source, raw table)."""
+    problems: list[str] = []
+    counts: dict[str, object] = {}
+    for source, raw_table in raw_tables:
+        where = f"WHERE {source_column} = ?" if source_column else ""
+        params = [source] if source_column else []
+        staged = connection.execute(f"SELECT count(*) FROM {table} {where}", params).fetchone()[0]
+        raw = connection.execute(f"SELECT count(*) FROM {raw_table}").fetchone()[0]
+        counts[f"{source}_raw"] = raw
+        counts[f"{source}_staged"] = staged
+        if staged != raw:
+            problems.append(f"{source}: {raw} raw record(s) in {raw_table} but {staged} staged")
+    key_sql = ", ".join(key)
+    duplicated = connection.execute(
+        f"SELECT count(*) FROM (SELECT {key_sql} FROM {table} GROUP BY ALL HAVING count(*) > 1)"
+    ).fetchone()[0]
+    if duplicated:
+        examples = connection.execute(
+            f"SELECT {key_sql} FROM {table} GROUP BY ALL HAVING count(*) > 1 ORDER BY ALL LIMIT 5"
+        ).fetchall()
+        problems.append(f"{duplicated} key(s) ({key_sql}) on more than one row, e.g. "
+                        f"{format_examples(['/'.join(map(str, e)) for e in examples])}")
+    if problems:
+        return CheckOutcome("one_row_per_raw_record", False, f"{table}: " + "; ".join(problems),
+                            metadata={"table": table, "duplicated_keys": duplicated, **counts})
+    return CheckOutcome("one_row_per_raw_record", True, f"one row per raw record ({key_sql} unique)", metadata=counts)
+
+
+def check_unknown_codes(shares: Sequence[CodeShare], max_share: float, table: str) -> CheckOutcome:
+    over = [s for s in shares if s.unknown_share > max_share]
+    worst = max(shares, key=lambda s: s.unknown_share, default=None)
+    metadata: dict[str, object] = {"max_unknown_code_share": max_share,
+                                   "worst_unknown_share": round(worst.unknown_share, 4) if worst else 0.0}
+    if over:
+        described = format_examples(
+            [f"{s.source}.{s.variable} {s.unknown} of {s.codes_read} ({s.unknown_share:.1%})" for s in over])
+        return CheckOutcome(
+            "unknown_codes_under_threshold", False,
+            f"{table}: codes outside the codebook above {max_share:.1%} of the codes read for {described}; "
+            "update codebook.csv (or the staging supplement) if the source changed its coding",
+            metadata={**metadata, "variables_over_threshold": [f"{s.source}.{s.variable}" for s in over]},
+        )
+    where = f", worst {worst.source}.{worst.variable} {worst.unknown_share:.2%}" if worst else ""
+    return CheckOutcome("unknown_codes_under_threshold", True,
+                        f"unknown codes under {max_share:.1%} for every variable{where}", metadata=metadata)
+
+
+def check_family_exists(connection: duckdb.DuckDBPyConnection, table: str, family_table: str) -> CheckOutcome:
+    orphans = connection.execute(
+        f"""
+        SELECT p.source, p.source_record_id, p.source_family_id, p.line_number
+        FROM {table} AS p
+        ANTI JOIN {family_table} AS f ON f.source = p.source AND f.source_family_id = p.source_family_id
+        ORDER BY p.source, p.line_number
+        """
+    ).fetchall()
+    if orphans:
+        described = format_examples([f"{s} line {line} (family {family})" for s, _, family, line in orphans])
+        return CheckOutcome(
+            "family_exists", False,
+            f"{table}: {len(orphans)} person record(s) whose family is not in the source's family file, e.g. {described}",
+            metadata={"orphan_records": len(orphans), "example_lines": [o[3] for o in orphans[:5]]},
+        )
+    return CheckOutcome("family_exists", True, "every person record belongs to a family of its source")
+
+
+def check_nik_unique(connection: duckdb.DuckDBPyConnection, table: str) -> CheckOutcome:
+    duplicates = connection.execute(
+        f"""
+        SELECT nik, count(*) AS n, list(line_number ORDER BY line_number)[1:3] AS lines
+        FROM {table} WHERE nik IS NOT NULL GROUP BY nik HAVING count(*) > 1 ORDER BY min(line_number)
+        """
+    ).fetchall()
+    without = connection.execute(f"SELECT count(*) FROM {table} WHERE nik IS NULL").fetchone()[0]
+    metadata = {"duplicated_niks": len(duplicates), "rows_without_valid_nik": without}
+    if duplicates:
+        described = format_examples(
+            [f"{mask_identifier(nik)} on lines {', '.join(map(str, lines))}" for nik, _, lines in duplicates])
+        return CheckOutcome("nik_unique", False, f"{table}: {len(duplicates)} NIK(s) on several rows, e.g. {described}",
+                            metadata=metadata)
+    return CheckOutcome("nik_unique", True, f"every NIK once ({without} row(s) without a valid NIK)", metadata=metadata)
+
+
+def check_problem_shares(counts: Sequence[ProblemCount], warn_share: float, table: str) -> CheckOutcome:
+    over = [c for c in counts if c.share > warn_share]
+    metadata: dict[str, object] = {"warn_problem_share": warn_share}
+    if over:
+        described = format_examples([f"{c.source} {c.problem} {c.share:.1%}" for c in over])
+        return CheckOutcome("problem_shares", False,
+                            f"{table}: problem(s) on more than {warn_share:.0%} of a source's records: {described}",
+                            blocking=False, metadata=metadata)
+    top = max(counts, key=lambda c: c.share, default=None)
+    where = f"; most frequent {top.source} {top.problem} {top.share:.1%}" if top else ""
+    return CheckOutcome("problem_shares", True, f"no problem above {warn_share:.0%} of a source's records{where}",
+                        blocking=False, metadata=metadata)
+
+
+# --- reference tables ---
+
+CODEBOOK_CHECKS: dict[str, str] = {
+    "codebook_keys_unique": "No (source, variable, normalized code, canonical variable) has two canonical values.",
+    "codebook_rows_complete": "Every codebook row has a source, a variable, a code, a canonical variable and value.",
+}
+WILAYAH_CHECKS: dict[str, str] = {
+    "region_codes_well_formed": "Every region code is unique and has the digits of its level (2/4/6/10).",
+}
+
+
+def check_codebook_keys_unique(connection: duckdb.DuckDBPyConnection, table: str) -> CheckOutcome:
+    clashes = connection.execute(
+        f"""
+        SELECT source, variable, code_key, canonical_variable, count(DISTINCT canonical_value) AS n
+        FROM {table} GROUP BY ALL HAVING count(DISTINCT canonical_value) > 1 ORDER BY ALL LIMIT 5
+        """
+    ).fetchall()
+    if clashes:
+        described = format_examples([f"{s}.{v} code {c!r} -> {cv}" for s, v, c, cv, _ in clashes])
+        return CheckOutcome("codebook_keys_unique", False,
+                            f"codebook: a code maps to two values of one canonical variable: {described}")
+    return CheckOutcome("codebook_keys_unique", True, "every code maps to one value per canonical variable")
+
+
+def check_codebook_rows_complete(connection: duckdb.DuckDBPyConnection, table: str) -> CheckOutcome:
+    incomplete = connection.execute(
+        f"""
+        SELECT codebook_file, source, variable, code FROM {table}
+        WHERE nullif(variable, '') IS NULL OR code_key IS NULL
+           OR nullif(canonical_variable, '') IS NULL OR nullif(canonical_value, '') IS NULL
+        LIMIT 5
+        """
+    ).fetchall()
+    if incomplete:
+        described = format_examples([f"{f}: {s}.{v} code {c!r}" for f, s, v, c in incomplete])
+        return CheckOutcome("codebook_rows_complete", False, f"codebook rows with an empty field: {described}")
+    return CheckOutcome("codebook_rows_complete", True, "every codebook row complete")
+
+
+def check_region_codes(connection: duckdb.DuckDBPyConnection, table: str) -> CheckOutcome:
+    bad = connection.execute(
+        f"""
+        SELECT kode_dotted, tingkat FROM {table}
+        WHERE NOT regexp_full_match(kode, '[0-9]+')
+           OR length(kode) <> CASE tingkat WHEN 'provinsi' THEN 2 WHEN 'kabupaten_kota' THEN 4
+                                           WHEN 'kecamatan' THEN 6 WHEN 'desa_kelurahan' THEN 10 END
+           OR length(kode) IS NULL
+        LIMIT 5
+        """
+    ).fetchall()
+    duplicated = connection.execute(
+        f"SELECT count(*) FROM (SELECT kode FROM {table} GROUP BY kode HAVING count(*) > 1)"
+    ).fetchone()[0]
+    if bad or duplicated:
+        described = format_examples([f"{k} ({t})" for k, t in bad])
+        return CheckOutcome("region_codes_well_formed", False,
+                            f"wilayah.csv: {duplicated} duplicated code(s); malformed e.g. {described}")
+    return CheckOutcome("region_codes_well_formed", True, "every region code unique and well formed")
