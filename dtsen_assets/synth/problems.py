@@ -101,11 +101,14 @@ class ProblemRates:
         for name, value in asdict(self).items():
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"rate {name}={value} is not a probability")
-        for group in (NIK_PROBLEMS, DATE_PROBLEMS):
-            total = sum(getattr(self, n) for n in group) + (
-                self.regsosek_nik_empty if group is NIK_PROBLEMS else 0.0)
-            if total >= 1.0:
-                raise ValueError(f"the exclusive rates {', '.join(group)} sum to {total:.2f} >= 1")
+        # One draw per record picks at most one problem of an exclusive group: REGSOSEK uses
+        # regsosek_nik_empty in place of nik_empty.
+        nik_total = sum(getattr(self, n) for n in NIK_PROBLEMS if n != "nik_empty") + max(
+            self.nik_empty, self.regsosek_nik_empty)
+        date_total = sum(getattr(self, n) for n in DATE_PROBLEMS)
+        for group, total in ((NIK_PROBLEMS, nik_total), (DATE_PROBLEMS, date_total)):
+            if total > 1.0 + 1e-9:
+                raise ValueError(f"the exclusive rates {', '.join(group)} sum to {total:.2f} > 1")
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)

@@ -75,6 +75,15 @@ def test_other_rates_can_be_given_by_name(tmp_path):
         generate_drop(tmp_path, 100, seed=1, nik_apostrophy=0.1)
 
 
+def test_rates_must_be_probabilities_that_can_be_drawn():
+    with pytest.raises(ValueError, match="not a probability"):
+        ProblemRates(nik_typo=-0.1)
+    with pytest.raises(ValueError, match="sum to"):
+        ProblemRates().with_overrides(nik_typo=0.6, nik_apostrophe=0.5)
+    assert ProblemRates().scaled(5).nik_typo == pytest.approx(0.1)
+    assert ProblemRates.zero().scaled(3) == ProblemRates.zero()
+
+
 # ---------------------------------------------------------------- NIK
 
 def test_nik_format_problems_are_exactly_the_injected_ones(problem_drop):
