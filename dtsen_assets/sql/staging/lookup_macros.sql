@@ -14,23 +14,24 @@ CREATE OR REPLACE TEMP MACRO region_code_problems(raw, name, width, level) AS li
 -- A date: NULL when unparseable, a documented placeholder (date_placeholders.csv), impossible
 -- (31-02-1980) or outside 1900-01-01 .. today. Problems `<name>_unparseable`, `_placeholder`,
 -- `_impossible`, `_out_of_range`; an empty cell is no problem here (the caller knows if it must be there).
-CREATE OR REPLACE TEMP MACRO parse_date(raw, name) AS {
-    'value': CASE
-        WHEN date_text(raw) IN (SELECT date FROM date_placeholder) THEN NULL
-        WHEN try_strptime(date_text(raw), '%Y-%m-%d')::DATE BETWEEN DATE '1900-01-01' AND current_date
-            THEN try_strptime(date_text(raw), '%Y-%m-%d')::DATE
-    END,
-    'problems': list_filter([
-        CASE
-            WHEN blank_to_null(raw) IS NULL THEN NULL
-            WHEN date_parts(raw) IS NULL THEN name || '_unparseable'
-            WHEN date_text(raw) IN (SELECT date FROM date_placeholder) THEN name || '_placeholder'
-            WHEN try_strptime(date_text(raw), '%Y-%m-%d') IS NULL THEN name || '_impossible'
-            WHEN NOT try_strptime(date_text(raw), '%Y-%m-%d')::DATE
-                     BETWEEN DATE '1900-01-01' AND current_date THEN name || '_out_of_range'
-        END
-    ], lambda p: p IS NOT NULL)
-};
+CREATE OR REPLACE TEMP MACRO parse_date(raw, name) AS list_transform(
+    [{
+        'text': date_text(raw),
+        'blank': blank_to_null(raw) IS NULL,
+        'placeholder': coalesce(date_text(raw) IN (SELECT date FROM date_placeholder), false)
+    }],
+    lambda d: list_transform([try_strptime(d.text, '%Y-%m-%d')::DATE], lambda parsed: {
+        'value': CASE WHEN NOT d.placeholder AND parsed BETWEEN DATE '1900-01-01' AND current_date THEN parsed END,
+        'problems': list_filter([
+            CASE
+                WHEN d.blank THEN NULL
+                WHEN d.text IS NULL THEN name || '_unparseable'
+                WHEN d.placeholder THEN name || '_placeholder'
+                WHEN parsed IS NULL THEN name || '_impossible'
+                WHEN NOT parsed BETWEEN DATE '1900-01-01' AND current_date THEN name || '_out_of_range'
+            END
+        ], lambda p: p IS NOT NULL)
+    })[1])[1];
 
 -- What the digits of a clean NIK (PPKKCC DDMMYY SSSS) say against the record's birth date and sex.
 -- Women have day + 40. The region prefix may be one that no longer exists (regions split since the

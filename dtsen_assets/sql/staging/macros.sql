@@ -20,26 +20,31 @@ CREATE OR REPLACE TEMP MACRO identifier_digits(raw) AS regexp_replace(coalesce(r
 CREATE OR REPLACE TEMP MACRO is_excel_number(raw) AS
     regexp_matches(trim(raw), '^[0-9]([.,][0-9]+)?[eE]\+?[0-9]+$');
 
-CREATE OR REPLACE TEMP MACRO clean_identifier(raw, name, width) AS {
-    'value': CASE
-        WHEN blank_to_null(raw) IS NULL OR is_excel_number(raw) THEN NULL
-        WHEN length(identifier_digits(raw)) = width AND NOT regexp_matches(identifier_digits(raw), '^0+$')
-            THEN identifier_digits(raw)
-    END,
-    'problems': list_filter([
-        CASE WHEN blank_to_null(raw) IS NULL THEN name || '_missing' END,
-        CASE WHEN regexp_matches(raw, '^\s*[''`]') THEN name || '_apostrophe' END,
-        CASE WHEN blank_to_null(raw) IS NOT NULL AND regexp_matches(raw, '[\s\x{00A0}]') THEN name || '_spaces' END,
-        CASE WHEN is_excel_number(raw) THEN name || '_excel_number' END,
-        CASE WHEN NOT is_excel_number(raw) AND regexp_matches(regexp_replace(raw, '^\s*[''`]', ''), '[^0-9\s\x{00A0}]')
-            THEN name || '_non_digit' END,
-        CASE WHEN blank_to_null(raw) IS NOT NULL AND NOT is_excel_number(raw)
-                  AND regexp_matches(identifier_digits(raw), '^0+$') THEN name || '_all_zero' END,
-        CASE WHEN blank_to_null(raw) IS NOT NULL AND NOT is_excel_number(raw)
-                  AND NOT regexp_matches(identifier_digits(raw), '^0*$')
-                  AND length(identifier_digits(raw)) <> width THEN name || '_length' END
-    ], lambda p: p IS NOT NULL)
-};
+-- (The list_transform([...], lambda ...)[1] form computes each intermediate value once per row:
+-- DuckDB expands macros in place, so a value used five times would otherwise be computed five times.)
+CREATE OR REPLACE TEMP MACRO clean_identifier(raw, name, width) AS list_transform(
+    [{
+        'blank': blank_to_null(raw) IS NULL,
+        'digits': identifier_digits(raw),
+        'excel': coalesce(is_excel_number(raw), false),
+        'apostrophe': coalesce(regexp_matches(raw, '^\s*[''`]'), false),
+        'spaces': coalesce(regexp_matches(raw, '[\s\x{00A0}]'), false),
+        'other': coalesce(regexp_matches(regexp_replace(raw, '^\s*[''`]', ''), '[^0-9\s\x{00A0}]'), false)
+    }],
+    lambda i: {
+        'value': CASE WHEN NOT i.blank AND NOT i.excel AND length(i.digits) = width
+                           AND NOT regexp_full_match(i.digits, '0+') THEN i.digits END,
+        'problems': list_filter([
+            CASE WHEN i.blank THEN name || '_missing' END,
+            CASE WHEN i.apostrophe THEN name || '_apostrophe' END,
+            CASE WHEN NOT i.blank AND i.spaces THEN name || '_spaces' END,
+            CASE WHEN i.excel THEN name || '_excel_number' END,
+            CASE WHEN NOT i.excel AND i.other THEN name || '_non_digit' END,
+            CASE WHEN NOT i.blank AND NOT i.excel AND regexp_full_match(i.digits, '0+') THEN name || '_all_zero' END,
+            CASE WHEN NOT i.blank AND NOT i.excel AND NOT regexp_full_match(i.digits, '0*')
+                      AND length(i.digits) <> width THEN name || '_length' END
+        ], lambda p: p IS NOT NULL)
+    })[1];
 
 -- Kemendagri region codes (KODE_DESA 10 digits, KODE_KAB 4, ...): dotted or not; NULL unless `width` digits.
 CREATE OR REPLACE TEMP MACRO clean_region_code(raw, width) AS
@@ -56,8 +61,8 @@ CREATE OR REPLACE TEMP MACRO date_parts(raw) AS CASE
         THEN list_reverse(string_split(regexp_replace(trim(raw), '[/.]', '-', 'g'), '-'))
 END;
 
-CREATE OR REPLACE TEMP MACRO date_text(raw) AS
-    printf('%04d-%02d-%02d', date_parts(raw)[1]::INTEGER, date_parts(raw)[2]::INTEGER, date_parts(raw)[3]::INTEGER);
+CREATE OR REPLACE TEMP MACRO date_text(raw) AS list_transform([date_parts(raw)], lambda parts:
+    printf('%04d-%02d-%02d', parts[1]::INTEGER, parts[2]::INTEGER, parts[3]::INTEGER))[1];
 
 -- Numbers as typed: decimal comma or point; NULL when not a number or negative.
 CREATE OR REPLACE TEMP MACRO parse_number(raw) AS
