@@ -1,0 +1,434 @@
+"""Welfare: a PMT trained on SUSENAS, a score and a national desil for every DTSEN family.
+
+    staging.susenas_household ──> welfare/pmt_model ──┐
+    dtsen.family ─────────────────────────────────────┴─> welfare/pmt_score + welfare/belum_terdata
+        welfare/pmt_score ──> welfare/decile ──> welfare/desil_kabupaten
+        welfare/pmt_score ──> welfare/explanation
+
+Each asset is a thin wrapper: the work is done by plain functions in `dtsen_assets.welfare`, each
+table is built under `<table>__staging`, checked (`dtsen_assets.checks.welfare`), and only then
+published in one transaction. A blocking failure leaves the published tables as they were.
+"""
+
+import json
+
+import dagster as dg
+import pandas as pd
+from pydantic import Field
+
+from dtsen_assets.assets.constants import OWNER
+from dtsen_assets.checks import welfare as checks
+from dtsen_assets.checks.core import raise_if_blocking_failed
+from dtsen_assets.pii import mask_frame, mask_identifier
+from dtsen_assets.resources import DuckDBWarehouse
+from dtsen_assets.warehouse import column_schema, drop_staging, publish, row_count, staging_table
+from dtsen_assets.welfare.deciles import stage_cut_points, stage_decile, stage_desil_kabupaten
+from dtsen_assets.welfare.explain import ExplanationSettings, stage_explanations
+from dtsen_assets.welfare.features import feature_query
+from dtsen_assets.welfare.metrics import QUOTAS
+from dtsen_assets.welfare.models import (
+    BASELINE,
+    CANDIDATES,
+    MODEL_CODE_VERSION,
+    TrainingSettings,
+    models_dir,
+    save_model,
+    train_pmt,
+    training_set,
+)
+from dtsen_assets.welfare.registry import EVALUATION_TABLE, REGISTRY_TABLE, current_model, stage_registry
+from dtsen_assets.welfare.scoring import Eligibility, score_families
+
+SUSENAS_HOUSEHOLD = dg.AssetKey(["staging", "susenas_household"])
+DTSEN_FAMILY = dg.AssetKey(["dtsen", "family"])
+PMT_MODEL = dg.AssetKey(["welfare", "pmt_model"])
+PMT_SCORE = dg.AssetKey(["welfare", "pmt_score"])
+BELUM_TERDATA = dg.AssetKey(["welfare", "belum_terdata"])
+DECILE = dg.AssetKey(["welfare", "decile"])
+EXPLANATION = dg.AssetKey(["welfare", "explanation"])
+DESIL_KABUPATEN = dg.AssetKey(["welfare", "desil_kabupaten"])
+
+SURVEY_TABLE = "staging.susenas_household"
+FAMILY_TABLE = "dtsen.family"
+SCORE_TABLE = "welfare.pmt_score"
+BELUM_TABLE = "welfare.belum_terdata"
+DECILE_TABLE = "welfare.decile"
+CUT_POINT_TABLE = "welfare.desil_batas"
+EXPLANATION_TABLE = "welfare.explanation"
+DESIL_KABUPATEN_TABLE = "welfare.desil_kabupaten"
+GROUP = "welfare"
+
+_DEFAULTS = TrainingSettings()
+_ELIGIBILITY = Eligibility()
+_EXPLAIN = ExplanationSettings()
+
+
+# ----------------------------------------------------------------------------------------------
+# Configuration
+# ----------------------------------------------------------------------------------------------
+
+class PmtModelConfig(dg.Config):
+    """How the PMT is fitted, chosen and gated. Every value is hashed into model_version."""
+
+    candidates: list[str] = Field(default=list(_DEFAULTS.candidates), description=(
+        f"PMT candidates to compare, from {list(CANDIDATES)}; {BASELINE} is always measured as the baseline."))
+    cv_folds: int = Field(default=_DEFAULTS.cv_folds, description="Cross-validation folds (also the outer folds of "
+                          "the nested cross-validation of the publish gate).")
+    cv_repeats: int = Field(default=_DEFAULTS.cv_repeats, description="Seeded repetitions of the cross-validation "
+                            "used to choose the candidate; metrics are averaged over them.")
+    seed: int = Field(default=_DEFAULTS.seed, description="Seed of every fold split and of gradient boosting.")
+    ridge_alphas: list[float] = Field(default=list(_DEFAULTS.ridge_alphas), description=(
+        "Ridge penalties tried; the one with the lowest weighted leave-one-out error is used."))
+    gbm_max_iter: int = Field(default=_DEFAULTS.gbm_max_iter, description="Boosting iterations (gbm).")
+    gbm_learning_rate: float = Field(default=_DEFAULTS.gbm_learning_rate, description="Learning rate (gbm).")
+    gbm_max_depth: int = Field(default=_DEFAULTS.gbm_max_depth, description="Tree depth (gbm); shallow for a small survey.")
+    gbm_min_samples_leaf: int = Field(default=_DEFAULTS.gbm_min_samples_leaf, description="Minimum households per leaf (gbm).")
+    gbm_l2_regularization: float = Field(default=_DEFAULTS.gbm_l2_regularization, description="L2 penalty on leaf values (gbm).")
+    selection_quota: str = Field(default=_DEFAULTS.selection_quota, description=(
+        f"Quota whose cross-validated exclusion error chooses the model and gates it: one of {list(QUOTAS)}."))
+    gate_tolerance_pp: float = Field(default=_DEFAULTS.gate_tolerance_pp, description=(
+        "How many percentage points of held-out exclusion error the published procedure may exceed the baseline by (0: none)."))
+    min_households: int = Field(default=_DEFAULTS.min_households, description="Fewest usable survey households to train on.")
+    ols_min_households: int = Field(default=_DEFAULTS.ols_min_households, description=(
+        "OLS baseline: an indicator seen in fewer survey households is merged into its reference."))
+
+    def settings(self) -> TrainingSettings:
+        return TrainingSettings(
+            candidates=tuple(self.candidates), cv_folds=self.cv_folds, cv_repeats=self.cv_repeats, seed=self.seed,
+            ridge_alphas=tuple(self.ridge_alphas), gbm_max_iter=self.gbm_max_iter,
+            gbm_learning_rate=self.gbm_learning_rate, gbm_max_depth=self.gbm_max_depth,
+            gbm_min_samples_leaf=self.gbm_min_samples_leaf, gbm_l2_regularization=self.gbm_l2_regularization,
+            selection_quota=self.selection_quota, gate_tolerance_pp=self.gate_tolerance_pp,
+            min_households=self.min_households, ols_min_households=self.ols_min_households,
+        )
+
+
+class PmtScoreConfig(dg.Config):
+    batch_rows: int = Field(default=100_000, description="Families read from DuckDB, scored and written back per batch.")
+    min_core_housing_known: int = Field(default=_ELIGIBILITY.min_core_housing_known, description=(
+        "A family is scored only if at least this many of the 8 housing variables all registries record are known."))
+    min_dwelling_known: int = Field(default=_ELIGIBILITY.min_dwelling_known, description=(
+        "... and at least this many of the 34 dwelling, asset, land and livestock variables."))
+    belum_terdata_warn_share: float = Field(default=0.05, description="Warn when a larger share of families cannot be scored.")
+
+
+class DecileConfig(dg.Config):
+    tolerance_pp: float = Field(default=0.5, description="Each desil must hold 10% of active persons within this many pp.")
+
+
+class ExplanationConfig(dg.Config):
+    factors_per_direction: int = Field(default=_EXPLAIN.factors_per_direction, description=(
+        "At most this many factors raising, and this many lowering, a family's predicted welfare."))
+    min_effect_percent: float = Field(default=_EXPLAIN.min_effect_percent, description=(
+        "Factors moving the prediction by less than this percentage are not listed."))
+    batch_rows: int = Field(default=100_000, description="Families explained per batch.")
+
+
+# ----------------------------------------------------------------------------------------------
+# Metadata helpers (identifiers masked: a family_id may be built from a family card number)
+# ----------------------------------------------------------------------------------------------
+
+def _masked_preview(connection, table: str, limit: int = 5, order: str | None = None) -> str:
+    frame = connection.execute(f"SELECT * FROM {table} {('ORDER BY ' + order) if order else ''} LIMIT {int(limit)}").df()
+    if "family_id" in frame:
+        frame["family_id"] = [mask_identifier(v) for v in frame["family_id"]]
+    return mask_frame(frame).to_markdown(index=False, floatfmt=".4g")
+
+
+def _table_metadata(connection, table: str, order: str | None = None) -> dict:
+    return {
+        "table": dg.MetadataValue.text(table),
+        "dagster/row_count": dg.MetadataValue.int(row_count(connection, table)),
+        "dagster/column_schema": column_schema(connection, table),
+        "preview": dg.MetadataValue.md(_masked_preview(connection, table, order=order)),
+    }
+
+
+def _percent(value: float) -> str:
+    return "n/a" if value != value else f"{100 * value:.1f}%"
+
+
+def _metrics_markdown(rows: dict[str, dict]) -> str:
+    frame = pd.DataFrame([
+        {"model": name, "R²": round(m["r2"], 3),
+         **{f"{kind} {quota}": _percent(m[quota][f"{kind}_error"]) for quota in QUOTAS for kind in ("exclusion", "inclusion")}}
+        for name, m in rows.items()
+    ])
+    return frame.to_markdown(index=False)
+
+
+def _province_markdown(result) -> str:
+    from dtsen_assets.welfare.regions import load_regions
+    names = load_regions().province_name
+    chosen = result.gate.chosen_metrics
+    baseline = result.gate.baseline_metrics
+    rows = []
+    for province, errors in sorted(chosen["desil_1_4"]["by_group"].items()):
+        rows.append({
+            "provinsi": f"{province} {names.get(province, '')}".strip(),
+            "survey households": errors["units"],
+            "exclusion desil 1-4": _percent(errors["exclusion_error"]),
+            "inclusion desil 1-4": _percent(errors["inclusion_error"]),
+            "exclusion desil 1": _percent(chosen["desil_1"]["by_group"][province]["exclusion_error"]),
+            "inclusion desil 1": _percent(chosen["desil_1"]["by_group"][province]["inclusion_error"]),
+            "baseline exclusion desil 1-4": _percent(baseline["desil_1_4"]["by_group"][province]["exclusion_error"]),
+        })
+    return pd.DataFrame(rows).to_markdown(index=False) if rows else "no provinces"
+
+
+# ----------------------------------------------------------------------------------------------
+# welfare/pmt_model
+# ----------------------------------------------------------------------------------------------
+
+@dg.asset(
+    key=PMT_MODEL,
+    deps=[SUSENAS_HOUSEHOLD],
+    description=(
+        "The proxy means test (PMT): predicts a family's per-capita consumption (pengeluaran per kapita) from what "
+        "a registry records about it. Trained on the SUSENAS sample (staging.susenas_household), the only place "
+        "consumption is measured. Candidates: the conventional weighted OLS with regency effects (baseline), ridge, "
+        "ridge with regional slopes, gradient boosting; the one with the lowest weighted cross-validated exclusion "
+        "error is published, and only if it excludes no more of the poor than the baseline on held-out households. "
+        f"Artifact: <warehouse dir>/models/<model_version>.joblib; registry {REGISTRY_TABLE}, metrics {EVALUATION_TABLE}."
+    ),
+    group_name=GROUP,
+    kinds={"scikit-learn", "duckdb"},
+    owners=[OWNER],
+    code_version=f"welfare-pmt-model-1+{MODEL_CODE_VERSION}",
+    check_specs=checks.specs(PMT_MODEL, checks.PMT_MODEL_CHECKS),
+    tags={"layer": "welfare"},
+)
+def pmt_model(context: dg.AssetExecutionContext, config: PmtModelConfig, warehouse: DuckDBWarehouse):
+    settings = config.settings()
+    tables = [REGISTRY_TABLE, EVALUATION_TABLE]
+    with warehouse.connect() as connection:
+        query = feature_query(connection, SURVEY_TABLE, "id_rt")
+        survey = connection.execute(query.sql).df()
+        data = training_set(survey)
+        outcomes = [checks.check_survey_households(len(data.frame), data.dropped, settings),
+                    checks.check_survey_variables(query.missing_columns)]
+        if not outcomes[0].passed:
+            for outcome in outcomes:
+                yield outcome.to_result(PMT_MODEL)
+            raise_if_blocking_failed("welfare/pmt_model", outcomes)
+        context.log.info(f"training on {len(data.frame)} survey households: {', '.join(settings.candidates)}")
+        result = train_pmt(survey, settings)
+        model = result.model
+        outcomes.insert(1, checks.check_gate(result.gate))
+        for outcome in outcomes:
+            yield outcome.to_result(PMT_MODEL)
+        raise_if_blocking_failed(f"welfare/pmt_model ({model.model_version}, {model.chosen.name})", outcomes)
+        path = save_model(model, models_dir(warehouse.database_path))
+        stage_registry(connection, result, path.name, staging_table(REGISTRY_TABLE), staging_table(EVALUATION_TABLE))
+        publish(connection, tables)
+        context.log.info(f"published PMT {model.model_version} ({model.chosen.name}) -> {path}")
+    card = model.card
+    yield dg.MaterializeResult(
+        asset_key=PMT_MODEL,
+        metadata={
+            "model_version": model.model_version,
+            "chosen_model": model.chosen.name,
+            "chosen_params": json.dumps(model.chosen.params_),
+            "artifact": dg.MetadataValue.path(str(path)),
+            "training_households": card["training_households"],
+            "training_persons_represented": card["training_persons_represented"],
+            "trained_at": card["trained_at"],
+            "cv_exclusion_error_desil_1_4": round(result.cv_metrics[model.chosen.name]["desil_1_4"]["exclusion_error"], 4),
+            "cv_exclusion_error_desil_1": round(result.cv_metrics[model.chosen.name]["desil_1"]["exclusion_error"], 4),
+            "cv_r2": round(result.cv_metrics[model.chosen.name]["r2"], 4),
+            "candidates_cross_validated": dg.MetadataValue.md(_metrics_markdown(result.cv_metrics)),
+            "held_out_nested_cv": dg.MetadataValue.md(_metrics_markdown({
+                "published procedure": result.gate.chosen_metrics, BASELINE: result.gate.baseline_metrics})),
+            "held_out_by_province": dg.MetadataValue.md(_province_markdown(result)),
+            "features": ", ".join(card["features"]["variables"]),
+            "model_card": dg.MetadataValue.json(card),
+        },
+        data_version=dg.DataVersion(model.model_version),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# welfare/pmt_score + welfare/belum_terdata
+# ----------------------------------------------------------------------------------------------
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            PMT_SCORE, deps=[PMT_MODEL, DTSEN_FAMILY], group_name=GROUP, kinds={"duckdb"}, owners=[OWNER],
+            code_version="welfare-pmt-score-1", tags={"layer": "welfare"},
+            description=(
+                "welfare.pmt_score: one row per scored DTSEN family — family_id, pengeluaran_kapita_pmt (predicted "
+                "Rupiah per person per month by the published PMT), model_version. Features come from the same "
+                "feature builder as training; dtsen.family is streamed through the model in batches."),
+        ),
+        dg.AssetSpec(
+            BELUM_TERDATA, deps=[PMT_MODEL, DTSEN_FAMILY], group_name=GROUP, kinds={"duckdb"}, owners=[OWNER],
+            code_version="welfare-pmt-score-1", tags={"layer": "welfare"},
+            description=(
+                "welfare.belum_terdata: DTSEN families that cannot be scored, each with its reason (alasan: "
+                "tanpa_anggota_aktif, wilayah_tidak_valid, data_perumahan_kurang, data_kesejahteraan_kurang) and "
+                "an explanation (keterangan) a village officer can act on: what to collect at the next verivali."),
+        ),
+    ],
+    check_specs=checks.specs(PMT_SCORE, checks.PMT_SCORE_CHECKS),
+    can_subset=False,
+)
+def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehouse: DuckDBWarehouse):
+    eligibility = Eligibility(config.min_core_housing_known, config.min_dwelling_known)
+    tables = [SCORE_TABLE, BELUM_TABLE]
+    with warehouse.connect() as connection:
+        model = current_model(connection, models_dir(warehouse.database_path))
+        result = score_families(connection, model, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE), eligibility,
+                                FAMILY_TABLE, config.batch_rows, log=context.log.debug)
+        context.log.info(f"scored {result.scored:,} families in {result.seconds:.1f} s; "
+                         f"{result.belum_terdata:,} belum terdata")
+        outcomes = checks.pmt_score_outcomes(connection, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE),
+                                             FAMILY_TABLE, model.model_version, config.belum_terdata_warn_share)
+        for outcome in outcomes:
+            yield outcome.to_result(PMT_SCORE)
+        if any(o.blocking and not o.passed for o in outcomes):
+            drop_staging(connection, tables)
+        raise_if_blocking_failed("welfare/pmt_score", outcomes)
+        publish(connection, tables)
+        score_metadata = _table_metadata(connection, SCORE_TABLE, order="family_id")
+        belum_metadata = _table_metadata(connection, BELUM_TABLE, order="family_id")
+        reasons = connection.execute(f"SELECT alasan, count(*) FROM {BELUM_TABLE} GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    yield dg.MaterializeResult(asset_key=PMT_SCORE, metadata={
+        **score_metadata, "model_version": model.model_version, "model": model.chosen.name,
+        "scoring_seconds": round(result.seconds, 2), "batches": result.batches,
+        "family_variables_missing": ", ".join(result.missing_columns) or "none",
+    })
+    yield dg.MaterializeResult(asset_key=BELUM_TERDATA, metadata={
+        **belum_metadata, **{f"alasan_{r}": int(n) for r, n in reasons},
+    })
+
+
+# ----------------------------------------------------------------------------------------------
+# welfare/decile
+# ----------------------------------------------------------------------------------------------
+
+@dg.asset(
+    key=DECILE,
+    deps=[PMT_SCORE, DTSEN_FAMILY],
+    description=(
+        "welfare.decile: the national desil (1-10) and persentil (0-100] of every scored family, the way BPS ranks "
+        "DTSEN: families ranked by predicted per-capita consumption and weighted by their active members, so each "
+        "desil holds a tenth of people, not of families (a family straddling a cut goes where the middle of its "
+        f"members falls; tied scores share a desil). Cut points in Rupiah: {CUT_POINT_TABLE}."),
+    group_name=GROUP,
+    kinds={"duckdb"},
+    owners=[OWNER],
+    code_version="welfare-decile-1",
+    check_specs=checks.specs(DECILE, checks.DECILE_CHECKS),
+    tags={"layer": "welfare"},
+)
+def decile(context: dg.AssetExecutionContext, config: DecileConfig, warehouse: DuckDBWarehouse):
+    tables = [DECILE_TABLE, CUT_POINT_TABLE]
+    with warehouse.connect() as connection:
+        stage_decile(connection, SCORE_TABLE, FAMILY_TABLE, staging_table(DECILE_TABLE))
+        cut_points = stage_cut_points(connection, staging_table(DECILE_TABLE), SCORE_TABLE, FAMILY_TABLE,
+                                      staging_table(CUT_POINT_TABLE))
+        outcomes = checks.decile_outcomes(connection, staging_table(DECILE_TABLE), SCORE_TABLE, FAMILY_TABLE,
+                                          config.tolerance_pp)
+        for outcome in outcomes:
+            yield outcome.to_result(DECILE)
+        if any(o.blocking and not o.passed for o in outcomes):
+            drop_staging(connection, tables)
+        raise_if_blocking_failed("welfare/decile", outcomes)
+        publish(connection, tables)
+        metadata = _table_metadata(connection, DECILE_TABLE, order="family_id")
+    shown = cut_points.rename(columns={"pengeluaran_kapita_pmt_min": "Rp/orang/bulan dari",
+                                       "pengeluaran_kapita_pmt_maks": "sampai (batas atas)"})
+    yield dg.MaterializeResult(metadata={
+        **metadata,
+        "cut_points": dg.MetadataValue.md(shown.to_markdown(index=False, floatfmt=",.2f")),
+        "largest_share_deviation_pp": round(float((cut_points["persen_jiwa"] - 10.0).abs().max()), 4),
+    })
+
+
+# ----------------------------------------------------------------------------------------------
+# welfare/explanation
+# ----------------------------------------------------------------------------------------------
+
+@dg.asset(
+    key=EXPLANATION,
+    deps=[PMT_SCORE, DTSEN_FAMILY],
+    description=(
+        "welfare.explanation: for each scored family, the recorded facts that moved its predicted welfare most "
+        "above (menaikkan) or below (menurunkan) a typical family of its kabupaten/kota, with the effect in percent "
+        "and a sentence a village officer can read out when the family objects (sanggahan). Exact for linear "
+        "models: the factors add up to the difference from the typical family."),
+    group_name=GROUP,
+    kinds={"duckdb"},
+    owners=[OWNER],
+    code_version="welfare-explanation-1",
+    check_specs=checks.specs(EXPLANATION, checks.EXPLANATION_CHECKS),
+    tags={"layer": "welfare"},
+)
+def explanation(context: dg.AssetExecutionContext, config: ExplanationConfig, warehouse: DuckDBWarehouse):
+    settings = ExplanationSettings(config.factors_per_direction, config.min_effect_percent)
+    tables = [EXPLANATION_TABLE]
+    with warehouse.connect() as connection:
+        model = current_model(connection, models_dir(warehouse.database_path))
+        result = stage_explanations(connection, model, SCORE_TABLE, staging_table(EXPLANATION_TABLE), settings,
+                                    FAMILY_TABLE, config.batch_rows, log=context.log.debug)
+        outcomes = checks.explanation_outcomes(connection, staging_table(EXPLANATION_TABLE), SCORE_TABLE,
+                                               model.model_version)
+        for outcome in outcomes:
+            yield outcome.to_result(EXPLANATION)
+        if any(o.blocking and not o.passed for o in outcomes):
+            drop_staging(connection, tables)
+        raise_if_blocking_failed("welfare/explanation", outcomes)
+        publish(connection, tables)
+        metadata = _table_metadata(connection, EXPLANATION_TABLE, order="family_id, peringkat")
+        sample = connection.execute(f"""
+            SELECT family_id, peringkat, arah, dampak_persen, penjelasan FROM {EXPLANATION_TABLE}
+            WHERE family_id IN (SELECT family_id FROM {EXPLANATION_TABLE} GROUP BY family_id
+                                ORDER BY hash(family_id) LIMIT 3)
+            ORDER BY hash(family_id), peringkat
+        """).df()
+    sample["family_id"] = [mask_identifier(v) for v in sample["family_id"]]
+    yield dg.MaterializeResult(metadata={
+        **metadata,
+        "masked_sample": dg.MetadataValue.md(sample.to_markdown(index=False)),
+        "families_explained": result.families - result.families_without_factor,
+        "families_without_factor": result.families_without_factor,
+        "model_version": model.model_version,
+    })
+
+
+# ----------------------------------------------------------------------------------------------
+# welfare/desil_kabupaten
+# ----------------------------------------------------------------------------------------------
+
+@dg.asset(
+    key=DESIL_KABUPATEN,
+    deps=[DECILE, DTSEN_FAMILY],
+    description=(
+        "welfare.desil_kabupaten: persons and families per national desil in each kabupaten/kota, the table Dinas "
+        "Sosial publish (all ten desil for every regency, zero where none; shares of the regency's persons)."),
+    group_name=GROUP,
+    kinds={"duckdb"},
+    owners=[OWNER],
+    code_version="welfare-desil-kabupaten-1",
+    check_specs=checks.specs(DESIL_KABUPATEN, checks.DESIL_KABUPATEN_CHECKS),
+    tags={"layer": "welfare"},
+)
+def desil_kabupaten(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse):
+    tables = [DESIL_KABUPATEN_TABLE]
+    with warehouse.connect() as connection:
+        stage_desil_kabupaten(connection, DECILE_TABLE, FAMILY_TABLE, staging_table(DESIL_KABUPATEN_TABLE))
+        outcomes = checks.desil_kabupaten_outcomes(connection, staging_table(DESIL_KABUPATEN_TABLE), DECILE_TABLE,
+                                                   FAMILY_TABLE)
+        for outcome in outcomes:
+            yield outcome.to_result(DESIL_KABUPATEN)
+        if any(o.blocking and not o.passed for o in outcomes):
+            drop_staging(connection, tables)
+        raise_if_blocking_failed("welfare/desil_kabupaten", outcomes)
+        publish(connection, tables)
+        metadata = _table_metadata(connection, DESIL_KABUPATEN_TABLE, order="kode_kab, desil")
+        regencies = connection.execute(f"SELECT count(DISTINCT kode_kab) FROM {DESIL_KABUPATEN_TABLE}").fetchall()[0][0]
+    yield dg.MaterializeResult(metadata={**metadata, "kabupaten_kota": int(regencies)})
+
+
+welfare_assets = [pmt_model, pmt_score, decile, explanation, desil_kabupaten]

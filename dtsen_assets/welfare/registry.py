@@ -1,0 +1,119 @@
+"""Which PMT is published: `welfare.pmt_model` (one row per published version) and its evaluation.
+
+The artifact itself is `<warehouse dir>/models/<model_version>.joblib`. A model becomes current only
+when the `welfare/pmt_model` asset publishes these tables, after its blocking checks passed; a
+refused model never does, so scoring always applies a model that passed the gate.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dtsen_assets.warehouse import table_exists
+from dtsen_assets.welfare.db import scalar
+from dtsen_assets.welfare.metrics import QUOTAS
+from dtsen_assets.welfare.models import PmtModel, TrainingResult, load_model
+from dtsen_assets.welfare.regions import load_regions
+
+REGISTRY_TABLE = "welfare.pmt_model"
+EVALUATION_TABLE = "welfare.pmt_evaluation"
+
+
+def stage_registry(connection: duckdb.DuckDBPyConnection, result: TrainingResult, artifact_file: str,
+                   staged_registry: str, staged_evaluation: str) -> None:
+    model = result.model
+    card = model.card
+    chosen_cv = result.cv_metrics[model.chosen.name]
+    row = pd.DataFrame([{
+        "model_version": model.model_version,
+        "model": model.chosen.name,
+        "artifact_file": artifact_file,
+        "trained_at": _utc_naive(card["trained_at"]),
+        "training_households": int(card["training_households"]),
+        "cv_r2": chosen_cv["r2"],
+        "cv_exclusion_error_desil_1_4": chosen_cv["desil_1_4"]["exclusion_error"],
+        "cv_exclusion_error_desil_1": chosen_cv["desil_1"]["exclusion_error"],
+        "held_out_exclusion_error_desil_1_4": result.gate.chosen_metrics["desil_1_4"]["exclusion_error"],
+        "baseline_held_out_exclusion_error_desil_1_4": result.gate.baseline_metrics["desil_1_4"]["exclusion_error"],
+        "card_json": json.dumps(card, sort_keys=True, default=str),
+        "is_current": True,
+    }])
+    connection.register("welfare_registry_row", row)
+    try:
+        if table_exists(connection, REGISTRY_TABLE):
+            connection.execute(f"""
+                CREATE OR REPLACE TABLE {staged_registry} AS
+                SELECT * REPLACE (false AS is_current) FROM {REGISTRY_TABLE}
+                WHERE model_version <> (SELECT model_version FROM welfare_registry_row)
+                UNION ALL BY NAME SELECT * FROM welfare_registry_row
+                ORDER BY trained_at, model_version
+            """)
+        else:
+            connection.execute(f"CREATE OR REPLACE TABLE {staged_registry} AS SELECT * FROM welfare_registry_row")
+    finally:
+        connection.unregister("welfare_registry_row")
+
+    evaluation = evaluation_frame(result)
+    connection.register("welfare_evaluation_rows", evaluation)
+    try:
+        if table_exists(connection, EVALUATION_TABLE):
+            connection.execute(f"""
+                CREATE OR REPLACE TABLE {staged_evaluation} AS
+                SELECT * FROM {EVALUATION_TABLE}
+                WHERE model_version <> (SELECT first(model_version) FROM welfare_evaluation_rows)
+                UNION ALL BY NAME SELECT * FROM welfare_evaluation_rows
+            """)
+        else:
+            connection.execute(f"CREATE OR REPLACE TABLE {staged_evaluation} AS SELECT * FROM welfare_evaluation_rows")
+    finally:
+        connection.unregister("welfare_evaluation_rows")
+
+
+def _utc_naive(text: str) -> pd.Timestamp:
+    stamp = pd.Timestamp(text)
+    return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
+
+
+def evaluation_frame(result: TrainingResult) -> pd.DataFrame:
+    """Long table: model_version, model, evaluation, kuota, kode_prov (NULL = national), errors, R²."""
+    provinces = load_regions().province_name
+    version = result.model.model_version
+    rows = []
+    sets = [("cv", name, metrics) for name, metrics in result.cv_metrics.items()]
+    sets += [("held_out_nested", "published_procedure", result.gate.chosen_metrics),
+             ("held_out_nested", "ols_baseline", result.gate.baseline_metrics)]
+    for evaluation, name, metrics in sets:
+        for quota in QUOTAS:
+            errors = metrics[quota]
+            rows.append(_row(version, name, evaluation, quota, None, None, errors, metrics["r2"]))
+            for province, group in sorted((errors.get("by_group") or {}).items()):
+                rows.append(_row(version, name, evaluation, quota, province, provinces.get(province), group, None))
+    return pd.DataFrame(rows)
+
+
+def _row(version, name, evaluation, quota, province, province_name, errors, r2) -> dict:
+    return {"model_version": version, "model": name, "evaluation": evaluation, "kuota": quota,
+            "kode_prov": province, "nama_provinsi": province_name,
+            "exclusion_error": errors["exclusion_error"], "inclusion_error": errors["inclusion_error"],
+            "r2": r2, "survey_households": errors["units"], "poor_persons_represented": errors["poor_persons"]}
+
+
+class NoPublishedModel(RuntimeError):
+    """No PMT has been published yet, or its artifact is gone."""
+
+
+def current_model(connection: duckdb.DuckDBPyConnection, directory: Path) -> PmtModel:
+    if not table_exists(connection, REGISTRY_TABLE):
+        raise NoPublishedModel("no PMT has been published yet: materialize welfare/pmt_model first")
+    artifact = scalar(connection, f"SELECT artifact_file FROM {REGISTRY_TABLE} WHERE is_current")
+    if artifact is None:
+        raise NoPublishedModel(f"{REGISTRY_TABLE} has no current model: materialize welfare/pmt_model")
+    path = directory / artifact
+    if not path.is_file():
+        raise NoPublishedModel(f"the published model's artifact {path} is missing (models are build outputs next "
+                               "to the warehouse file): materialize welfare/pmt_model again")
+    return load_model(path)

@@ -1,0 +1,148 @@
+"""The welfare assets end to end on hand-made staging.susenas_household and dtsen.family tables."""
+
+from __future__ import annotations
+
+import json
+
+import dagster as dg
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from dtsen_assets.assets.welfare import welfare_assets
+from dtsen_assets.resources import DuckDBWarehouse
+from tests.welfare.conftest import FAST_MODEL_CONFIG, load_tables
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, survey_frame, family_frames):
+    """The whole welfare group built once for this module."""
+    warehouse = DuckDBWarehouse(database_path=str(tmp_path_factory.mktemp("welfare") / "warehouse.duckdb"), threads=2)
+    load_tables(warehouse, survey_frame, family_frames[0])
+    result = dg.materialize(welfare_assets, resources={"warehouse": warehouse},
+                            run_config={"ops": {"welfare__pmt_model": {"config": FAST_MODEL_CONFIG}}})
+    assert result.success
+    return warehouse, result
+
+
+def test_published_tables_have_the_contract_columns(built) -> None:
+    warehouse, _ = built
+    with warehouse.connect(read_only=True) as connection:
+        def columns(table):
+            return [(r[0], r[1]) for r in connection.execute(f"DESCRIBE {table}").fetchall()]
+        assert columns("welfare.pmt_score") == [("family_id", "VARCHAR"), ("pengeluaran_kapita_pmt", "DOUBLE"),
+                                                ("model_version", "VARCHAR")]
+        assert columns("welfare.decile") == [("family_id", "VARCHAR"), ("desil", "INTEGER"), ("persentil", "DOUBLE")]
+        staged = connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_name LIKE '%__staging' "
+                                    "OR table_name LIKE '%__work'").fetchall()[0][0]
+        assert staged == 0
+
+
+def test_every_family_is_scored_or_listed_with_a_reason(built, family_frames) -> None:
+    warehouse, _ = built
+    families, _ = family_frames
+    with warehouse.connect(read_only=True) as connection:
+        scored = set(r[0] for r in connection.execute("SELECT family_id FROM welfare.pmt_score").fetchall())
+        listed = dict(connection.execute("SELECT family_id, alasan FROM welfare.belum_terdata").fetchall())
+        versions = connection.execute("SELECT DISTINCT model_version FROM welfare.pmt_score").fetchall()
+        current = connection.execute("SELECT model_version FROM welfare.pmt_model WHERE is_current").fetchall()
+    assert versions == current
+    assert not scored & set(listed)
+    assert scored | set(listed) == set(families["family_id"])
+    gone = families.loc[families["jumlah_art"] == 0, "family_id"]
+    assert {listed[f] for f in gone} == {"tanpa_anggota_aktif"}
+    assert listed[families["family_id"].iloc[-1]] == "wilayah_tidak_valid"
+    assert len(listed) == len(gone) + 1      # DTKS-only families (fewer variables) are still scored
+
+
+def test_desil_hold_a_tenth_of_persons_and_rank_by_true_welfare(built, family_frames) -> None:
+    warehouse, result = built
+    families, truth = family_frames
+    with warehouse.connect(read_only=True) as connection:
+        table = connection.execute("""
+            SELECT d.family_id, d.desil, d.persentil, s.pengeluaran_kapita_pmt, f.jumlah_art
+            FROM welfare.decile d JOIN welfare.pmt_score s USING (family_id) JOIN dtsen.family f USING (family_id)
+        """).df()
+        cut_points = connection.execute("SELECT * FROM welfare.desil_batas ORDER BY desil").df()
+    shares = 100 * table.groupby("desil")["jumlah_art"].sum() / table["jumlah_art"].sum()
+    assert (shares - 10).abs().max() <= 0.5
+    assert table["family_id"].is_unique and table["persentil"].between(0, 100, inclusive="right").all()
+    assert (cut_points["pengeluaran_kapita_pmt_maks"].diff().dropna() > 0).all()
+    joined = table.merge(truth, on="family_id")
+    assert spearmanr(joined["pengeluaran_kapita_pmt"], joined["true_consumption"]).statistic > 0.6
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks["desil_person_share"] and checks["one_desil_per_family"] and checks["desil_follows_score"]
+
+
+def test_kabupaten_table_adds_up_to_the_national_desil(built) -> None:
+    warehouse, _ = built
+    with warehouse.connect(read_only=True) as connection:
+        summary = connection.execute("SELECT * FROM welfare.desil_kabupaten").df()
+        national = connection.execute("""SELECT d.desil, count(*) AS k, sum(f.jumlah_art) AS j FROM welfare.decile d
+                                          JOIN dtsen.family f USING (family_id) GROUP BY d.desil ORDER BY d.desil""").df()
+    assert summary.groupby("kode_kab").size().eq(10).all()
+    assert summary["nama_kabupaten"].notna().all()      # names from the shipped reference
+    totals = summary.groupby("desil")[["jumlah_keluarga", "jumlah_jiwa"]].sum().reset_index()
+    np.testing.assert_array_equal(totals["jumlah_keluarga"], national["k"])
+    np.testing.assert_array_equal(totals["jumlah_jiwa"], national["j"])
+    shares = summary.groupby("kode_kab")["persen_jiwa_kabupaten"].sum()
+    np.testing.assert_allclose(shares, 100.0)
+
+
+def test_explanations_in_words_for_scored_families(built) -> None:
+    warehouse, result = built
+    with warehouse.connect(read_only=True) as connection:
+        rows = connection.execute("SELECT * FROM welfare.explanation").df()
+        scored = connection.execute("SELECT count(*) FROM welfare.pmt_score").fetchall()[0][0]
+    assert rows["family_id"].nunique() >= 0.99 * scored
+    assert rows.groupby("family_id")["peringkat"].apply(lambda r: sorted(r) == list(range(1, len(r) + 1))).all()
+    assert set(rows["arah"]) == {"menaikkan", "menurunkan"}
+    assert (np.sign(rows["dampak_persen"]) == np.where(rows["arah"] == "menaikkan", 1, -1)).all()
+    assert rows["penjelasan"].str.contains("umumnya di ").all()
+    assert rows["penjelasan"].str.endswith("%.").all()
+    assert rows.groupby("family_id").size().max() <= 6
+    sample = result.asset_materializations_for_node("welfare__explanation")[0].metadata["masked_sample"].value
+    assert "perkiraan pengeluaran" in sample
+
+
+def test_metadata_never_shows_identifiers_in_the_clear(built, family_frames) -> None:
+    _, result = built
+    families, _ = family_frames
+    texts = []
+    for event in result.get_asset_materialization_events():
+        for value in event.materialization.metadata.values():
+            raw = value.value
+            texts.append(json.dumps(raw, default=str) if isinstance(raw, (dict, list)) else str(raw))
+    for event in result.get_asset_check_evaluations():
+        texts += [str(v.value) for v in event.metadata.values()]
+    blob = "\n".join(texts)
+    assert not any(no_kk in blob for no_kk in families["no_kk"])
+    assert not any(family_id in blob for family_id in families["family_id"])
+    assert "preview" in {k for e in result.get_asset_materialization_events() for k in e.materialization.metadata}
+
+
+def test_every_asset_has_what_the_ui_needs() -> None:
+    for asset in welfare_assets:
+        for spec in asset.specs:
+            assert spec.group_name == "welfare"
+            assert spec.description and len(spec.description) > 80
+            assert spec.owners and spec.kinds and spec.code_version
+    keys = {key for asset in welfare_assets for key in asset.keys}
+    assert {dg.AssetKey(["welfare", n]) for n in ("pmt_model", "pmt_score", "belum_terdata", "decile",
+                                                  "explanation", "desil_kabupaten")} == keys
+    fitting = next(a for a in welfare_assets if dg.AssetKey(["welfare", "pmt_model"]) in a.keys)
+    assert "scikit-learn" in next(iter(fitting.specs)).kinds
+    blocking = {c.name for a in welfare_assets for c in a.check_specs if c.blocking}
+    assert {"not_worse_than_ols_baseline", "desil_person_share", "one_desil_per_family"} <= blocking
+
+
+def test_scoring_streams_in_batches(warehouse, family_frames) -> None:
+    result = dg.materialize(
+        welfare_assets[:2], resources={"warehouse": warehouse},
+        run_config={"ops": {"welfare__pmt_model": {"config": FAST_MODEL_CONFIG},
+                            "pmt_score": {"config": {"batch_rows": 500}}}})
+    metadata = result.asset_materializations_for_node("pmt_score")[0].metadata
+    assert metadata["batches"].value >= 5
+    families = family_frames[0]
+    unscorable = (families["jumlah_art"] == 0).sum() + 1
+    assert metadata["dagster/row_count"].value == len(families) - unscorable
