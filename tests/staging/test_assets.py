@@ -79,3 +79,19 @@ def test_a_source_that_changed_its_codes_publishes_nothing(tiny_drop: Path, ware
             "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'staging'").fetchall()}
     assert "family_record" not in tables and "family_record__staging" not in tables
     assert "dukcapil_person" in tables              # independent tables still published
+
+
+def test_staging_assets_load_with_the_raw_assets() -> None:
+    defs = dg.Definitions(assets=[*raw_source_assets, *staging_assets],
+                          resources={"source_drop": SourceDrop(), "warehouse": DuckDBWarehouse()})
+    dg.Definitions.validate_loadable(defs)
+    graph = defs.resolve_asset_graph()
+    for key in (a.key for a in staging_assets):
+        node = graph.get(key)
+        assert node.group_name == "staging" and node.owners and node.kinds == {"duckdb"} and node.code_version
+        assert len(node.description) > 30
+        assert all(parent.path[0] in ("raw", "staging") for parent in node.parent_keys)
+    person_checks = {c.name: graph.get_check_spec(c) for c in graph.get_check_keys_for_assets([PERSON_RECORD_KEY])}
+    assert {n for n, spec in person_checks.items() if spec.blocking} == {
+        "one_row_per_raw_record", "unknown_codes_under_threshold", "family_exists"}
+    assert not person_checks["problem_shares"].blocking

@@ -24,6 +24,7 @@ REGSOSEK_ROWS = [
     row("regsosek_keluarga", ID_KELUARGA="RS-001"),
     row("regsosek_keluarga", ID_KELUARGA="RS-002", NO_KK="", FASILITAS_BAB="6", JENIS_KLOSET="", PEMBUANGAN_TINJA="",
         LUAS_LANTAI="36,5", TERNAK_KAMBING="dua", KODE_DESA="3204102001"),
+    row("regsosek_keluarga", ID_KELUARGA="RS-003", LUAS_LANTAI="nan", LUAS_LAHAN="-5", TERNAK_SAPI="1.0", JUMLAH_ART="2.5"),
 ]
 
 
@@ -100,3 +101,10 @@ def test_regsosek_no_card_skipped_toilet_questions_and_numbers(families) -> None
     assert (family["fasilitas_bab"], family["jenis_kloset"], family["pembuangan_tinja"]) == ("tidak_ada", None, None)
     assert family["luas_lantai"] == 36.5 and family["ternak_kambing"] is None
     assert family["problems"] == ["no_kk_missing", "number_invalid:ternak_kambing"]
+
+
+def test_numbers_are_not_guessed(families) -> None:
+    family = families["RS-003"]
+    assert (family["luas_lantai"], family["luas_lahan"], family["ternak_sapi"], family["jumlah_art"]) == (
+        None, None, 1, None)
+    assert family["problems"] == ["number_invalid:jumlah_art", "number_invalid:luas_lantai", "number_invalid:luas_lahan"]

@@ -64,10 +64,11 @@ END;
 CREATE OR REPLACE TEMP MACRO date_text(raw) AS list_transform([date_parts(raw)], lambda parts:
     printf('%04d-%02d-%02d', parts[1]::INTEGER, parts[2]::INTEGER, parts[3]::INTEGER))[1];
 
--- Numbers as typed: decimal comma or point; NULL when not a number or negative.
+-- Numbers as typed: digits with an optional decimal comma or point; NULL otherwise (negative,
+-- thousands separators, 'nan', '1e3': nothing is guessed).
 CREATE OR REPLACE TEMP MACRO parse_number(raw) AS
-    CASE WHEN TRY_CAST(regexp_replace(blank_to_null(raw), '^([0-9]+),([0-9]+)$', '\1.\2') AS DOUBLE) >= 0
-         THEN TRY_CAST(regexp_replace(blank_to_null(raw), '^([0-9]+),([0-9]+)$', '\1.\2') AS DOUBLE) END;
+    CASE WHEN regexp_full_match(blank_to_null(raw), '[0-9]+([.,][0-9]+)?')
+         THEN replace(blank_to_null(raw), ',', '.')::DOUBLE END;
 
 -- Whole counts (ages, members, livestock): NULL unless a whole number >= 0.
 CREATE OR REPLACE TEMP MACRO parse_count(raw) AS
