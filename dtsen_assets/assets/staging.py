@@ -69,6 +69,10 @@ class StagingConfig(dg.Config):
         default=checks.DEFAULT_MAX_UNKNOWN_CODE_SHARE,
         description="Blocking: largest share of a variable's codes (per source) that the codebook does not know.",
     )
+    min_unknown_codes: int = Field(
+        default=checks.DEFAULT_MIN_UNKNOWN_CODES,
+        description="Blocking only from this many unknown codes of a variable (one slip in a small sample is no changed coding).",
+    )
     warn_problem_share: float = Field(
         default=checks.DEFAULT_WARN_PROBLEM_SHARE,
         description="Warning: largest share of a source's records that may carry one problem.",
@@ -113,7 +117,7 @@ def record_table_checks(
             checks.check_one_row_per_raw_record(connection, table, raw_tables, key,
                                                 source_column=None if source else "source"),
             checks.check_unknown_codes(code_shares(connection, table, variables, source),
-                                       config.max_unknown_code_share, table),
+                                       config.max_unknown_code_share, table, config.min_unknown_codes),
             *extra(connection, table),
             checks.check_problem_shares(problem_counts(connection, table, source), config.warn_problem_share, table),
         ]

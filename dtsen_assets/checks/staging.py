@@ -21,6 +21,9 @@ from dtsen_assets.staging.quality import CodeShare, ProblemCount
 # A source whose unknown codes exceed this share of a variable's codes has changed its
 # coding (a new questionnaire or export): stop and update the codebook. Typing slips stay far below.
 DEFAULT_MAX_UNKNOWN_CODE_SHARE = 0.05
+# ... and has at least this many of them: in a small sample (a few SUSENAS households of a small
+# drop) one slip is already 5%, which says nothing about the coding.
+DEFAULT_MIN_UNKNOWN_CODES = 5
 # A problem on more than this share of a source's records is systematic, worth a look.
 DEFAULT_WARN_PROBLEM_SHARE = 0.25
 
@@ -76,23 +79,26 @@ def check_one_row_per_raw_record(
     return CheckOutcome("one_row_per_raw_record", True, f"one row per raw record ({key_sql} unique)", metadata=counts)
 
 
-def check_unknown_codes(shares: Sequence[CodeShare], max_share: float, table: str) -> CheckOutcome:
-    over = [s for s in shares if s.unknown_share > max_share]
+def check_unknown_codes(shares: Sequence[CodeShare], max_share: float, table: str,
+                        min_unknown: int = DEFAULT_MIN_UNKNOWN_CODES) -> CheckOutcome:
+    over = [s for s in shares if s.unknown_share > max_share and s.unknown >= min_unknown]
     worst = max(shares, key=lambda s: s.unknown_share, default=None)
-    metadata: dict[str, object] = {"max_unknown_code_share": max_share,
+    metadata: dict[str, object] = {"max_unknown_code_share": max_share, "min_unknown_codes": min_unknown,
                                    "worst_unknown_share": round(worst.unknown_share, 4) if worst else 0.0}
     if over:
         described = format_examples(
             [f"{s.source}.{s.variable} {s.unknown} of {s.codes_read} ({s.unknown_share:.1%})" for s in over])
         return CheckOutcome(
             "unknown_codes_under_threshold", False,
-            f"{table}: codes outside the codebook above {max_share:.1%} of the codes read for {described}; "
+            f"{table}: codes outside the codebook above {max_share:.1%} of the codes read (and at least "
+            f"{min_unknown}) for {described}; "
             "update codebook.csv (or the staging supplement) if the source changed its coding",
             metadata={**metadata, "variables_over_threshold": [f"{s.source}.{s.variable}" for s in over]},
         )
     where = f", worst {worst.source}.{worst.variable} {worst.unknown_share:.2%}" if worst else ""
     return CheckOutcome("unknown_codes_under_threshold", True,
-                        f"unknown codes under {max_share:.1%} for every variable{where}", metadata=metadata)
+                        f"unknown codes under {max_share:.1%} (or fewer than {min_unknown}) for every variable{where}",
+                        metadata=metadata)
 
 
 def check_family_exists(connection: duckdb.DuckDBPyConnection, table: str, family_table: str) -> CheckOutcome:

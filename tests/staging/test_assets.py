@@ -54,13 +54,12 @@ def test_staging_assets_publish_every_table(tiny_drop: Path, warehouse_path: Pat
 
 
 def test_a_source_that_changed_its_codes_publishes_nothing(tiny_drop: Path, warehouse_path: Path) -> None:
-    # Every DTKS floor code is one the codebook does not know: far above the threshold.
+    # Six DTKS families whose floor codes the codebook does not know: far above the threshold.
     source_file = SOURCE_FILES_BY_KEY["dtks_keluarga"]
     path = tiny_drop / source_file.path
     with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle, delimiter=";"))
-    for values in rows:
-        values["LANTAI"] = "L-04"
+        first = next(csv.DictReader(handle, delimiter=";"))
+    rows = [{**first, "ID_KELUARGA": f"DTKS-000{i}", "LANTAI": "L-04"} for i in range(1, 7)]
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]), delimiter=";")
         writer.writeheader()
@@ -71,7 +70,7 @@ def test_a_source_that_changed_its_codes_publishes_nothing(tiny_drop: Path, ware
     failed = [c for c in result.get_asset_check_evaluations() if not c.passed and c.asset_key.path[0] == "staging"]
     assert [(c.asset_key.path[-1], c.check_name) for c in failed if c.check_name != "problem_shares"] == [
         ("family_record", "unknown_codes_under_threshold")]
-    assert "dtks.lantai 1 of 1 (100.0%)" in failed[0].metadata["summary"].value
+    assert "dtks.lantai 6 of 6 (100.0%)" in failed[0].metadata["summary"].value
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     assert PERSON_RECORD_KEY not in materialized      # downstream of the failed table: not run
     with duckdb.connect(str(warehouse_path), read_only=True) as connection:

@@ -39,10 +39,12 @@ def test_unknown_code_share_over_threshold_blocks(connection: duckdb.DuckDBPyCon
     lantai = next(s for s in shares if (s.source, s.variable) == ("dtks", "lantai"))
     assert (lantai.codes_read, lantai.unknown, lantai.unknown_share) == (2, 1, 0.5)
     assert not any(s.variable == "jenis_kloset" and s.source == "dtks" for s in shares)   # DTKS lacks it
-    outcome = checks.check_unknown_codes(shares, 0.05, "staging.family_record")
+    outcome = checks.check_unknown_codes(shares, 0.05, "staging.family_record", min_unknown=1)
     assert not outcome.passed and outcome.blocking
     assert "dtks.lantai 1 of 2 (50.0%)" in outcome.summary
-    assert checks.check_unknown_codes(shares, 0.6, "staging.family_record").passed
+    assert checks.check_unknown_codes(shares, 0.6, "staging.family_record", min_unknown=1).passed
+    # one slip in a small sample is no changed coding
+    assert checks.check_unknown_codes(shares, 0.05, "staging.family_record").passed
 
 
 def test_person_without_family_blocks(connection: duckdb.DuckDBPyConnection) -> None:
