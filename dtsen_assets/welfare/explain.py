@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from dtsen_assets.sql import load_sql
 from dtsen_assets.welfare.db import reader_cursor
@@ -98,10 +99,11 @@ def contributions(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame) -
         return np.asarray((sp.csr_matrix(difference) @ grouping).todense()), total
     base = chosen.predict(family_batch)
     out = np.zeros((len(frame), len(MODEL_VARIABLES)))
-    for j, variable in enumerate(MODEL_VARIABLES):
-        swapped = frame.copy()
-        swapped[variable] = typical[variable].to_numpy()
-        out[:, j] = base - chosen.predict(model.encode(swapped))
+    with threadpool_limits(limits=1):     # many small predictions: threads cost more than they give
+        for j, variable in enumerate(MODEL_VARIABLES):
+            swapped = frame.copy()
+            swapped[variable] = typical[variable].to_numpy()
+            out[:, j] = base - chosen.predict(model.encode(swapped))
     return out, total
 
 

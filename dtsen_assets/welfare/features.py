@@ -32,9 +32,10 @@ from dtsen_assets.welfare.variables import (
     DWELLING_AND_POSSESSIONS,
     MODEL_VARIABLES,
     NUMERIC,
+    ORDINAL,
 )
 
-FEATURE_SPEC_VERSION = "features-1"     # change when the derived features below change
+FEATURE_SPEC_VERSION = "features-2"     # change when the derived features below change
 REGION = "kode_kab"
 
 # Derived numeric features: (name, variable, transform). Each depends on one variable only.
@@ -151,6 +152,7 @@ class FeatureEncoder:
     province_p0: dict[str, float] = field(default_factory=dict)
     regency_is_kota: dict[str, bool] = field(default_factory=dict)
     national_p0: float = 0.09
+    ordinal_thresholds: list[tuple[str, str]] = field(default_factory=list)
     spec_version: str = FEATURE_SPEC_VERSION
 
     # -- fitting -------------------------------------------------------------------------------
@@ -180,6 +182,9 @@ class FeatureEncoder:
             sd = float(np.sqrt(np.average((x - mean) ** 2, weights=weights)))
             encoder.numeric_mean[name] = mean
             encoder.numeric_scale[name] = sd if sd > 1e-9 else 1.0
+        for variable, order in ORDINAL.items():
+            seen = [level for level in order if level in encoder.levels[variable]]
+            encoder.ordinal_thresholds += [(variable, level) for level in seen[1:]]
         kab = frame[REGION].dropna().astype(str)
         encoder.regencies = sorted(kab.unique().tolist())
         encoder.provinces = sorted({k[:2] for k in encoder.regencies})
@@ -198,20 +203,29 @@ class FeatureEncoder:
         return ([f"{v}={level}" for v, level in self.categorical_columns]
                 + [name for name, _, _ in NUMERIC_FEATURES]
                 + ["is_kota", "logit_p0_provinsi"]
-                + [f"provinsi={p}" for p in self.provinces] + [f"kab={k}" for k in self.regencies])
+                + [f"provinsi={p}" for p in self.provinces] + [f"kab={k}" for k in self.regencies]
+                + [f"{v}>={level}" for v, level in self.ordinal_thresholds])
 
     @property
     def column_variables(self) -> list[str]:
         """The variable each linear design column belongs to (region columns: `kode_kab`)."""
         return ([v for v, _ in self.categorical_columns] + [v for _, v, _ in NUMERIC_FEATURES]
-                + [REGION] * (2 + len(self.provinces) + len(self.regencies)))
+                + [REGION] * (2 + len(self.provinces) + len(self.regencies))
+                + [v for v, _ in self.ordinal_thresholds])
 
     @property
     def region_column_slices(self) -> dict[str, slice]:
         start = len(self.categorical_columns) + len(NUMERIC_FEATURES)
         p, k = len(self.provinces), len(self.regencies)
+        kab_stop = start + 2 + p + k
         return {"regional": slice(start, start + 2), "provinsi": slice(start + 2, start + 2 + p),
-                "kab": slice(start + 2 + p, start + 2 + p + k)}
+                "kab": slice(start + 2 + p, kab_stop),
+                "ordinal": slice(kab_stop, kab_stop + len(self.ordinal_thresholds))}
+
+    @property
+    def one_hot_width(self) -> int:
+        """Columns of the conventional design (one-hot, numbers, region), before the ordinal indicators."""
+        return self.region_column_slices["kab"].stop
 
     @property
     def tree_column_names(self) -> list[str]:
@@ -299,7 +313,16 @@ class FeatureEncoder:
         rows += [arange[seen_prov], arange[seen_kab]]
         cols += [regional["provinsi"].start + prov[seen_prov], regional["kab"].start + reg[seen_kab]]
         vals += [np.ones(seen_prov.sum()), np.ones(seen_kab.sum())]
-        width = regional["kab"].stop
+        for j, (variable, level) in enumerate(self.ordinal_thresholds):
+            order = ORDINAL[variable]
+            rank = {lv: i for i, lv in enumerate(order)}
+            levels = self.levels[variable]
+            at_least = np.array([rank.get(lv, -1) >= rank[level] for lv in levels], dtype=bool)
+            hit = at_least[codes[variable]]
+            rows.append(arange[hit])
+            cols.append(np.full(int(hit.sum()), regional["ordinal"].start + j))
+            vals.append(np.ones(int(hit.sum())))
+        width = regional["ordinal"].stop
         linear = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, width))
         tree_matrix = np.empty((0, 0))
         if tree:

@@ -6,7 +6,8 @@ Candidates (all fitted with weights = persons represented, `bobot * jumlah_art`,
 - `ols_baseline`   the conventional Indonesian PMT: weighted OLS on one-hot attributes, household
                    composition and head of household, with province and regency effects
                    (minimum-norm least squares where dummies are collinear);
-- `ridge`          the same design with a ridge penalty chosen by weighted leave-one-out CV:
+- `ridge`          the same design plus "at least this good" indicators of ordered variables
+                   (`variables.ORDINAL`), with a ridge penalty chosen by weighted generalized CV:
                    with a few households per regency, shrinking regency effects and rare categories
                    towards zero is what a small survey needs;
 - `ridge_regional` ridge plus regional slopes: per-province and town/regency slopes of family size
@@ -18,8 +19,8 @@ Choice: the candidate with the lowest weighted cross-validated exclusion error a
 quota (default desil 1-4) on the survey (`cv_folds` folds, `cv_repeats` seeded repetitions; ties:
 exclusion error at desil 1, then R²).
 
-Gate (`gate_against_baseline`): nested cross-validation, where every survey household is held
-out of both the fitting and the choice of candidate. The published model may not have a larger
+Gate (`gate_against_baseline`): nested cross-validation (repeated `cv_repeats` times), where every
+survey household is held out of both the fitting and the choice of candidate. The published model may not have a larger
 held-out exclusion error at the selection quota than the OLS baseline fitted on the same folds.
 
 Version: `model_version` hashes the training rows, the feature specification and every setting,
@@ -49,7 +50,7 @@ from dtsen_assets.welfare.features import FEATURE_SPEC_VERSION, NUMERIC_FEATURES
 from dtsen_assets.welfare.metrics import QUOTAS, evaluate
 from dtsen_assets.welfare.variables import MODEL_VARIABLES
 
-MODEL_CODE_VERSION = "pmt-models-1"      # change when fitting or prediction logic changes
+MODEL_CODE_VERSION = "pmt-models-2"      # change when fitting or prediction logic changes
 BASELINE = "ols_baseline"
 CANDIDATES = ("ols_baseline", "ridge", "ridge_regional", "gbm")
 
@@ -63,8 +64,8 @@ class TrainingSettings:
     cv_repeats: int = 2
     seed: int = 20_250_301
     ridge_alphas: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
-    gbm_max_iter: int = 250
-    gbm_learning_rate: float = 0.04
+    gbm_max_iter: int = 150
+    gbm_learning_rate: float = 0.06
     gbm_max_depth: int = 3
     gbm_min_samples_leaf: int = 25
     gbm_l2_regularization: float = 1.0
@@ -121,6 +122,12 @@ class OlsBaseline(Candidate):
 
     name = BASELINE
 
+    def design(self, batch):
+        return batch.linear[:, : self.encoder.one_hot_width]
+
+    def design_variables(self):
+        return self.encoder.column_variables[: self.encoder.one_hot_width]
+
     def fit(self, batch, y, w):
         x = self.design(batch)
         counts = np.asarray((x != 0).sum(axis=0)).ravel()
@@ -138,27 +145,34 @@ class OlsBaseline(Candidate):
 
 def fit_weighted_ridge(x: np.ndarray, y: np.ndarray, w: np.ndarray,
                        alphas: tuple[float, ...]) -> tuple[np.ndarray, float, float]:
-    """Weighted ridge (intercept not penalized), alpha by weighted leave-one-out error, via one SVD."""
+    """Weighted ridge (intercept not penalized), alpha by weighted generalized cross-validation (GCV).
+
+    One eigen-decomposition of the weighted, centred Gram matrix serves every alpha:
+    GCV(alpha) = RSS(alpha) / (1 - df(alpha) / n)^2, the rotation-invariant form of leave-one-out.
+    """
     w = np.asarray(w, float)
+    n = y.size
     x_mean = w @ x / w.sum()
     y_mean = float(w @ y / w.sum())
     root = np.sqrt(w)
     xc = (x - x_mean) * root[:, None]
     yc = (y - y_mean) * root
-    u, s, vt = np.linalg.svd(xc, full_matrices=False)
-    uty = u.T @ yc
-    u2 = u ** 2
-    leverage0 = w / w.sum()
+    eigenvalues, vectors = np.linalg.eigh(xc.T @ xc)
+    eigenvalues = np.clip(eigenvalues, 0.0, None)
+    projected = vectors.T @ (xc.T @ yc)                 # V' X' y  (= s * U' y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        uty_squared = np.where(eigenvalues > 1e-10 * eigenvalues.max(), projected ** 2 / eigenvalues, 0.0)
+    total = float(yc @ yc)
     best = None
     for alpha in alphas:
-        shrink = s ** 2 / (s ** 2 + alpha)
-        fitted = u @ (shrink * uty)
-        hat = np.clip(u2 @ shrink + leverage0, 0.0, 0.999)
-        loo = float(np.mean(((yc - fitted) / (1.0 - hat)) ** 2))
-        if best is None or loo < best[0] - 1e-15:
-            best = (loo, alpha)
+        shrink = eigenvalues / (eigenvalues + alpha)
+        rss = total - float(np.sum((2 * shrink - shrink ** 2) * uty_squared))
+        df = float(shrink.sum()) + 1.0                   # + the intercept
+        gcv = rss / max(1.0 - df / n, 1e-6) ** 2
+        if best is None or gcv < best[0] - 1e-15:
+            best = (gcv, alpha)
     alpha = best[1]
-    coef = vt.T @ ((s / (s ** 2 + alpha)) * uty)
+    coef = vectors @ (projected / (eigenvalues + alpha))
     return coef, y_mean - float(x_mean @ coef), float(alpha)
 
 
@@ -365,24 +379,31 @@ def gate_decision(chosen_error: float, baseline_error: float, tolerance_pp: floa
 
 def gate_against_baseline(encoder: FeatureEncoder, batch: EncodedBatch, data: TrainingSet,
                           settings: TrainingSettings) -> GateResult:
-    """Nested CV: each outer fold chooses a candidate on its own training part only."""
+    """Nested CV, repeated `cv_repeats` times: each outer fold chooses a candidate on its own training part.
+
+    Metrics are computed per repeat on the pooled held-out predictions, then averaged, which halves
+    the noise of a small survey's comparison without ever letting a household judge a choice it shaped.
+    """
     y, w, weights = data.log_consumption, data.fit_weights, data.person_weights
-    held_out = np.zeros(y.size)
-    baseline = np.zeros(y.size)
-    chosen_names = []
-    for fold, (train, test) in enumerate(_folds(y.size, settings.cv_folds, settings.seed + 10_000)):
-        inner_metrics = {}
-        for name in settings.candidates:
-            inner_metrics[name] = cross_validate(name, encoder, batch, y, w, weights, settings, rows=train,
-                                                 seed_offset=100 * (fold + 1), repeats=1)
-        name = choose(inner_metrics, settings.selection_quota)
-        chosen_names.append(name)
-        model = make_candidate(name, encoder, settings).fit(_take(batch, train), y[train], w[train])
-        held_out[test] = model.predict(_take(batch, test))
-        base = make_candidate(BASELINE, encoder, settings).fit(_take(batch, train), y[train], w[train])
-        baseline[test] = base.predict(_take(batch, test))
-    chosen_metrics = evaluate(y, held_out, weights, data.provinces)
-    baseline_metrics = evaluate(y, baseline, weights, data.provinces)
+    chosen_runs, baseline_runs, chosen_names = [], [], []
+    for repeat in range(settings.cv_repeats):
+        held_out = np.zeros(y.size)
+        baseline = np.zeros(y.size)
+        for fold, (train, test) in enumerate(_folds(y.size, settings.cv_folds, settings.seed + 10_000 + repeat)):
+            inner_metrics = {}
+            for name in settings.candidates:
+                inner_metrics[name] = cross_validate(name, encoder, batch, y, w, weights, settings, rows=train,
+                                                     seed_offset=100 * (fold + 1) + 1000 * repeat, repeats=1)
+            name = choose(inner_metrics, settings.selection_quota)
+            chosen_names.append(name)
+            model = make_candidate(name, encoder, settings).fit(_take(batch, train), y[train], w[train])
+            held_out[test] = model.predict(_take(batch, test))
+            base = make_candidate(BASELINE, encoder, settings).fit(_take(batch, train), y[train], w[train])
+            baseline[test] = base.predict(_take(batch, test))
+        chosen_runs.append(evaluate(y, held_out, weights, data.provinces))
+        baseline_runs.append(evaluate(y, baseline, weights, data.provinces))
+    chosen_metrics = average_metrics(chosen_runs)
+    baseline_metrics = average_metrics(baseline_runs)
     quota = settings.selection_quota
     chosen_error = chosen_metrics[quota]["exclusion_error"]
     baseline_error = baseline_metrics[quota]["exclusion_error"]

@@ -48,6 +48,25 @@ DWELLING_AND_POSSESSIONS: tuple[str, ...] = (
 CORE_HOUSING: tuple[str, ...] = ("status_bangunan", "lantai", "dinding", "atap", "air_minum", "penerangan",
                                  "bahan_bakar", "fasilitas_bab")
 
+# Variables whose values have a clear order, worst first (domain knowledge about dwellings, not a
+# code map). Ridge models also get cumulative "at least this good" indicators for them, so a
+# small survey learns a gradient along the order instead of one free effect per rare value.
+# Values not listed (e.g. `lainnya`) keep their own one-hot indicator only.
+ORDINAL: dict[str, tuple[str, ...]] = {
+    "krt_pendidikan": ("tidak_sekolah", "sd", "smp", "sma", "diploma", "sarjana", "pascasarjana"),
+    "lantai": ("tanah", "bambu", "kayu_papan", "semen_bata_merah", "ubin_tegel_teraso", "keramik",
+               "parket_vinil_karpet", "marmer_granit"),
+    "dinding": ("bambu", "anyaman_bambu", "batang_kayu", "kayu_papan", "plesteran_anyaman_bambu", "tembok"),
+    "atap": ("jerami_ijuk_daun", "bambu", "kayu_sirap", "seng", "asbes", "genteng", "beton"),
+    "penerangan": ("bukan_listrik", "listrik_non_pln", "pln_tanpa_meteran", "pln_meteran"),
+    "daya_listrik": ("tidak_ada", "va_450", "va_900", "va_1300", "va_2200", "va_lebih_2200"),
+    "fasilitas_bab": ("tidak_ada", "ada_tidak_digunakan", "mck_umum", "mck_komunal", "bersama", "sendiri"),
+    "jenis_kloset": ("tanpa_fasilitas_bab", "cemplung_cubluk", "plengsengan_tanpa_tutup", "plengsengan_tutup",
+                     "leher_angsa"),
+    "bahan_bakar": ("kayu_bakar", "arang", "briket", "minyak_tanah", "elpiji_3kg", "elpiji_5kg_lebih",
+                    "elpiji_12kg"),
+}
+
 # The codebook variable whose labels name the values of a canonical variable, where they differ.
 _CODEBOOK_VARIABLE = {
     "krt_jenis_kelamin": "jenis_kelamin", "krt_pendidikan": "pendidikan", "krt_status_bekerja": "status_bekerja",

@@ -16,9 +16,16 @@ import pandas as pd
 
 from dtsen_assets.welfare.variables import ASSETS, DWELLING_AND_POSSESSIONS, LIVESTOCK
 
-# kode_kab -> (province level of latent welfare, log price level)
-REGENCIES = {"3204": (0.2, 0.00), "3273": (0.5, 0.08), "3301": (0.0, -0.02), "5301": (-0.5, 0.00),
-             "5371": (-0.1, 0.08), "9103": (-0.7, 0.15)}
+# province -> level of latent welfare; regencies (kota numbered 71+ have higher prices), as in a
+# real survey: many regencies with a handful of households each.
+PROVINCE_LEVEL = {"12": 0.1, "32": 0.2, "33": 0.0, "35": 0.1, "53": -0.5, "73": -0.1, "91": -0.7}
+REGENCY_CODES = ("1201", "1275", "3201", "3204", "3273", "3275", "3301", "3302", "3374", "3501", "3507", "3578",
+                 "5301", "5302", "5371", "7301", "7302", "7371", "9103", "9105")
+_PRICES = np.random.default_rng(99).normal(0.0, 0.05, len(REGENCY_CODES))
+# kode_kab -> (level of latent welfare, log price level)
+REGENCIES = {k: (PROVINCE_LEVEL[k[:2]] + (0.25 if int(k[2:]) >= 71 else 0.0),
+                 p + (0.08 if int(k[2:]) >= 71 else 0.0) + (0.15 if k[:2] == "91" else 0.0))
+             for k, p in zip(REGENCY_CODES, _PRICES)}
 # ordered worst to best, with national shares
 ORDERED = {
     "lantai": (("tanah", "bambu", "kayu_papan", "semen_bata_merah", "ubin_tegel_teraso", "keramik"),
@@ -53,7 +60,7 @@ def _ordered(rng: np.random.Generator, welfare: np.ndarray, values, shares, weig
 def households(n: int, seed: int) -> pd.DataFrame:
     """n households with every canonical variable, true consumption and latent welfare."""
     rng = np.random.default_rng(seed)
-    kab = rng.choice(list(REGENCIES), n, p=[0.25, 0.15, 0.2, 0.15, 0.1, 0.15])
+    kab = rng.choice(list(REGENCIES), n)
     level = np.array([REGENCIES[k][0] for k in kab])
     price = np.array([REGENCIES[k][1] for k in kab])
     welfare = level + 0.9 * rng.standard_normal(n)

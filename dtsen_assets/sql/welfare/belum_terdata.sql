@@ -1,6 +1,6 @@
 -- Families that cannot be scored, each with one reason (the first that applies), in a village
--- officer's words. {features} is the table of family features (features.sql over dtsen.family);
--- {min_core_housing} / {min_dwelling} the configured minimum counts of known variables.
+-- officer's words. <features> is the table of family features (features.sql over dtsen.family);
+-- <min_core_housing> / <min_dwelling> the configured minimum counts of known variables.
 SELECT
     f.unit_id AS family_id,
     f.kode_desa,

@@ -1,5 +1,5 @@
--- Population-weighted national desil. {scores}: family_id, pengeluaran_kapita_pmt;
--- {families}: family_id, jumlah_art (active members = persons the family stands for).
+-- Population-weighted national desil. <scores>: family_id, pengeluaran_kapita_pmt;
+-- <families>: family_id, jumlah_art (active members = persons the family stands for).
 -- Families are ranked by predicted per-capita consumption. A family's persentil is the share of
 -- persons in families ranked strictly below it plus half of its own members (families with exactly
 -- the same prediction form one group and share a persentil), so persentil is in (0, 100].

@@ -1,6 +1,6 @@
 -- National cut points: per desil the range of predicted per-capita consumption (Rupiah per person
 -- per month), the persons (active members) and families it holds and its share of persons.
--- {decile}: family_id, desil; {scores}: family_id, pengeluaran_kapita_pmt; {families}: family_id, jumlah_art.
+-- <decile>: family_id, desil; <scores>: family_id, pengeluaran_kapita_pmt; <families>: family_id, jumlah_art.
 WITH joined AS (
     SELECT d.desil, s.pengeluaran_kapita_pmt AS nilai, CAST(f.jumlah_art AS DOUBLE) AS jiwa
     FROM {decile} AS d

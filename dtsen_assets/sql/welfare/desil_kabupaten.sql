@@ -1,6 +1,6 @@
 -- Kabupaten/kota x desil: the table Dinas Sosial publish. Every regency with a scored family gets
 -- all ten desil rows (zero where none). Desil are national: a regency's shares show how its
--- people are spread over the national desil. {regions}: kode_kab, nama_kabupaten.
+-- people are spread over the national desil. <regions>: kode_kab, nama_kabupaten.
 WITH joined AS (
     SELECT left(f.kode_desa, 4) AS kode_kab, d.desil, CAST(f.jumlah_art AS BIGINT) AS jiwa
     FROM {decile} AS d

@@ -1,5 +1,5 @@
 -- The one feature query: SUSENAS households and DTSEN families -> the same model variables.
--- {source_projection} selects, from the source table, `unit_id`, `kode_kab_raw`, `kode_desa`,
+-- <source_projection> selects, from the source table, `unit_id`, `kode_kab_raw`, `kode_desa`,
 -- `bobot`, `pengeluaran_kapita` and every canonical welfare variable under its canonical name
 -- (NULL where the source lacks the column); see dtsen_assets/welfare/features.py.
 -- Rules here are structural only (questions that do not apply), never guesses:

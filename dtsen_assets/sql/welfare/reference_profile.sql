@@ -1,6 +1,6 @@
 -- "A typical family of its regency": for every kabupaten/kota, the most common known value of each
 -- categorical variable (ties: the alphabetically first) and the median known value of each numeric
--- variable, over the regency's scored families. {families}: the scored families' features.
+-- variable, over the regency's scored families. <families>: the scored families' features.
 WITH families AS (
     {families}
 ), categorical AS (

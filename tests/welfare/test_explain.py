@@ -1,0 +1,105 @@
+"""Explanations: exact for linear models, in words, never blaming a value nobody recorded."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from dtsen_assets.welfare.explain import (
+    ExplanationSettings,
+    contributions,
+    explanation_rows,
+    reference_profiles,
+)
+from dtsen_assets.welfare.features import feature_query
+from dtsen_assets.welfare.models import TrainingSettings, train_pmt
+from dtsen_assets.welfare.variables import MODEL_VARIABLES
+
+
+@pytest.fixture(scope="module")
+def setting(survey_frame, family_frames):
+    connection = duckdb.connect()
+    connection.register("survey", survey_frame)
+    connection.register("families_frame", family_frames[0].head(400))
+    connection.execute("CREATE TABLE families AS SELECT * FROM families_frame")
+    survey = connection.execute(feature_query(connection, "survey", "id_rt").sql).df()
+    model = train_pmt(survey, TrainingSettings(candidates=("ridge_regional",), cv_folds=3, cv_repeats=1)).model
+    query = feature_query(connection, "families", "family_id", passthrough=("lantai_source",))
+    features_sql = f"SELECT * FROM ({query.sql}) WHERE kode_kab IS NOT NULL AND jumlah_art >= 1"
+    frame = connection.execute(features_sql + " ORDER BY unit_id").df()
+    typical = reference_profiles(connection, features_sql)
+    aligned = typical.reindex(frame["kode_kab"].to_numpy()).reset_index(drop=True)
+    return model, frame, typical, aligned
+
+
+def test_linear_contributions_add_up_to_the_difference_from_the_typical_family(setting) -> None:
+    model, frame, _, aligned = setting
+    contribution, total = contributions(model, frame, aligned)
+    assert contribution.shape == (len(frame), len(MODEL_VARIABLES))
+    np.testing.assert_allclose(contribution.sum(axis=1), total, atol=1e-9)
+    expected = model.predict_log(frame) - model.predict_log(aligned)
+    np.testing.assert_allclose(total, expected, atol=1e-9)
+
+
+def test_the_typical_family_is_the_regency_mode_and_median(setting) -> None:
+    _, frame, typical, _ = setting
+    kab = frame["kode_kab"].value_counts().index[0]
+    in_kab = frame[frame["kode_kab"] == kab]
+    assert typical.loc[kab, "lantai"] == in_kab["lantai"].value_counts().sort_index().idxmax()
+    assert typical.loc[kab, "jumlah_art"] in set(in_kab["jumlah_art"])
+    assert abs(typical.loc[kab, "jumlah_art"] - in_kab["jumlah_art"].median()) <= 1
+
+
+def test_factors_are_ranked_worded_and_only_from_recorded_values(setting) -> None:
+    model, frame, _, aligned = setting
+    frame = frame.copy()
+    frame.loc[0, "lantai"] = None                   # unrecorded: never given as a reason
+    contribution, total = contributions(model, frame, aligned)
+    contribution[0, MODEL_VARIABLES.index("lantai")] = 5.0
+    rows = explanation_rows(frame, contribution, total, aligned, ExplanationSettings(3, 1.0), "pmt-test")
+    first = rows[rows["family_id"] == frame.loc[0, "unit_id"]]
+    assert "lantai" not in set(first["variabel"])
+    assert (first["variabel_tidak_terdata"] >= 1).all()
+    for _, group in rows.groupby("family_id"):
+        assert (group["arah"] == "menaikkan").sum() <= 3 and (group["arah"] == "menurunkan").sum() <= 3
+        assert group["dampak_persen"].abs().is_monotonic_decreasing
+        assert (group["dampak_persen"].abs() >= 1.0 - 0.05).all()
+    floor = rows[rows["variabel"] == "lantai"].iloc[0]
+    assert floor["penjelasan"].startswith("Jenis lantai terluas: ")
+    assert "menurut REGSOSEK" in floor["penjelasan"]
+    assert floor["nilai_keluarga"] in floor["penjelasan"] and floor["nilai_umum_kabupaten"] in floor["penjelasan"]
+
+
+def test_a_larger_family_is_explained_as_such(setting) -> None:
+    model, frame, _, aligned = setting
+    one = frame.iloc[[0]].copy()
+    one["jumlah_art"] = aligned.loc[0, "jumlah_art"] + 5
+    for variable in MODEL_VARIABLES:
+        if variable != "jumlah_art":
+            one[variable] = aligned.loc[0, variable]
+    contribution, total = contributions(model, one, aligned.iloc[[0]].reset_index(drop=True))
+    rows = explanation_rows(one, contribution, total, aligned.iloc[[0]].reset_index(drop=True),
+                            ExplanationSettings(), "pmt-test")
+    assert rows["variabel"].tolist() == ["jumlah_art"]
+    assert rows["arah"].tolist() == ["menurunkan"]
+    assert rows["penjelasan"].iloc[0].startswith("Jumlah anggota keluarga: ")
+    assert rows["selisih_dari_keluarga_umum_persen"].iloc[0] == pytest.approx(rows["dampak_persen"].iloc[0], abs=0.11)
+
+
+def test_non_linear_models_are_explained_by_swapping_one_variable(survey_frame) -> None:
+    connection = duckdb.connect()
+    connection.register("survey", survey_frame)
+    survey = connection.execute(feature_query(connection, "survey", "id_rt").sql).df()
+    model = train_pmt(survey, TrainingSettings(candidates=("gbm",), cv_folds=3, cv_repeats=1, gbm_max_iter=30,
+                                               gate_tolerance_pp=100.0)).model
+    assert model.chosen.name == "gbm"
+    frame = survey.head(20).reset_index(drop=True)
+    typical = frame.copy()
+    contribution, total = contributions(model, frame, typical)
+    np.testing.assert_allclose(contribution, 0.0)      # the same family as its typical one: nothing moved
+    np.testing.assert_allclose(total, 0.0)
+    typical = pd.concat([frame.iloc[[1]]] * 20, ignore_index=True)
+    contribution, _ = contributions(model, frame, typical)
+    assert np.abs(contribution).sum() > 0
