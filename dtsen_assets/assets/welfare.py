@@ -36,7 +36,13 @@ from dtsen_assets.welfare.models import (
     train_pmt,
     training_set,
 )
-from dtsen_assets.welfare.registry import EVALUATION_TABLE, REGISTRY_TABLE, current_model, stage_registry
+from dtsen_assets.welfare.registry import (
+    EVALUATION_TABLE,
+    REGISTRY_TABLE,
+    current_model,
+    model_of_scores,
+    stage_registry,
+)
 from dtsen_assets.welfare.scoring import Eligibility, score_families
 
 SUSENAS_HOUSEHOLD = dg.AssetKey(["staging", "susenas_household"])
@@ -352,7 +358,7 @@ def decile(context: dg.AssetExecutionContext, config: DecileConfig, warehouse: D
 
 @dg.asset(
     key=EXPLANATION,
-    deps=[PMT_SCORE, DTSEN_FAMILY],
+    deps=[PMT_SCORE, PMT_MODEL, DTSEN_FAMILY],
     description=(
         "welfare.explanation: for each scored family, the recorded facts that moved its predicted welfare most "
         "above (menaikkan) or below (menurunkan) a typical family of its kabupaten/kota, with the effect in percent "
@@ -369,7 +375,7 @@ def explanation(context: dg.AssetExecutionContext, config: ExplanationConfig, wa
     settings = ExplanationSettings(config.factors_per_direction, config.min_effect_percent)
     tables = [EXPLANATION_TABLE]
     with warehouse.connect() as connection:
-        model = current_model(connection, models_dir(warehouse.database_path))
+        model = model_of_scores(connection, models_dir(warehouse.database_path), SCORE_TABLE)
         result = stage_explanations(connection, model, SCORE_TABLE, staging_table(EXPLANATION_TABLE), settings,
                                     FAMILY_TABLE, config.batch_rows, log=context.log.debug)
         outcomes = checks.explanation_outcomes(connection, staging_table(EXPLANATION_TABLE), SCORE_TABLE,

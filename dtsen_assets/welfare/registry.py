@@ -117,3 +117,15 @@ def current_model(connection: duckdb.DuckDBPyConnection, directory: Path) -> Pmt
         raise NoPublishedModel(f"the published model's artifact {path} is missing (models are build outputs next "
                                "to the warehouse file): materialize welfare/pmt_model again")
     return load_model(path)
+
+
+def model_of_scores(connection: duckdb.DuckDBPyConnection, directory: Path, scores_table: str) -> PmtModel:
+    """The model that produced `scores_table` (one model_version), so explanations match the scores."""
+    versions = [r[0] for r in connection.execute(f"SELECT DISTINCT model_version FROM {scores_table}").fetchall()]
+    if len(versions) != 1:
+        raise NoPublishedModel(f"{scores_table} holds {len(versions)} model versions; materialize welfare/pmt_score")
+    path = directory / f"{versions[0]}.joblib"
+    if not path.is_file():
+        raise NoPublishedModel(f"the artifact {path} of the model that scored {scores_table} is missing: "
+                               "materialize welfare/pmt_model and welfare/pmt_score again")
+    return load_model(path)
