@@ -142,6 +142,22 @@ def describe_value(variable: str, value: object, labels: ValueLabels) -> str:
     return labels.label(variable, value)
 
 
+def _describe_all(variable: str, values: np.ndarray, labels: ValueLabels) -> list[str]:
+    words: dict[object, str] = {}
+    out = []
+    for value in values:
+        key = "\0missing" if value is None or (isinstance(value, float) and np.isnan(value)) else value
+        if key not in words:
+            words[key] = describe_value(variable, None if key == "\0missing" else value, labels)
+        out.append(words[key])
+    return out
+
+
+def _regency_names(codes: np.ndarray, regions) -> list[str]:
+    names: dict[object, str] = {}
+    return [names.setdefault(code, regions.regency_name.get(str(code), "")) for code in codes]
+
+
 def sentence(variable: str, family_value: str, typical_value: str, regency: str, effect_percent: float,
              source: str | None) -> str:
     description = DESCRIPTION[variable]
@@ -172,27 +188,29 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
     rank = np.arange(rows.size) - np.repeat(starts, np.diff(np.r_[starts, rows.size])) + 1
 
     family_ids = frame["unit_id"].to_numpy(object)
-    kab = frame["kode_kab"].to_numpy(object)
-    family_text, typical_text, source_text, sentences = [], [], [], []
-    regency_name = {}
-    for r, c, e in zip(rows.tolist(), cols.tolist(), effect.tolist()):
+    size = rows.size
+    family_text = np.empty(size, dtype=object)
+    typical_text = np.empty(size, dtype=object)
+    source_text = np.full(size, None, dtype=object)
+    # words are looked up once per distinct value of each variable, not once per row
+    for c in np.unique(cols):
         variable = MODEL_VARIABLES[c]
-        family_value = describe_value(variable, frame[variable].iat[r], labels)
-        typical_value = describe_value(variable, typical[variable].iat[r], labels)
+        at = np.flatnonzero(cols == c)
+        picked = rows[at]
+        family_text[at] = _describe_all(variable, frame[variable].to_numpy(object)[picked], labels)
+        typical_text[at] = _describe_all(variable, typical[variable].to_numpy(object)[picked], labels)
         source_column = f"{variable}_source"
-        source = frame[source_column].iat[r] if source_column in frame.columns else None
-        source = source if isinstance(source, str) and source else None
-        code = kab[r]
-        if code not in regency_name:
-            regency_name[code] = regions.regency_name.get(str(code), "")
-        family_text.append(family_value)
-        typical_text.append(typical_value)
-        source_text.append(source)
-        sentences.append(sentence(variable, family_value, typical_value, regency_name[code], e, source))
+        if source_column in frame.columns:
+            source_text[at] = [v if isinstance(v, str) and v else None
+                               for v in frame[source_column].to_numpy(object)[picked]]
+    regency = _regency_names(frame["kode_kab"].to_numpy(object)[rows], regions)
+    variables = [MODEL_VARIABLES[c] for c in cols]
+    sentences = [sentence(v, f, t, r, e, src) for v, f, t, r, e, src in
+                 zip(variables, family_text, typical_text, regency, effect.tolist(), source_text)]
     return pd.DataFrame({
         "family_id": family_ids[rows],
         "peringkat": rank.astype(np.int32),
-        "variabel": [MODEL_VARIABLES[c] for c in cols],
+        "variabel": variables,
         "nilai_keluarga": family_text,
         "nilai_umum_kabupaten": typical_text,
         "sumber": source_text,
