@@ -1,0 +1,187 @@
+"""Unify: the registries made one ("ditunggalkan") and matched to Dukcapil ("dipadankan").
+
+    staging.person_record, staging.family_record, staging.dukcapil_person, staging.verivali_decision
+        ──> dtsen/person + dtsen/person_source + dtsen/family (+ unify/verivali_outcome, unify/linkage_model)
+
+One multi-asset does the work (`dtsen_assets.unify.pipeline.stage_unify`): every table is built
+under `<table>__staging`, the checks of `dtsen_assets.checks.unify` run there, and the five
+tables are published together in one transaction only when every blocking check passed.
+"""
+
+import hashlib
+from pathlib import Path
+
+import dagster as dg
+
+import dtsen_assets.unify as unify_package
+from dtsen_assets.assets.constants import OWNER
+from dtsen_assets.checks import unify as checks
+from dtsen_assets.checks.core import check_spec, raise_if_blocking_failed
+from dtsen_assets.resources import DuckDBWarehouse
+from dtsen_assets.unify.config import UnifyConfig
+from dtsen_assets.unify.pipeline import (
+    ALL_TABLES,
+    FAMILY_TABLE,
+    LINKAGE_MODEL_TABLE,
+    PERSON_SOURCE_TABLE,
+    PERSON_TABLE,
+    VERIVALI_OUTCOME_TABLE,
+    stage_unify,
+)
+from dtsen_assets.unify.splink_runner import model_parameters
+from dtsen_assets.warehouse import drop_staging, publish, staging_table, table_metadata
+
+
+def _fingerprint() -> str:
+    """A short hash of unify's Python and SQL, so a changed rule changes the code version."""
+    package = Path(unify_package.__file__).parent
+    files = sorted([*package.glob("*.py"), *(package.parent / "sql" / "unify").glob("*.sql"),
+                    Path(checks.__file__)])
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+UNIFY_CODE_VERSION = "unify-1-" + _fingerprint()
+GROUP = "unify"
+
+PERSON_KEY = dg.AssetKey(["dtsen", "person"])
+PERSON_SOURCE_KEY = dg.AssetKey(["dtsen", "person_source"])
+FAMILY_KEY = dg.AssetKey(["dtsen", "family"])
+VERIVALI_OUTCOME_KEY = dg.AssetKey(["unify", "verivali_outcome"])
+LINKAGE_MODEL_KEY = dg.AssetKey(["unify", "linkage_model"])
+STAGING_DEPS = [dg.AssetKey(["staging", name]) for name in
+                ("person_record", "family_record", "dukcapil_person", "verivali_decision")]
+
+TABLE_OF_KEY = {PERSON_KEY: PERSON_TABLE, PERSON_SOURCE_KEY: PERSON_SOURCE_TABLE, FAMILY_KEY: FAMILY_TABLE,
+                VERIVALI_OUTCOME_KEY: VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_KEY: LINKAGE_MODEL_TABLE}
+# Which asset each check guards.
+CHECK_ASSET = {
+    "person_id_unique": PERSON_KEY, "no_active_dead_person": PERSON_KEY, "tidak_padan_share": PERSON_KEY,
+    "references_resolve": PERSON_KEY, "every_record_once": PERSON_SOURCE_KEY, "rejected_records": PERSON_SOURCE_KEY,
+    "family_has_active_member": FAMILY_KEY, "unknown_code_share": FAMILY_KEY,
+}
+
+_SPEC = dict(group_name=GROUP, owners=[OWNER], code_version=UNIFY_CODE_VERSION, deps=STAGING_DEPS,
+             tags={"layer": "dtsen"})
+
+OUTPUT_SPECS = [
+    dg.AssetSpec(
+        PERSON_KEY, kinds={"duckdb", "splink"}, **_SPEC,
+        description=(
+            "dtsen.person: one row per unique person. A record is PADAN when its NIK is a Dukcapil NIK whose "
+            "identity agrees (name, birth date, sex); otherwise Dukcapil is searched (NIK fragments, the family card "
+            "its confirmed relatives are on, birth date, village, name tokens) and a Splink Fellegi-Sunter model "
+            "trained on the drop decides. Persons are anchored on the confirmed NIK; the rest are linked with "
+            "Splink. person_id is a salted hash of the NIK (else of the smallest record id): stable across runs "
+            "and drops. Dead in Dukcapil -> inactive ('meninggal_dukcapil'); current NO_KK and village from Dukcapil."),
+        metadata={"table": "dtsen.person", "contract": "shared/spec/outputs.md"}),
+    dg.AssetSpec(
+        PERSON_SOURCE_KEY, kinds={"duckdb", "splink"}, **_SPEC,
+        description=(
+            "dtsen.person_source: every source person record (DTKS, P3KE, REGSOSEK) exactly once, with the person "
+            "it became, how (exact_nik, cleaned_nik, corrected_nik, nik_ganda_resolved, verivali_nik, "
+            "exact_nik_scored, dukcapil_search, linked_record, probabilistic_cluster, unmatched), the confidence and, "
+            "for a rejected record, why."),
+        metadata={"table": "dtsen.person_source", "contract": "shared/spec/outputs.md"}),
+    dg.AssetSpec(
+        FAMILY_KEY, kinds={"duckdb"}, **_SPEC,
+        description=(
+            "dtsen.family: one row per current family card with active members; composition and head-of-family "
+            "variables from the active members, housing/asset/land/livestock variables by survivorship (DTKS when "
+            "updated after REGSOSEK, then REGSOSEK, DTKS, P3KE), each with the source it came from."),
+        metadata={"table": "dtsen.family", "contract": "shared/spec/outputs.md"}),
+    dg.AssetSpec(
+        VERIVALI_OUTCOME_KEY, kinds={"duckdb"}, **_SPEC,
+        description=(
+            "unify.verivali_outcome: what each village-meeting decision did. Decisions are claims: a death counts "
+            "only when Dukcapil confirms it, a NIK correction only when NIK_BARU is a Dukcapil NIK whose identity "
+            "agrees, MAMPU is left to the welfare ranking; the rest is listed for a ground check."),
+        metadata={"table": "unify.verivali_outcome"}),
+    dg.AssetSpec(
+        LINKAGE_MODEL_KEY, kinds={"duckdb", "splink"}, **_SPEC,
+        description=("unify.linkage_model: the trained Fellegi-Sunter model (m and u per comparison level, match "
+                     "weights, the Splink settings as JSON), for review."),
+        metadata={"table": "unify.linkage_model"}),
+]
+
+CHECK_SPECS = [
+    *(check_spec(CHECK_ASSET[name], name, description) for name, description in checks.UNIFY_CHECKS.items()),
+    *(check_spec(CHECK_ASSET[name], name, description, blocking=False)
+      for name, description in checks.UNIFY_WARNINGS.items()),
+]
+
+
+def _markdown_counts(counts: dict, header: tuple[str, str]) -> dg.MetadataValue:
+    lines = [f"| {header[0]} | {header[1]} |", "|---|---|"] + [f"| {k} | {v:,} |" for k, v in counts.items()]
+    return dg.MetadataValue.md("\n".join(lines) if counts else "none")
+
+
+def _model_markdown(trained: dict) -> str:
+    rows = model_parameters(trained)
+    lines = ["| comparison | level | m | u | weight (bits) |", "|---|---|---|---|---|"]
+    for r in rows:
+        weight = "" if r["match_weight"] is None else f"{r['match_weight']:.2f}"
+        lines.append(f"| {r['comparison']} | {r['level']}{' (tf)' if r['tf_adjusted'] else ''} | "
+                     f"{r['m']:.6g} | {r['u']:.6g} | {weight} |")
+    return "\n".join(lines)
+
+
+@dg.multi_asset(specs=OUTPUT_SPECS, check_specs=CHECK_SPECS, can_subset=False, name="unify_registries")
+def unify_registries(context: dg.AssetExecutionContext, config: UnifyConfig, warehouse: DuckDBWarehouse):
+    """Match every source record to Dukcapil, link the rest into persons, build families; publish after the checks."""
+    with warehouse.connect() as connection:
+        result = stage_unify(connection, config, log=context.log.info)
+        staged = {key: staging_table(table) for key, table in TABLE_OF_KEY.items()}
+        outcomes = checks.evaluate_unify_checks(
+            connection, staged[PERSON_KEY], staged[PERSON_SOURCE_KEY], staged[FAMILY_KEY],
+            config.max_tidak_padan_share, config.max_unknown_code_share)
+        for outcome in outcomes:
+            yield outcome.to_result(CHECK_ASSET[outcome.name])
+        if any(o.blocking and not o.passed for o in outcomes):
+            drop_staging(connection, ALL_TABLES)
+            raise_if_blocking_failed("dtsen.person / dtsen.person_source / dtsen.family", outcomes)
+        publish(connection, ALL_TABLES)
+        metadata = {key: table_metadata(connection, table) for key, table in TABLE_OF_KEY.items()}
+        status = dict(connection.execute(
+            "SELECT status_padan || CASE WHEN is_active THEN '' ELSE ' (inactive)' END, count(*) "
+            f"FROM {PERSON_TABLE} GROUP BY ALL ORDER BY 1").fetchall())
+        outcomes_verivali = {f"{a}: {o}": n for a, o, n in connection.execute(
+            f"SELECT aksi, outcome, count(*) FROM {VERIVALI_OUTCOME_TABLE} GROUP BY ALL ORDER BY 1, 2").fetchall()}
+        sources = {f"{s}": n for s, n in connection.execute(
+            f"SELECT status_bangunan_source, count(*) FROM {FAMILY_TABLE} GROUP BY ALL ORDER BY 2 DESC").fetchall()}
+
+    figures, timings = result.figures, result.timings
+    metadata[PERSON_KEY].update({
+        "persons": dg.MetadataValue.json(figures["persons"]),
+        "status_padan": _markdown_counts(status, ("status", "persons")),
+        "inactive_reasons": _markdown_counts(figures["inactive_reasons"], ("reason", "persons")),
+        "padan_rate_by_source": dg.MetadataValue.json(figures["padan_rate_by_source"]),
+        "stage_seconds": round(timings.get("total", 0.0), 1),
+    })
+    metadata[PERSON_SOURCE_KEY].update({
+        "match_methods": _markdown_counts(figures["match_methods"], ("match_method", "records")),
+        "reject_reasons": _markdown_counts(figures["reject_reasons"], ("reject_reason", "records")),
+        "search_unmatched_reasons": _markdown_counts(figures["search_unmatched_reasons"], ("reason", "records")),
+        "own_nik_check": _markdown_counts(figures["own_nik_check"], ("own NIK in Dukcapil", "records")),
+        "padan_rate_by_source": dg.MetadataValue.json(figures["padan_rate_by_source"]),
+        "nik_corrections": _markdown_counts(figures["nik_corrections"], ("method", "records")),
+        "nik_correction_examples": dg.MetadataValue.md(figures["nik_correction_examples"]),
+        "comparisons": dg.MetadataValue.json(figures["comparisons"]),
+        "comparisons_per_record": figures["comparisons_per_record"],
+        "candidates_per_searched_record": figures["candidates_per_searched_record"],
+        "timings_seconds": dg.MetadataValue.json({k: round(v, 2) for k, v in timings.items()}),
+    })
+    metadata[FAMILY_KEY].update({
+        "families": dg.MetadataValue.json(figures["families"]),
+        "status_bangunan_source": _markdown_counts(sources, ("source", "families")),
+    })
+    metadata[VERIVALI_OUTCOME_KEY]["outcomes"] = _markdown_counts(outcomes_verivali, ("aksi: outcome", "decisions"))
+    metadata[LINKAGE_MODEL_KEY]["m_u_parameters"] = dg.MetadataValue.md(_model_markdown(result.trained_model))
+    for key, values in metadata.items():
+        yield dg.MaterializeResult(asset_key=key, metadata=values)
+
+
+unify_assets = [unify_registries]

@@ -1,0 +1,190 @@
+"""Checks on the unified tables, evaluated on the staged tables before they are published.
+
+Each check counts violations in DuckDB SQL and reports a few examples: person_id (a salted
+hash, not personal data), record ids, masked NIKs; never a name, birth date or address.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from dtsen_assets.checks.core import CheckOutcome, format_examples
+from dtsen_assets.pii import mask_identifier
+
+UNIFY_CHECKS: dict[str, str] = {
+    "person_id_unique": "Every dtsen.person row has a person_id, and no two rows share one.",
+    "every_record_once": "Every staging.person_record record appears exactly once in dtsen.person_source, and nothing else does.",
+    "no_active_dead_person": "No active person is dead in Dukcapil.",
+    "unknown_code_share": "For every canonical variable, the share of source values the codebook does not know stays under the threshold.",
+    "tidak_padan_share": "The share of active persons that are TIDAK_PADAN stays under the threshold.",
+    "family_has_active_member": "Every family has at least one active member, and jumlah_art counts them.",
+    "references_resolve": "Every person's family_id is in dtsen.family; every person_id of person_source is in dtsen.person and every person has a record.",
+}
+UNIFY_WARNINGS: dict[str, str] = {
+    "rejected_records": "Records rejected (no person) stay rare (informative).",
+}
+
+
+def _one(connection: duckdb.DuckDBPyConnection, query: str) -> tuple:
+    return connection.execute(query).fetchone()
+
+
+def check_person_id_unique(connection: duckdb.DuckDBPyConnection, person: str) -> CheckOutcome:
+    rows, distinct, missing = _one(connection, f"SELECT count(*), count(DISTINCT person_id), count(*) - count(person_id) FROM {person}")
+    duplicated = [r[0] for r in connection.execute(
+        f"SELECT person_id FROM {person} WHERE person_id IS NOT NULL GROUP BY person_id HAVING count(*) > 1 "
+        "ORDER BY person_id LIMIT 5").fetchall()]
+    passed = missing == 0 and rows - missing == distinct
+    summary = (f"{rows:,} persons, all with a unique person_id" if passed else
+               f"{missing:,} persons without person_id, {rows - missing - distinct:,} duplicated ids, e.g. "
+               f"{format_examples(duplicated)}")
+    return CheckOutcome("person_id_unique", passed, summary,
+                        metadata={"persons": rows, "missing": missing, "duplicates": rows - missing - distinct})
+
+
+def check_every_record_once(connection: duckdb.DuckDBPyConnection, person_source: str,
+                            records: str = "staging.person_record") -> CheckOutcome:
+    missing = connection.execute(f"""
+        SELECT r.source || ':' || r.source_record_id FROM {records} r
+        ANTI JOIN {person_source} s ON s.source = r.source AND s.source_record_id = r.source_record_id
+        ORDER BY 1""").fetchall()
+    extra = connection.execute(f"""
+        SELECT s.source || ':' || s.source_record_id FROM {person_source} s
+        ANTI JOIN {records} r ON s.source = r.source AND s.source_record_id = r.source_record_id
+        ORDER BY 1""").fetchall()
+    repeated = connection.execute(f"""
+        SELECT source || ':' || source_record_id FROM {person_source}
+        GROUP BY source, source_record_id HAVING count(*) > 1 ORDER BY 1""").fetchall()
+    passed = not missing and not extra and not repeated
+    total = _one(connection, f"SELECT count(*) FROM {person_source}")[0]
+    if passed:
+        summary = f"{total:,} source records, each exactly once"
+    else:
+        summary = (f"{len(missing):,} records missing (e.g. {format_examples([m[0] for m in missing])}), "
+                   f"{len(repeated):,} repeated (e.g. {format_examples([m[0] for m in repeated])}), "
+                   f"{len(extra):,} not in staging (e.g. {format_examples([m[0] for m in extra])})")
+    return CheckOutcome("every_record_once", passed, summary,
+                        metadata={"records": total, "missing": len(missing), "repeated": len(repeated),
+                                  "unknown": len(extra)})
+
+
+def check_no_active_dead(connection: duckdb.DuckDBPyConnection, person: str,
+                         dukcapil: str = "staging.dukcapil_person") -> CheckOutcome:
+    rows = connection.execute(f"""
+        SELECT p.person_id, p.nik FROM {person} p JOIN {dukcapil} d ON d.nik = p.nik
+        WHERE p.is_active AND NOT coalesce(d.is_alive, true)
+        ORDER BY p.person_id""").fetchall()
+    examples = [f"{pid} (NIK {mask_identifier(nik)})" for pid, nik in rows[:5]]
+    passed = not rows
+    summary = "no active person is dead in Dukcapil" if passed else \
+        f"{len(rows):,} active persons are dead in Dukcapil, e.g. {format_examples(examples)}"
+    return CheckOutcome("no_active_dead_person", passed, summary, metadata={"violations": len(rows)})
+
+
+def unknown_code_shares(connection: duckdb.DuckDBPyConnection,
+                        tables: tuple[str, ...] = ("staging.person_record", "staging.family_record")) -> list[tuple[str, int, int]]:
+    """(variable, unknown, given) over the source records unify reads: a value was given when it
+    is known (not NULL) or flagged `code_unknown:<variable>`."""
+    results: dict[str, list[int]] = {}
+    for table in tables:
+        columns = {r[0] for r in connection.execute(f"DESCRIBE {table}").fetchall()}
+        unknown = connection.execute(f"""
+            SELECT substr(p, 14) AS variable, count(*) FROM (SELECT unnest(problems) AS p FROM {table})
+            WHERE p LIKE 'code_unknown:%' GROUP BY ALL""").fetchall()
+        for variable, count in unknown:
+            if variable not in columns:
+                continue
+            known = _one(connection, f'SELECT count("{variable}") FROM {table}')[0]
+            entry = results.setdefault(variable, [0, 0])
+            entry[0] += int(count)
+            entry[1] += int(count) + int(known)
+    return sorted((v, u, g) for v, (u, g) in results.items())
+
+
+def check_unknown_code_share(shares: list[tuple[str, int, int]], max_share: float) -> CheckOutcome:
+    over = [(v, u, g) for v, u, g in shares if g and u / g > max_share]
+    worst = max(shares, key=lambda s: s[1] / s[2] if s[2] else 0.0, default=None)
+    passed = not over
+    if passed:
+        summary = (f"every variable under {max_share:.1%} unknown codes"
+                   + (f" (highest: {worst[0]} {worst[1] / worst[2]:.2%})" if worst and worst[2] else ""))
+    else:
+        summary = "unknown codes above {:.1%}: ".format(max_share) + ", ".join(
+            f"{v} {u / g:.2%} ({u:,} of {g:,})" for v, u, g in over[:5])
+    return CheckOutcome("unknown_code_share", passed, summary, metadata={
+        "max_share": max_share, "variables_over": len(over),
+        "shares": {v: round(u / g, 6) for v, u, g in shares if g}})
+
+
+def check_tidak_padan_share(connection: duckdb.DuckDBPyConnection, person: str, max_share: float) -> CheckOutcome:
+    active, tidak = _one(connection, f"""
+        SELECT count(*) FILTER (WHERE is_active), count(*) FILTER (WHERE is_active AND status_padan = 'TIDAK_PADAN')
+        FROM {person}""")
+    share = tidak / active if active else 0.0
+    passed = share <= max_share
+    summary = f"{tidak:,} of {active:,} active persons TIDAK_PADAN ({share:.2%}, limit {max_share:.1%})"
+    return CheckOutcome("tidak_padan_share", passed, summary,
+                        metadata={"active_persons": active, "tidak_padan": tidak, "share": round(share, 6),
+                                  "max_share": max_share})
+
+
+def check_family_has_active_member(connection: duckdb.DuckDBPyConnection, family: str, person: str) -> CheckOutcome:
+    rows = connection.execute(f"""
+        SELECT f.family_id, f.jumlah_art, count(p.person_id) AS active
+        FROM {family} f LEFT JOIN {person} p ON p.family_id = f.family_id AND p.is_active
+        GROUP BY f.family_id, f.jumlah_art
+        HAVING count(p.person_id) = 0 OR count(p.person_id) <> f.jumlah_art
+        ORDER BY f.family_id""").fetchall()
+    total = _one(connection, f"SELECT count(*) FROM {family}")[0]
+    passed = not rows
+    summary = f"{total:,} families, each with its active members counted" if passed else \
+        f"{len(rows):,} families without active members or with a wrong jumlah_art, e.g. " \
+        f"{format_examples([f'{fid} ({n} counted, {a} active)' for fid, n, a in rows])}"
+    return CheckOutcome("family_has_active_member", passed, summary, metadata={"families": total, "violations": len(rows)})
+
+
+def check_references(connection: duckdb.DuckDBPyConnection, person: str, person_source: str, family: str) -> CheckOutcome:
+    no_family = [r[0] for r in connection.execute(f"""
+        SELECT p.person_id FROM {person} p ANTI JOIN {family} f ON f.family_id = p.family_id
+        WHERE p.family_id IS NOT NULL ORDER BY 1""").fetchall()]
+    no_person = [r[0] for r in connection.execute(f"""
+        SELECT s.source || ':' || s.source_record_id FROM {person_source} s ANTI JOIN {person} p ON p.person_id = s.person_id
+        WHERE s.person_id IS NOT NULL ORDER BY 1""").fetchall()]
+    no_record = [r[0] for r in connection.execute(f"""
+        SELECT p.person_id FROM {person} p ANTI JOIN {person_source} s ON s.person_id = p.person_id ORDER BY 1""").fetchall()]
+    active_without_family = _one(connection, f"SELECT count(*) FROM {person} WHERE is_active AND family_id IS NULL")[0]
+    passed = not no_family and not no_person and not no_record and active_without_family == 0
+    summary = "all family_id and person_id references resolve" if passed else (
+        f"{len(no_family):,} persons with an unknown family_id (e.g. {format_examples(no_family)}), "
+        f"{len(no_person):,} records with an unknown person_id (e.g. {format_examples(no_person)}), "
+        f"{len(no_record):,} persons without a record (e.g. {format_examples(no_record)}), "
+        f"{active_without_family:,} active persons without a family")
+    return CheckOutcome("references_resolve", passed, summary, metadata={
+        "unknown_family": len(no_family), "unknown_person": len(no_person), "person_without_record": len(no_record),
+        "active_without_family": active_without_family})
+
+
+def check_rejected_records(connection: duckdb.DuckDBPyConnection, person_source: str, max_share: float = 0.01) -> CheckOutcome:
+    total, rejected = _one(connection, f"SELECT count(*), count(*) FILTER (WHERE person_id IS NULL) FROM {person_source}")
+    share = rejected / total if total else 0.0
+    reasons = connection.execute(f"""
+        SELECT reject_reason, count(*) FROM {person_source} WHERE person_id IS NULL GROUP BY ALL ORDER BY 2 DESC""").fetchall()
+    return CheckOutcome("rejected_records", share <= max_share,
+                        f"{rejected:,} of {total:,} records rejected ({share:.3%})", blocking=False,
+                        metadata={"rejected": rejected, "share": round(share, 6),
+                                  "reasons": ", ".join(f"{r}: {n}" for r, n in reasons) or "none"})
+
+
+def evaluate_unify_checks(connection: duckdb.DuckDBPyConnection, person: str, person_source: str, family: str,
+                          max_tidak_padan_share: float, max_unknown_code_share: float) -> list[CheckOutcome]:
+    """Every check of the unify group, on the given (staged) tables."""
+    return [
+        check_person_id_unique(connection, person),
+        check_every_record_once(connection, person_source),
+        check_no_active_dead(connection, person),
+        check_unknown_code_share(unknown_code_shares(connection), max_unknown_code_share),
+        check_tidak_padan_share(connection, person, max_tidak_padan_share),
+        check_family_has_active_member(connection, family, person),
+        check_references(connection, person, person_source, family),
+        check_rejected_records(connection, person_source),
+    ]

@@ -1,0 +1,40 @@
+-- The rest: records no Dukcapil person was accepted for ({w}.search_match without a dukcapil_key).
+-- Each is compared with the other records: those resolved to a Dukcapil person (another record
+-- of the same person may have told Dukcapil who it is) and the other unmatched records (the
+-- same person twice, in two sources or twice in one). Blocking as in the search, on the
+-- record side of both: NIK, the cards, birth date within the regency or with a first name
+-- token, village with a first or last name token, regency with the whole name, and village,
+-- sex and age year for records without a date. Pairs between two resolved records are never
+-- formed: they are settled by their NIK.
+CREATE OR REPLACE TABLE {w}.rest_record AS
+SELECT s.* FROM {w}.record_side s
+JOIN {w}.search_match m ON m.record_key = s.unique_id
+WHERE m.dukcapil_key IS NULL;
+
+CREATE OR REPLACE TABLE {w}.rest_pair AS
+WITH u AS (SELECT * FROM {w}.rest_record), v AS (SELECT * FROM {w}.record_side),
+pairs AS (
+    SELECT u.unique_id AS record_key, v.unique_id AS other_key FROM u JOIN v ON u.nik_digits = v.nik_digits
+    UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.kk_source = v.kk_source
+    UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.kk_context = v.kk_context
+    UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.tgl_lahir_eff = v.tgl_lahir_eff AND u.kode_kab = v.kode_kab
+    UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.tgl_lahir_eff = v.tgl_lahir_eff AND u.first_token = v.first_token
+    UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.kode_desa = v.kode_desa AND u.first_token = v.first_token
+    UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.kode_desa = v.kode_desa AND u.last_token = v.last_token
+    UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.kode_kab = v.kode_kab AND u.name_sorted = v.name_sorted
+    UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v
+        ON u.kode_desa = v.kode_desa AND u.birth_year_a = v.birth_year_a AND u.jenis_kelamin = v.jenis_kelamin
+)
+-- an unordered pair is kept once, smaller key first (two unmatched records find each other twice)
+SELECT DISTINCT least(record_key, other_key) AS key_l, greatest(record_key, other_key) AS key_r
+FROM pairs
+WHERE record_key <> other_key;
+
+CREATE OR REPLACE TABLE {w}.unify_splink_rest_node AS
+SELECT unique_id, nik_digits, name_full, name_sorted, name_words, name_letters, name_initials,
+       tgl_lahir, birth_year_a, jenis_kelamin, kode_desa, kode_kec, kode_kab, kk_context, kk_source
+FROM {w}.record_side
+WHERE unique_id IN (SELECT key_l FROM {w}.rest_pair UNION SELECT key_r FROM {w}.rest_pair);
+
+CREATE OR REPLACE TABLE {w}.unify_splink_rest_pairs AS
+SELECT 'rest' AS match_key, key_l AS join_key_l, key_r AS join_key_r FROM {w}.rest_pair;

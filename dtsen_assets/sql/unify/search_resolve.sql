@@ -1,0 +1,65 @@
+-- Step 2 decisions: for every searched record, its best Dukcapil candidate and whether it is taken.
+-- posterior(c) = 2^w_c / (sum_j 2^w_j + {none_odds}): the weights w carry the prior 1/N of a random
+-- pair, {none_odds} = q / (1 - q) stands for "the person is not in Dukcapil" (q the configured prior).
+-- identity_weight = the match weight of every comparison but the NIK ({identity_weight}).
+-- Taken when posterior >= {accept_probability} and identity_weight >= {min_identity_weight}.
+-- Otherwise `unmatched_reason` says why: no_candidate, identity_not_confirmed (only the NIK points
+-- there), ambiguous (another candidate holds at least 5% of the posterior), weak_evidence.
+CREATE OR REPLACE TABLE {w}.search_prediction AS
+SELECT
+    CASE WHEN source_dataset_l = 'record' THEN unique_id_l ELSE unique_id_r END AS record_key,
+    CASE WHEN source_dataset_l = 'record' THEN unique_id_r ELSE unique_id_l END AS dukcapil_key,
+    match_weight,
+    {identity_weight} AS identity_weight
+FROM {w}.search_prediction_raw;
+
+CREATE OR REPLACE TABLE {w}.search_match AS
+WITH ranked AS (
+    SELECT p.*,
+        pow(2.0, least(match_weight, 900)) AS odds,
+        row_number() OVER (PARTITION BY record_key ORDER BY match_weight DESC, d.nik) AS rank
+    FROM {w}.search_prediction p
+    JOIN {w}.dukcapil d USING (dukcapil_key)
+), totals AS (
+    SELECT record_key, sum(odds) AS total_odds, count(*) AS candidates,
+           max(CASE WHEN rank = 2 THEN odds END) AS second_odds
+    FROM ranked GROUP BY record_key
+), best AS (
+    SELECT b.record_key, b.dukcapil_key, b.match_weight, b.identity_weight, t.candidates,
+           b.odds / (t.total_odds + {none_odds}) AS posterior,
+           coalesce(t.second_odds, 0) / (t.total_odds + {none_odds}) AS second_posterior
+    FROM ranked b JOIN totals t USING (record_key)
+    WHERE b.rank = 1
+), decided AS (
+    SELECT s.unique_id AS record_key, b.dukcapil_key AS best_dukcapil_key, b.match_weight, b.identity_weight,
+           coalesce(b.candidates, 0) AS candidates, b.posterior,
+           b.posterior >= {accept_probability} AND b.identity_weight >= {min_identity_weight} AS accepted,
+           CASE
+               WHEN b.record_key IS NULL THEN 'no_candidate'
+               WHEN b.identity_weight < {min_identity_weight} THEN 'identity_not_confirmed'
+               WHEN b.posterior >= {accept_probability} THEN NULL
+               WHEN b.second_posterior >= 0.05 THEN 'ambiguous'
+               ELSE 'weak_evidence'
+           END AS unmatched_reason
+    FROM {w}.search_record s
+    LEFT JOIN best b ON b.record_key = s.unique_id
+)
+SELECT
+    x.record_key,
+    CASE WHEN x.accepted THEN x.best_dukcapil_key END AS dukcapil_key,
+    x.best_dukcapil_key, x.match_weight, x.identity_weight, x.candidates, x.posterior,
+    CASE
+        WHEN NOT coalesce(x.accepted, false) THEN NULL
+        WHEN c.nik_claimed = d.nik AND r.nik_digits IS DISTINCT FROM d.nik THEN 'verivali_nik'
+        WHEN r.nik_digits = d.nik THEN 'exact_nik_scored'
+        WHEN r.nik_digits IS NULL THEN 'dukcapil_search'
+        WHEN owner.nik IS NOT NULL THEN 'nik_ganda_resolved'
+        WHEN levenshtein(r.nik_digits, d.nik) <= 2 THEN 'corrected_nik'
+        ELSE 'dukcapil_search'
+    END AS match_method,
+    x.unmatched_reason
+FROM decided x
+JOIN {w}.record r USING (record_key)
+LEFT JOIN {w}.dukcapil d ON d.dukcapil_key = x.best_dukcapil_key
+LEFT JOIN {w}.nik_claim c USING (record_key)
+LEFT JOIN {w}.dukcapil owner ON owner.nik = r.nik AND owner.dukcapil_key <> x.best_dukcapil_key;

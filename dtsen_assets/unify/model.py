@@ -1,0 +1,164 @@
+"""The Fellegi-Sunter model that proposes a Dukcapil person for a source record (Splink 5, DuckDB).
+
+Both sides are laid out in the same columns (`search_columns.sql`): a source record on the left,
+a Dukcapil person on the right (`source_dataset` 'record' / 'dukcapil'), so every comparison and
+blocking rule reads the same column names. What a generic linker does not know is built into
+the comparisons and blocking rules below:
+
+- NIK: exact, one edit (a digit replaced, two neighbours swapped, one digit lost or doubled)
+  against the Dukcapil register, two edits, other. A record's NIK is
+  compared by its digits even when it is 15 or 17 digits long.
+- Name: tokens after titles, BIN/BINTI parts and spelling variants are dealt with
+  (`name_macros.sql`); exact, same tokens in any order (swapped parts), one name inside the
+  other with initials (missing part, abbreviation to an initial), Jaro-Winkler of the full and
+  of the order-free name (typos), a shared token. Exact names get a term-frequency adjustment,
+  so a common name (SITI, MUHAMMAD ...) counts for less than a rare one.
+- Birth date: exact (term-frequency adjusted: 1 January and 1 July are where unknown dates go),
+  a mistake in one of day, month, year (or day and month swapped), only an age (P3KE, REGSOSEK) that agrees, same
+  year, within two years.
+- Sex; village (desa, kecamatan, kabupaten: a family that moved usually stays in its regency).
+- Family card: the Dukcapil person is on the *current* card that the record's other family
+  members were confirmed on (their NIK matched), or on the card the source itself shows.
+
+Blocking rules are equality joins on keys whose blocks do not grow with the population: NIK
+fragments (first 8 digits; province + last 8), the family card, birth date within a regency or
+with a name token, and name tokens or birth year within a village. Comparisons per record
+therefore stay about constant as drops grow (the figure is reported in metadata).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from splink import SettingsCreator
+
+RECORD_DATASET = "record"
+DUKCAPIL_DATASET = "dukcapil"
+
+# The columns both sides carry (search_columns.sql builds them).
+SEARCH_COLUMNS: tuple[str, ...] = (
+    "unique_id", "source_dataset", "nik_digits", "name_full", "name_sorted", "name_words",
+    "name_letters", "name_initials", "tgl_lahir", "birth_year_a", "jenis_kelamin",
+    "kode_desa", "kode_kec", "kode_kab", "kk_context", "kk_source",
+)
+
+# One name inside the other, a single letter standing for any token with that initial
+# (name_words / name_letters / name_initials are precomputed lists, see prepare_records.sql).
+_NAME_INSIDE = ("len(name_words_{a}) + len(name_letters_{a}) > 0 AND list_has_all(name_words_{b}, name_words_{a}) "
+                "AND list_has_all(name_initials_{b}, name_letters_{a})")
+NAME_INSIDE_SQL = f"(({_NAME_INSIDE.format(a='l', b='r')}) OR ({_NAME_INSIDE.format(a='r', b='l')}))"
+NAME_JW_SQL = "greatest(jaro_winkler_similarity(name_full_l, name_full_r), jaro_winkler_similarity(name_sorted_l, name_sorted_r))"
+# One edit: a digit replaced, lost or doubled (Levenshtein 1), or two neighbours swapped (same
+# length, two positions differ, Damerau-Levenshtein 1). DuckDB's damerau_levenshtein is several
+# times slower than levenshtein, so it only runs on the few pairs with Hamming distance 2.
+NIK_ONE_EDIT_SQL = ("(levenshtein(nik_digits_l, nik_digits_r) <= 1 OR (length(nik_digits_l) = length(nik_digits_r) "
+                    "AND hamming(nik_digits_l, nik_digits_r) = 2 AND damerau_levenshtein(nik_digits_l, nik_digits_r) = 1))")
+# A mistake in one part of a date (or day and month swapped), in integer arithmetic.
+DATE_NEAR_SQL = ("((year(tgl_lahir_l) = year(tgl_lahir_r))::INT + (month(tgl_lahir_l) = month(tgl_lahir_r))::INT "
+                 "+ (day(tgl_lahir_l) = day(tgl_lahir_r))::INT >= 2 OR (year(tgl_lahir_l) = year(tgl_lahir_r) "
+                 "AND month(tgl_lahir_l) = day(tgl_lahir_r) AND day(tgl_lahir_l) = month(tgl_lahir_r)))")
+
+
+def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def comparisons() -> list[dict[str, Any]]:
+    """The comparisons of the model, as Splink comparison dicts (levels from most to least alike)."""
+    return [
+        {
+            "output_column_name": "nik",
+            "comparison_description": "NIK digits against the Dukcapil NIK",
+            "comparison_levels": [
+                _level("nik_digits_l IS NULL OR nik_digits_r IS NULL", "no NIK", is_null_level=True),
+                _level("nik_digits_l = nik_digits_r", "exact"),
+                _level(NIK_ONE_EDIT_SQL, "one edit"),
+                _level("levenshtein(nik_digits_l, nik_digits_r) <= 2", "two edits"),
+                _level("ELSE", "different"),
+            ],
+        },
+        {
+            "output_column_name": "nama",
+            "comparison_description": "Name tokens (titles, BIN/BINTI, variants dealt with)",
+            "comparison_levels": [
+                _level("name_full_l IS NULL OR name_full_r IS NULL", "no name", is_null_level=True),
+                _level("name_full_l = name_full_r", "exact", tf_adjustment_column="name_full",
+                       tf_adjustment_weight=1.0),
+                _level("name_sorted_l = name_sorted_r", "same tokens, any order"),
+                _level(NAME_INSIDE_SQL, "one name inside the other (initials allowed)"),
+                _level(f"{NAME_JW_SQL} >= 0.94", "Jaro-Winkler >= 0.94"),
+                _level(f"{NAME_JW_SQL} >= 0.85", "Jaro-Winkler >= 0.85"),
+                _level("list_has_any(name_words_l, name_words_r)", "a shared name part"),
+                _level("ELSE", "different"),
+            ],
+        },
+        {
+            "output_column_name": "tgl_lahir",
+            "comparison_description": "Birth date, or the age a source gives instead",
+            "comparison_levels": [
+                _level("birth_year_a_l IS NULL OR birth_year_a_r IS NULL", "no date nor age", is_null_level=True),
+                _level("tgl_lahir_l = tgl_lahir_r", "exact", tf_adjustment_column="tgl_lahir",
+                       tf_adjustment_weight=1.0),
+                _level(DATE_NEAR_SQL, "two of day, month and year agree, or day and month swapped"),
+                _level("(tgl_lahir_l IS NULL OR tgl_lahir_r IS NULL) AND abs(birth_year_a_l - birth_year_a_r) <= 1",
+                       "only an age, which agrees"),
+                _level("year(tgl_lahir_l) = year(tgl_lahir_r)", "same year"),
+                _level("abs(birth_year_a_l - birth_year_a_r) <= 2", "within two years"),
+                _level("ELSE", "different"),
+            ],
+        },
+        {
+            "output_column_name": "jenis_kelamin",
+            "comparison_description": "Sex",
+            "comparison_levels": [
+                _level("jenis_kelamin_l IS NULL OR jenis_kelamin_r IS NULL", "unknown", is_null_level=True),
+                _level("jenis_kelamin_l = jenis_kelamin_r", "same"),
+                _level("ELSE", "different"),
+            ],
+        },
+        {
+            "output_column_name": "desa",
+            "comparison_description": "Village of the record against the current Dukcapil village",
+            "comparison_levels": [
+                _level("kode_desa_l IS NULL OR kode_desa_r IS NULL", "unknown", is_null_level=True),
+                _level("kode_desa_l = kode_desa_r", "same desa"),
+                _level("kode_kec_l = kode_kec_r", "same kecamatan"),
+                _level("kode_kab_l = kode_kab_r", "same kabupaten"),
+                _level("ELSE", "elsewhere"),
+            ],
+        },
+        {
+            "output_column_name": "kartu_keluarga",
+            "comparison_description": "Family card: the one the record's family was confirmed on, or the source's own",
+            "comparison_levels": [
+                _level("(kk_context_l IS NULL AND kk_source_l IS NULL) OR (kk_context_r IS NULL AND kk_source_r IS NULL)",
+                       "no card known", is_null_level=True),
+                _level("kk_context_l = kk_context_r", "on the card the family was confirmed on"),
+                _level("kk_source_l = kk_source_r", "on the card the source shows"),
+                _level("ELSE", "another card"),
+            ],
+        },
+    ]
+
+
+# EM sessions: each blocks on something that leaves the other comparisons free to be estimated.
+TRAINING_RULES: tuple[str, ...] = (
+    "l.nik_digits = r.nik_digits",
+    "l.tgl_lahir_eff = r.tgl_lahir_eff AND l.kode_kab = r.kode_kab",
+    "l.kk_context = r.kk_context",
+)
+
+
+def settings(dukcapil_rows: int) -> SettingsCreator:
+    """Settings of the record-to-Dukcapil model; a record has at most one person in Dukcapil."""
+    return SettingsCreator(
+        link_type="link_only",
+        comparisons=comparisons(),
+        blocking_rules_to_generate_predictions=[],
+        probability_two_random_records_match=1.0 / max(dukcapil_rows, 2),
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,
+        unique_id_column_name="unique_id",
+        source_dataset_column_name="source_dataset",
+        max_iterations=20,
+    )

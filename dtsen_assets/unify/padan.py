@@ -1,0 +1,114 @@
+"""Padan Dukcapil: which Dukcapil person (NIK) each source record is.
+
+Step 1 (`padan_exact.sql`): a record whose NIK is a Dukcapil NIK and whose identity agrees
+(name, birth date, sex) is PADAN on that NIK. Deterministic; about nine records in ten.
+
+Step 2 (the candidate search): every other record (NIK empty, all zeros, too short or long,
+mistyped, or belonging to someone else: NIK ganda) is compared with Dukcapil persons found by
+blocking (`search_candidates.sql`: NIK fragments, the family card its confirmed relatives are
+on, birth date, village and name tokens). Splink scores the pairs with the Fellegi-Sunter model
+of `model.py`, trained on the drop itself (u from random pairs, m by EM). A record takes its
+best candidate when
+
+* the posterior of that candidate, among all its candidates and the possibility that the person
+  is not in Dukcapil at all (prior `not_in_dukcapil_prior`), is at least
+  `search_accept_probability`: P(c) = 2^w_c (1-q) / ((1-q) sum_j 2^w_j + q), w the match weight
+  with prior 1/N (N persons in Dukcapil), q the prior; and
+* the identity alone (every comparison but the NIK) brings at least `min_identity_weight` bits,
+  so a NIK never makes a match by itself and two people sharing one NIK stay two people.
+
+The NIK a record ends with is reported by method (`search_resolve.sql`): corrected (one or two
+edits from what the record shows), NIK ganda resolved, found without a usable NIK, or the NIK
+a village meeting proposed (PERBAIKAN_NIK) confirmed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from dtsen_assets.unify import splink_runner
+from dtsen_assets.unify.config import UnifyConfig
+from dtsen_assets.unify.sql import run
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class PadanResult:
+    trained_model: dict[str, Any]
+    figures: dict[str, object] = field(default_factory=dict)
+
+
+def confirm_exact_nik(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyConfig,
+                      timings: dict[str, float], log: Log) -> None:
+    """Step 1, then the family context of every source family and the verivali NIK claims."""
+    run(connection, "padan_exact", timings, log, w=work,
+        min_name_score=config.exact_min_name_score,
+        min_name_score_without_date=config.exact_min_name_score_without_date,
+        min_name_score_near_date=config.exact_min_name_score_near_date)
+    run(connection, "family_context", timings, log, w=work)
+    run(connection, "verivali_claims", timings, log, w=work)
+    run(connection, "search_columns", timings, log, w=work)
+
+
+def train_model(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyConfig,
+                timings: dict[str, float], log: Log) -> dict[str, Any]:
+    import time
+
+    run(connection, "term_frequencies", timings, log, w=work)
+    run(connection, "training_sample", timings, log, w=work, records=int(config.training_records),
+        extra=int(config.training_dukcapil_extra), seed=int(config.seed))
+    started = time.perf_counter()
+    trained = splink_runner.train(connection, work, dukcapil_rows(connection, work), config.u_max_pairs, config.seed)
+    timings["splink_training"] = time.perf_counter() - started
+    log(f"unify: Splink model trained in {timings['splink_training']:.1f} s")
+    return trained
+
+
+def search_dukcapil(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyConfig,
+                    trained: dict[str, Any], timings: dict[str, float], log: Log) -> None:
+    """Step 2: candidates by blocking, scored by Splink, resolved into {work}.search_match."""
+    import time
+
+    run(connection, "search_candidates", timings, log, w=work)
+    run(connection, "search_splink_input", timings, log, w=work)
+    started = time.perf_counter()
+    if _count(connection, f"{work}.unify_splink_search_pairs"):
+        splink_runner.score_pairs(
+            connection, work, trained, ["unify_splink_search_record", "unify_splink_search_dukcapil"],
+            "unify_splink_search_pairs", "search_prediction_raw", config.keep_match_weight)
+    else:
+        _empty_predictions(connection, work, "search_prediction_raw")
+    timings["splink_search"] = time.perf_counter() - started
+    log(f"unify: Splink scored the candidate search in {timings['splink_search']:.1f} s")
+    identity = splink_runner.identity_weight_sql(connection, f"{work}.search_prediction_raw")
+    run(connection, "search_resolve", timings, log, w=work, identity_weight=identity,
+        none_odds=_none_odds(config.not_in_dukcapil_prior),
+        accept_probability=config.search_accept_probability,
+        min_identity_weight=config.min_identity_weight)
+
+
+def dukcapil_rows(connection: duckdb.DuckDBPyConnection, work: str) -> int:
+    return _count(connection, f"{work}.dukcapil")
+
+
+def _none_odds(prior: float) -> float:
+    prior = min(max(prior, 1e-9), 1 - 1e-9)
+    return prior / (1 - prior)
+
+
+def _count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+def _empty_predictions(connection: duckdb.DuckDBPyConnection, work: str, table: str) -> None:
+    connection.execute(f"""
+        CREATE OR REPLACE TABLE {work}.{table} AS
+        SELECT NULL::DOUBLE AS match_weight, NULL::DOUBLE AS match_probability,
+               NULL::VARCHAR AS source_dataset_l, NULL::BIGINT AS unique_id_l,
+               NULL::VARCHAR AS source_dataset_r, NULL::BIGINT AS unique_id_r, NULL::DOUBLE AS mw_nik
+        LIMIT 0""")
