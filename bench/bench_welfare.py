@@ -195,9 +195,10 @@ def evaluate_against_truth(connection: duckdb.DuckDBPyConnection, drop: Path, mo
     query = feature_query(connection, "dtsen.family", "family_id")
     frame = connection.execute(f"""
         SELECT f.*, t.pengeluaran_kapita AS true_consumption, t.log_pengeluaran_expected AS true_expected,
-               t.jumlah_art AS true_members
+               t.jumlah_art AS true_members, detail.data_model
         FROM ({query.sql}) AS f
         JOIN dtsen.family AS d ON d.family_id = f.unit_id
+        JOIN welfare.pmt_score_detail__bench AS detail ON detail.family_id = f.unit_id
         JOIN read_csv('{truth}', header = true, types = {{'no_kk': 'VARCHAR', 'kode_desa': 'VARCHAR'}}) AS t
           ON t.no_kk = d.no_kk
         SEMI JOIN welfare.pmt_score__bench AS s ON s.family_id = f.unit_id
@@ -243,7 +244,7 @@ def run_size(persons: int, seed: int, work: Path, settings: TrainingSettings) ->
         trained = time.perf_counter() - started
         model = result.model
         scoring = score_families(connection, model, "welfare.pmt_score__bench", "welfare.belum_terdata__bench",
-                                 Eligibility())
+                                 Eligibility(), detail_table="welfare.pmt_score_detail__bench")
         stage_decile(connection, "welfare.pmt_score__bench", "dtsen.family", "welfare.decile__bench")
         shares = connection.execute("""
             SELECT d.desil, 100.0 * sum(f.jumlah_art) / sum(sum(f.jumlah_art)) OVER () AS share
@@ -255,6 +256,7 @@ def run_size(persons: int, seed: int, work: Path, settings: TrainingSettings) ->
     print(f"  survey households used {len(result.data.frame):,}; families {families[0]:,} "
           f"({int(families[1] or 0):,} persons); scored {scoring.scored:,}, belum terdata {scoring.belum_terdata:,}; "
           f"matched to truth {len(frame):,}")
+    print("  scored by data tier: " + ", ".join(f"{t} {n:,}" for t, n in sorted(scoring.by_tier.items())))
     print(f"  chosen model: {model.chosen.name} {model.chosen.params_}; model_version {model.model_version}")
     print(f"  survey CV (weighted, out-of-fold) exclusion error at desil 1-4: " + ", ".join(
         f"{name} {100 * m['desil_1_4']['exclusion_error']:.1f}%" for name, m in result.cv_metrics.items()))

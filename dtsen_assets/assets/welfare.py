@@ -57,6 +57,7 @@ DESIL_KABUPATEN = dg.AssetKey(["welfare", "desil_kabupaten"])
 SURVEY_TABLE = "staging.susenas_household"
 FAMILY_TABLE = "dtsen.family"
 SCORE_TABLE = "welfare.pmt_score"
+SCORE_DETAIL_TABLE = "welfare.pmt_score_detail"
 BELUM_TABLE = "welfare.belum_terdata"
 DECILE_TABLE = "welfare.decile"
 CUT_POINT_TABLE = "welfare.desil_batas"
@@ -111,10 +112,10 @@ class PmtModelConfig(dg.Config):
 
 class PmtScoreConfig(dg.Config):
     batch_rows: int = Field(default=100_000, description="Families read from DuckDB, scored and written back per batch.")
-    min_core_housing_known: int = Field(default=_ELIGIBILITY.min_core_housing_known, description=(
-        "A family is scored only if at least this many of the 8 housing variables all registries record are known."))
-    min_dwelling_known: int = Field(default=_ELIGIBILITY.min_dwelling_known, description=(
-        "... and at least this many of the 34 dwelling, asset, land and livestock variables."))
+    min_known_share: float = Field(default=_ELIGIBILITY.min_known_share, description=(
+        "A family is scored by the richest data tier (all variables; housing and five main assets; the eight core "
+        "housing variables) of which at least this share of dwelling/possession variables is known; below that "
+        "even for the core housing it is listed as belum terdata."))
     belum_terdata_warn_share: float = Field(default=0.05, description="Warn when a larger share of families cannot be scored.")
 
 
@@ -246,6 +247,8 @@ def pmt_model(context: dg.AssetExecutionContext, config: PmtModelConfig, warehou
             "held_out_nested_cv": dg.MetadataValue.md(_metrics_markdown({
                 "published procedure": result.gate.chosen_metrics, BASELINE: result.gate.baseline_metrics})),
             "held_out_by_province": dg.MetadataValue.md(_province_markdown(result)),
+            "data_tiers_cross_validated": dg.MetadataValue.md(_metrics_markdown(
+                {f"{model.chosen.name} on tier {tier}": m for tier, m in result.tier_metrics.items()})),
             "features": ", ".join(card["features"]["variables"]),
             "model_card": dg.MetadataValue.json(card),
         },
@@ -265,27 +268,29 @@ def pmt_model(context: dg.AssetExecutionContext, config: PmtModelConfig, warehou
             description=(
                 "welfare.pmt_score: one row per scored DTSEN family — family_id, pengeluaran_kapita_pmt (predicted "
                 "Rupiah per person per month by the published PMT), model_version. Features come from the same "
-                "feature builder as training; dtsen.family is streamed through the model in batches."),
+                "feature builder as training; dtsen.family is streamed through the model in batches. Beside it, "
+                f"{SCORE_DETAIL_TABLE}: the data tier that scored each family and how many values were filled in."),
         ),
         dg.AssetSpec(
             BELUM_TERDATA, deps=[PMT_MODEL, DTSEN_FAMILY], group_name=GROUP, kinds={"duckdb"}, owners=[OWNER],
             code_version="welfare-pmt-score-1", tags={"layer": "welfare"},
             description=(
                 "welfare.belum_terdata: DTSEN families that cannot be scored, each with its reason (alasan: "
-                "tanpa_anggota_aktif, wilayah_tidak_valid, data_perumahan_kurang, data_kesejahteraan_kurang) and "
-                "an explanation (keterangan) a village officer can act on: what to collect at the next verivali."),
+                "tanpa_anggota_aktif, wilayah_tidak_valid, data_rumah_kurang) and an explanation (keterangan) a "
+                "village officer can act on: what to collect at the next verifikasi dan validasi."),
         ),
     ],
     check_specs=checks.specs(PMT_SCORE, checks.PMT_SCORE_CHECKS),
     can_subset=False,
 )
 def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehouse: DuckDBWarehouse):
-    eligibility = Eligibility(config.min_core_housing_known, config.min_dwelling_known)
-    tables = [SCORE_TABLE, BELUM_TABLE]
+    eligibility = Eligibility(config.min_known_share)
+    tables = [SCORE_TABLE, SCORE_DETAIL_TABLE, BELUM_TABLE]
     with warehouse.connect() as connection:
         model = current_model(connection, models_dir(warehouse.database_path))
         result = score_families(connection, model, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE), eligibility,
-                                FAMILY_TABLE, config.batch_rows, log=context.log.debug)
+                                FAMILY_TABLE, config.batch_rows, log=context.log.debug,
+                                detail_table=staging_table(SCORE_DETAIL_TABLE))
         context.log.info(f"scored {result.scored:,} families in {result.seconds:.1f} s; "
                          f"{result.belum_terdata:,} belum terdata")
         outcomes = checks.pmt_score_outcomes(connection, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE),
@@ -302,6 +307,7 @@ def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehou
     yield dg.MaterializeResult(asset_key=PMT_SCORE, metadata={
         **score_metadata, "model_version": model.model_version, "model": model.chosen.name,
         "scoring_seconds": round(result.seconds, 2), "batches": result.batches,
+        **{f"scored_by_tier_{tier}": count for tier, count in sorted(result.by_tier.items())},
         "family_variables_missing": ", ".join(result.missing_columns) or "none",
     })
     yield dg.MaterializeResult(asset_key=BELUM_TERDATA, metadata={
@@ -377,7 +383,8 @@ def explanation(context: dg.AssetExecutionContext, config: ExplanationConfig, wa
     with warehouse.connect() as connection:
         model = model_of_scores(connection, models_dir(warehouse.database_path), SCORE_TABLE)
         result = stage_explanations(connection, model, SCORE_TABLE, staging_table(EXPLANATION_TABLE), settings,
-                                    FAMILY_TABLE, config.batch_rows, log=context.log.debug)
+                                    FAMILY_TABLE, config.batch_rows, log=context.log.debug,
+                                    detail_table=SCORE_DETAIL_TABLE)
         outcomes = checks.explanation_outcomes(connection, staging_table(EXPLANATION_TABLE), SCORE_TABLE,
                                                model.model_version)
         for outcome in outcomes:

@@ -11,6 +11,7 @@ Contribution of a variable, in log points of predicted per-capita consumption:
   belongs to one variable and the region is the same, so the contributions add up exactly to
   log(prediction) - log(prediction for the typical family);
 - other models: the change in the prediction when that variable alone is set to the typical value.
+A family scored by a poorer data tier's model is explained by that model, with only its variables.
 A contribution c is shown as an effect of (exp(c) - 1) x 100 percent. Variables the registries did
 not record for the family (filled in for scoring) are never given as reasons; their number is shown.
 """
@@ -29,6 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from dtsen_assets.sql import load_sql
 from dtsen_assets.welfare.db import reader_cursor
+from dtsen_assets.welfare.features import blank_outside_tier
 from dtsen_assets.welfare.models import PmtModel
 from dtsen_assets.welfare.regions import load_regions
 from dtsen_assets.welfare.scoring import FAMILY_TABLE, FEATURES_WORK_TABLE, build_family_features
@@ -36,8 +38,10 @@ from dtsen_assets.welfare.variables import (
     CATEGORICAL,
     DESCRIPTION,
     DWELLING_AND_POSSESSIONS,
+    FULL_TIER,
     MODEL_VARIABLES,
     NUMERIC,
+    TIERS,
     ValueLabels,
     value_labels,
 )
@@ -45,7 +49,8 @@ from dtsen_assets.welfare.variables import (
 SOURCE_COLUMNS = tuple(f"{v}_source" for v in DWELLING_AND_POSSESSIONS)
 EXPLANATION_COLUMNS = (
     "family_id", "peringkat", "variabel", "nilai_keluarga", "nilai_umum_kabupaten", "sumber", "dampak_persen",
-    "arah", "penjelasan", "selisih_dari_keluarga_umum_persen", "variabel_tidak_terdata", "model_version",
+    "arah", "penjelasan", "selisih_dari_keluarga_umum_persen", "variabel_tidak_terdata", "data_model",
+    "model_version",
 )
 
 
@@ -88,8 +93,22 @@ def contributions(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame) -
     """(n x len(MODEL_VARIABLES)) contributions in log points, and log f(family) - log f(typical family).
 
     `typical` holds one row per family (the typical family of its regency), aligned with `frame`.
+    Each family is explained by the model of its data tier (`data_model`), which sees only that
+    tier's variables, for the family and for its typical family alike.
     """
-    chosen = model.chosen
+    tiers = model.tiers_of(frame)
+    out = np.zeros((len(frame), len(MODEL_VARIABLES)))
+    total = np.zeros(len(frame))
+    for tier in np.unique(tiers):
+        rows = np.flatnonzero(tiers == tier)
+        family, reference = frame.iloc[rows], typical.iloc[rows]
+        if tier != FULL_TIER:
+            family, reference = blank_outside_tier(family, tier), blank_outside_tier(reference, tier)
+        out[rows], total[rows] = _contributions(model, model.candidate(tier), family, reference)
+    return out, total
+
+
+def _contributions(model: PmtModel, chosen, frame: pd.DataFrame, typical: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     family_batch = model.encode(frame)
     typical_batch = model.encode(typical)
     total = chosen.predict(family_batch) - chosen.predict(typical_batch)
@@ -173,7 +192,10 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
                      labels: ValueLabels | None = None) -> pd.DataFrame:
     labels = labels or value_labels()
     regions = load_regions()
-    known = np.column_stack([frame[v].notna().to_numpy() for v in MODEL_VARIABLES])
+    tiers = (frame["data_model"].fillna(FULL_TIER).to_numpy(object) if "data_model" in frame.columns
+             else np.full(len(frame), FULL_TIER, dtype=object))
+    in_tier = np.column_stack([np.isin(tiers, [t for t in TIERS if v in TIERS[t]]) for v in MODEL_VARIABLES])
+    known = np.column_stack([frame[v].notna().to_numpy() for v in MODEL_VARIABLES]) & in_tier
     unknown_count = (~known).sum(axis=1)
     pairs = top_factors(contribution, known, settings.factors_per_direction, settings.min_effect_percent)
     rows = np.concatenate([p[0] for p in pairs])
@@ -219,6 +241,7 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
         "penjelasan": sentences,
         "selisih_dari_keluarga_umum_persen": np.round(100.0 * np.expm1(total[rows]), 1),
         "variabel_tidak_terdata": unknown_count[rows].astype(np.int32),
+        "data_model": tiers[rows],
         "model_version": model_version,
     })
 
@@ -229,15 +252,25 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
 
 def stage_explanations(connection: duckdb.DuckDBPyConnection, model: PmtModel, scores_table: str, out_table: str,
                        settings: ExplanationSettings = ExplanationSettings(), family_table: str = FAMILY_TABLE,
-                       batch_rows: int = 100_000, log: Callable[[str], None] | None = None) -> ExplanationResult:
-    """Stage `out_table` with the explanations of every family in `scores_table`, batch by batch."""
+                       batch_rows: int = 100_000, log: Callable[[str], None] | None = None,
+                       detail_table: str | None = None) -> ExplanationResult:
+    """Stage `out_table` with the explanations of every family in `scores_table`, batch by batch.
+
+    `detail_table` (family_id, data_model) says which data tier scored each family (default: lengkap).
+    """
     build_family_features(connection, family_table, passthrough=SOURCE_COLUMNS)
-    scored_sql = (f"SELECT f.* FROM {FEATURES_WORK_TABLE} f SEMI JOIN {scores_table} s ON f.unit_id = s.family_id")
+    if detail_table:
+        scored_sql = (f"SELECT f.*, d.data_model FROM {FEATURES_WORK_TABLE} f "
+                      f"JOIN {detail_table} d ON f.unit_id = d.family_id "
+                      f"SEMI JOIN {scores_table} s ON f.unit_id = s.family_id")
+    else:
+        scored_sql = (f"SELECT f.*, '{FULL_TIER}' AS data_model FROM {FEATURES_WORK_TABLE} f "
+                      f"SEMI JOIN {scores_table} s ON f.unit_id = s.family_id")
     typical = reference_profiles(connection, scored_sql)
     connection.execute(f"CREATE OR REPLACE TABLE {out_table} (family_id VARCHAR, peringkat INTEGER, variabel VARCHAR, "
                        "nilai_keluarga VARCHAR, nilai_umum_kabupaten VARCHAR, sumber VARCHAR, dampak_persen DOUBLE, "
                        "arah VARCHAR, penjelasan VARCHAR, selisih_dari_keluarga_umum_persen DOUBLE, "
-                       "variabel_tidak_terdata INTEGER, model_version VARCHAR)")
+                       "variabel_tidak_terdata INTEGER, data_model VARCHAR, model_version VARCHAR)")
     reader_connection = reader_cursor(connection)
     families = explained = rows = 0
     try:

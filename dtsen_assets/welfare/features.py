@@ -5,7 +5,7 @@ Two steps, both shared by training and scoring so they cannot drift apart:
 1. `feature_query` (SQL, `sql/welfare/features.sql`): any table with the canonical family welfare
    variables (`staging.susenas_household`, `dtsen.family`, a hand-made table in a test) becomes one
    row per unit with the canonical variables, `kode_kab`/`kode_prov`, and counts of how many dwelling
-   and possession variables are known. Columns a source lacks are NULL; structural rules (a head who
+   and possession variables of each data tier are known (`known_<tier>`). Columns a source lacks are NULL; structural rules (a head who
    does not work has no lapangan usaha, ...) are applied there.
 2. `FeatureEncoder` (fitted on the survey, stored inside the model artifact): turns a batch of those
    rows into a design matrix. A value the survey never showed, or an unknown one, is replaced by the
@@ -28,14 +28,14 @@ from dtsen_assets.sql import load_sql
 from dtsen_assets.welfare.regions import Regions, load_regions
 from dtsen_assets.welfare.variables import (
     CATEGORICAL,
-    CORE_HOUSING,
-    DWELLING_AND_POSSESSIONS,
     MODEL_VARIABLES,
     NUMERIC,
     ORDINAL,
+    TIERS,
+    tier_dwelling,
 )
 
-FEATURE_SPEC_VERSION = "features-2"     # change when the derived features below change
+FEATURE_SPEC_VERSION = "features-3"     # change when the derived features below change
 REGION = "kode_kab"
 
 # Derived numeric features: (name, variable, transform). Each depends on one variable only.
@@ -119,8 +119,9 @@ def feature_query(connection: duckdb.DuckDBPyConnection, table: str, unit_id: st
     sql = load_sql("welfare", "features").format(
         source_projection=source,
         variables=", ".join([*MODEL_VARIABLES, *carried]),
-        dwelling_known=" + ".join(f"CAST({v} IS NOT NULL AS INTEGER)" for v in DWELLING_AND_POSSESSIONS),
-        core_housing_known=" + ".join(f"CAST({v} IS NOT NULL AS INTEGER)" for v in CORE_HOUSING),
+        known_counts=",\n    ".join(
+            "(" + " + ".join(f"CAST({v} IS NOT NULL AS INTEGER)" for v in tier_dwelling(tier)) + f") AS known_{tier}"
+            for tier in TIERS),
     )
     return FeatureQuery(sql, missing)
 
@@ -338,3 +339,12 @@ def _weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
     order = np.argsort(values, kind="stable")
     cumulative = np.cumsum(weights[order])
     return float(values[order][np.searchsorted(cumulative, 0.5 * cumulative[-1])])
+
+
+def blank_outside_tier(frame: pd.DataFrame, tier: str) -> pd.DataFrame:
+    """A copy of `frame` where every model variable outside `tier` is unknown (what a tier model sees)."""
+    out = frame.copy()
+    for variable in MODEL_VARIABLES:
+        if variable not in TIERS[tier]:
+            out[variable] = None
+    return out

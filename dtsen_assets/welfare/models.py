@@ -23,6 +23,9 @@ Gate (`gate_against_baseline`): nested cross-validation (repeated `cv_repeats` t
 survey household is held out of both the fitting and the choice of candidate. The published model may not have a larger
 held-out exclusion error at the selection quota than the OLS baseline fitted on the same folds.
 
+Data tiers: the chosen kind and the baseline are also fitted with only the variables of each poorer
+data tier (`variables.TIERS`), for families whose registries record less (scored by `scoring.py`).
+
 Version: `model_version` hashes the training rows, the feature specification and every setting,
 so the same survey and settings give the same version (and artifact) again.
 """
@@ -46,11 +49,17 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
-from dtsen_assets.welfare.features import FEATURE_SPEC_VERSION, NUMERIC_FEATURES, EncodedBatch, FeatureEncoder
+from dtsen_assets.welfare.features import (
+    FEATURE_SPEC_VERSION,
+    NUMERIC_FEATURES,
+    EncodedBatch,
+    FeatureEncoder,
+    blank_outside_tier,
+)
 from dtsen_assets.welfare.metrics import QUOTAS, evaluate
-from dtsen_assets.welfare.variables import MODEL_VARIABLES
+from dtsen_assets.welfare.variables import FULL_TIER, MODEL_VARIABLES, TIERS
 
-MODEL_CODE_VERSION = "pmt-models-2"      # change when fitting or prediction logic changes
+MODEL_CODE_VERSION = "pmt-models-3"      # change when fitting or prediction logic changes
 BASELINE = "ols_baseline"
 CANDIDATES = ("ols_baseline", "ridge", "ridge_regional", "gbm")
 
@@ -420,21 +429,57 @@ def gate_against_baseline(encoder: FeatureEncoder, batch: EncodedBatch, data: Tr
 # ----------------------------------------------------------------------------------------------
 
 @dataclass
+class Prediction:
+    """Predicted log per-capita consumption, and how many values each row had filled in."""
+
+    log_consumption: np.ndarray
+    filled: np.ndarray
+
+
+@dataclass
 class PmtModel:
-    """What is stored as `<models>/<model_version>.joblib` and applied to every DTSEN family."""
+    """What is stored as `<models>/<model_version>.joblib` and applied to every DTSEN family.
+
+    `chosen` / `baseline` use every variable (tier `lengkap`); `tier_models` holds, for each poorer
+    data tier (variables.TIERS), the same two model kinds fitted on the survey with only that tier's
+    variables. A feature frame with a `data_model` column is scored tier by tier; without it, as `lengkap`.
+    """
 
     model_version: str
     encoder: FeatureEncoder
     chosen: Candidate
     baseline: Candidate
     card: dict = field(default_factory=dict)
+    tier_models: dict[str, tuple[Candidate, Candidate]] = field(default_factory=dict)
 
     def encode(self, features: pd.DataFrame) -> EncodedBatch:
         return self.encoder.encode(features, tree=not self.chosen.linear or not self.baseline.linear)
 
+    def candidate(self, tier: str = FULL_TIER, which: str = "chosen") -> Candidate:
+        pair = (self.chosen, self.baseline) if tier == FULL_TIER else self.tier_models[tier]
+        return pair[0] if which == "chosen" else pair[1]
+
+    def tiers_of(self, features: pd.DataFrame) -> np.ndarray:
+        if "data_model" not in features.columns:
+            return np.full(len(features), FULL_TIER, dtype=object)
+        return features["data_model"].fillna(FULL_TIER).to_numpy(object)
+
+    def predict(self, features: pd.DataFrame, which: str = "chosen") -> Prediction:
+        tiers = self.tiers_of(features)
+        out = np.empty(len(features))
+        filled = np.zeros(len(features), dtype=np.int32)
+        for tier in np.unique(tiers):
+            rows = np.flatnonzero(tiers == tier)
+            part = features.iloc[rows]
+            if tier != FULL_TIER:
+                part = blank_outside_tier(part, tier)
+            batch = self.encode(part)
+            out[rows] = self.candidate(tier, which).predict(batch)
+            filled[rows] = batch.filled - (len(MODEL_VARIABLES) - len(TIERS[tier]))
+        return Prediction(out, filled)
+
     def predict_log(self, features: pd.DataFrame, which: str = "chosen") -> np.ndarray:
-        batch = self.encode(features)
-        return (self.chosen if which == "chosen" else self.baseline).predict(batch)
+        return self.predict(features, which).log_consumption
 
     def predict_consumption(self, features: pd.DataFrame, which: str = "chosen") -> np.ndarray:
         """Predicted Rupiah per person per month."""
@@ -447,6 +492,7 @@ class TrainingResult:
     cv_metrics: dict[str, dict]          # candidate -> evaluate() on out-of-fold predictions
     gate: GateResult
     data: TrainingSet
+    tier_metrics: dict[str, dict] = field(default_factory=dict)   # poorer data tier -> CV of its chosen model
 
 
 def train_pmt(features: pd.DataFrame, settings: TrainingSettings = TrainingSettings(),
@@ -476,10 +522,18 @@ def _train_pmt(features: pd.DataFrame, settings: TrainingSettings, regions, now:
     gate = gate_against_baseline(encoder, batch, data, settings)
     chosen = make_candidate(chosen_name, encoder, settings).fit(batch, y, w)
     baseline = make_candidate(BASELINE, encoder, settings).fit(batch, y, w)
+    tier_models, tier_metrics = {}, {}
+    for tier in TIERS:
+        if tier == FULL_TIER:
+            continue
+        tier_batch = encoder.encode(blank_outside_tier(data.frame, tier))
+        tier_models[tier] = (make_candidate(chosen_name, encoder, settings).fit(tier_batch, y, w),
+                             make_candidate(BASELINE, encoder, settings).fit(tier_batch, y, w))
+        tier_metrics[tier] = cross_validate(chosen_name, encoder, tier_batch, y, w, weights, settings, repeats=1)
     version = model_version(data.frame, encoder, settings)
-    model = PmtModel(version, encoder, chosen, baseline)
-    model.card = model_card(model, cv_metrics, gate, data, settings, now or datetime.now(UTC))
-    return TrainingResult(model, cv_metrics, gate, data)
+    model = PmtModel(version, encoder, chosen, baseline, tier_models=tier_models)
+    model.card = model_card(model, cv_metrics, gate, data, settings, now or datetime.now(UTC), tier_metrics)
+    return TrainingResult(model, cv_metrics, gate, data, tier_metrics)
 
 
 TRAINING_COLUMNS = ("unit_id", "kode_kab", "bobot", "pengeluaran_kapita", *MODEL_VARIABLES)
@@ -491,7 +545,7 @@ def model_version(frame: pd.DataFrame, encoder: FeatureEncoder, settings: Traini
     rows = frame.loc[:, list(TRAINING_COLUMNS)].sort_values("unit_id", kind="stable")
     digest.update(rows.to_csv(index=False, float_format="%.10g").encode())
     digest.update(json.dumps({"features": encoder.linear_column_names, "spec": FEATURE_SPEC_VERSION,
-                              "tree": encoder.tree_column_names}, sort_keys=True).encode())
+                              "tree": encoder.tree_column_names, "tiers": TIERS}, sort_keys=True).encode())
     digest.update(json.dumps(asdict(settings), sort_keys=True, default=list).encode())
     digest.update(MODEL_CODE_VERSION.encode())
     return "pmt-" + digest.hexdigest()[:16]
@@ -505,7 +559,7 @@ def _rounded(metrics: dict) -> dict:
 
 
 def model_card(model: PmtModel, cv_metrics: dict, gate: GateResult, data: TrainingSet,
-               settings: TrainingSettings, trained_at: datetime) -> dict:
+               settings: TrainingSettings, trained_at: datetime, tier_metrics: dict | None = None) -> dict:
     chosen = model.chosen.name
     return {
         "model_version": model.model_version,
@@ -524,6 +578,8 @@ def model_card(model: PmtModel, cv_metrics: dict, gate: GateResult, data: Traini
                      "spec_version": FEATURE_SPEC_VERSION},
         "settings": asdict(settings),
         "cv": {name: _rounded(m) for name, m in cv_metrics.items()},
+        "data_tiers": {tier: {"variables": len(TIERS[tier]), "cv_of_chosen_kind": _rounded(m)}
+                       for tier, m in (tier_metrics or {}).items()},
         "held_out_gate": {"passed": gate.passed, "summary": gate.summary,
                           "published_procedure": _rounded(gate.chosen_metrics),
                           "baseline": _rounded(gate.baseline_metrics)},

@@ -5,15 +5,17 @@ dtsen.family is never pulled into Python whole: its features are computed in Duc
 scored, and each batch of scores is registered with DuckDB and INSERTed into the staged table.
 
 A family is scored when it has active members, a valid regency, and enough of its dwelling known
-(see `Eligibility`); any other unknown value is filled with the survey's typical value (and counted,
-see `explain.py`). The others go to the belum-terdata table with one reason each.
+for at least the poorest data tier (see `Eligibility`, `variables.TIERS`): it is scored by the model
+of the richest tier it has the data for; the few unknown values left are filled with the survey's
+typical value and counted (`variabel_diisi`). The others go to the belum-terdata table with one reason.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
@@ -23,7 +25,7 @@ from dtsen_assets.sql import load_sql
 from dtsen_assets.welfare.db import reader_cursor, scalar
 from dtsen_assets.welfare.features import feature_query
 from dtsen_assets.welfare.models import PmtModel
-from dtsen_assets.welfare.variables import CORE_HOUSING, DWELLING_AND_POSSESSIONS
+from dtsen_assets.welfare.variables import TIERS, tier_dwelling
 
 FAMILY_TABLE = "dtsen.family"
 FEATURES_WORK_TABLE = "welfare.family_features__work"
@@ -31,16 +33,26 @@ FEATURES_WORK_TABLE = "welfare.family_features__work"
 
 @dataclass(frozen=True)
 class Eligibility:
-    """How much a family must have recorded to be scored (defaults in dg.Config of the asset)."""
+    """Which data tier scores a family (default in the asset's dg.Config).
 
-    min_core_housing_known: int = 6       # of the 8 housing variables all three registries record
-    min_dwelling_known: int = 12          # of the 34 dwelling, asset, land and livestock variables
+    A family is scored by the richest tier (variables.TIERS) of which at least `min_known_share` of
+    the dwelling/possession variables are known; with less than that even of the eight core housing
+    variables it cannot be scored.
+    """
+
+    min_known_share: float = 0.75
 
     def __post_init__(self) -> None:
-        if not 0 <= self.min_core_housing_known <= len(CORE_HOUSING):
-            raise ValueError(f"min_core_housing_known must be within 0..{len(CORE_HOUSING)}")
-        if not 0 <= self.min_dwelling_known <= len(DWELLING_AND_POSSESSIONS):
-            raise ValueError(f"min_dwelling_known must be within 0..{len(DWELLING_AND_POSSESSIONS)}")
+        if not 0.0 < self.min_known_share <= 1.0:
+            raise ValueError("min_known_share must be in (0, 1]")
+
+    def needed(self, tier: str) -> int:
+        return int(math.ceil(self.min_known_share * len(tier_dwelling(tier)) - 1e-9))
+
+    def data_model_sql(self, alias: str = "f") -> str:
+        """CASE giving each family's tier, NULL when not even the core housing is recorded enough."""
+        cases = " ".join(f"WHEN {alias}.known_{tier} >= {self.needed(tier)} THEN '{tier}'" for tier in TIERS)
+        return f"CASE {cases} END"
 
 
 @dataclass
@@ -50,6 +62,7 @@ class ScoringResult:
     seconds: float
     batches: int
     missing_columns: tuple[str, ...]
+    by_tier: dict[str, int] = field(default_factory=dict)
 
 
 def build_family_features(connection: duckdb.DuckDBPyConnection, family_table: str = FAMILY_TABLE,
@@ -63,37 +76,41 @@ def build_family_features(connection: duckdb.DuckDBPyConnection, family_table: s
 def stage_belum_terdata(connection: duckdb.DuckDBPyConnection, out_table: str, eligibility: Eligibility,
                         features_table: str = FEATURES_WORK_TABLE) -> int:
     sql = load_sql("welfare", "belum_terdata").format(
-        features=features_table,
-        min_core_housing=int(eligibility.min_core_housing_known),
-        min_dwelling=int(eligibility.min_dwelling_known),
-        core_housing_total=len(CORE_HOUSING),
-        dwelling_total=len(DWELLING_AND_POSSESSIONS),
-    )
+        features=features_table, data_model=eligibility.data_model_sql("f"),
+        core_total=len(tier_dwelling("rumah_pokok")), core_needed=eligibility.needed("rumah_pokok"))
     connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS {sql} ORDER BY family_id")
     return int(scalar(connection, f"SELECT count(*) FROM {out_table}"))
 
 
-def eligible_features_sql(belum_table: str, features_table: str = FEATURES_WORK_TABLE) -> str:
-    return (f"SELECT f.* FROM {features_table} f ANTI JOIN {belum_table} b ON f.unit_id = b.family_id "
-            "ORDER BY f.unit_id")
+def eligible_features_sql(belum_table: str, eligibility: Eligibility,
+                          features_table: str = FEATURES_WORK_TABLE) -> str:
+    return (f"SELECT f.*, {eligibility.data_model_sql('f')} AS data_model FROM {features_table} f "
+            f"ANTI JOIN {belum_table} b ON f.unit_id = b.family_id ORDER BY f.unit_id")
 
 
 def score_families(connection: duckdb.DuckDBPyConnection, model: PmtModel, score_table: str, belum_table: str,
                    eligibility: Eligibility = Eligibility(), family_table: str = FAMILY_TABLE,
-                   batch_rows: int = 100_000, log: Callable[[str], None] | None = None) -> ScoringResult:
-    """Stage `score_table` (family_id, pengeluaran_kapita_pmt, model_version) and `belum_table`."""
+                   batch_rows: int = 100_000, log: Callable[[str], None] | None = None,
+                   detail_table: str | None = None) -> ScoringResult:
+    """Stage `score_table` (family_id, pengeluaran_kapita_pmt, model_version), `belum_table`, and
+    `detail_table` (family_id, data_model, variabel_diisi: how many values the model had to fill in)."""
     started = time.perf_counter()
     missing = build_family_features(connection, family_table)
     belum = stage_belum_terdata(connection, belum_table, eligibility)
     connection.execute(f"CREATE OR REPLACE TABLE {score_table} (family_id VARCHAR, "
                        "pengeluaran_kapita_pmt DOUBLE, model_version VARCHAR)")
+    if detail_table:
+        connection.execute(f"CREATE OR REPLACE TABLE {detail_table} (family_id VARCHAR, data_model VARCHAR, "
+                           "variabel_diisi INTEGER)")
     scored = batches = 0
+    by_tier: dict[str, int] = {}
     reader_connection = reader_cursor(connection)
     try:
-        reader = reader_connection.sql(eligible_features_sql(belum_table)).to_arrow_reader(batch_rows)
+        reader = reader_connection.sql(eligible_features_sql(belum_table, eligibility)).to_arrow_reader(batch_rows)
         for record_batch in reader:
             frame = record_batch.to_pandas()
-            predicted = model.predict_consumption(frame)
+            prediction = model.predict(frame)
+            predicted = np.exp(prediction.log_consumption)
             batch = pa.table({
                 "family_id": pa.array(frame["unit_id"].to_numpy(object), pa.string()),
                 "pengeluaran_kapita_pmt": pa.array(predicted.astype(np.float64)),
@@ -102,6 +119,17 @@ def score_families(connection: duckdb.DuckDBPyConnection, model: PmtModel, score
             connection.register("welfare_score_batch", batch)
             connection.execute(f"INSERT INTO {score_table} SELECT * FROM welfare_score_batch")
             connection.unregister("welfare_score_batch")
+            if detail_table:
+                detail = pa.table({
+                    "family_id": batch.column("family_id"),
+                    "data_model": pa.array(frame["data_model"].to_numpy(object), pa.string()),
+                    "variabel_diisi": pa.array(prediction.filled.astype(np.int32)),
+                })
+                connection.register("welfare_detail_batch", detail)
+                connection.execute(f"INSERT INTO {detail_table} SELECT * FROM welfare_detail_batch")
+                connection.unregister("welfare_detail_batch")
+            for tier, count in frame["data_model"].value_counts().items():
+                by_tier[tier] = by_tier.get(tier, 0) + int(count)
             scored += len(frame)
             batches += 1
             if log:
@@ -109,4 +137,4 @@ def score_families(connection: duckdb.DuckDBPyConnection, model: PmtModel, score
     finally:
         reader_connection.close()
     connection.execute(f"DROP TABLE IF EXISTS {FEATURES_WORK_TABLE}")
-    return ScoringResult(scored, belum, time.perf_counter() - started, batches, missing)
+    return ScoringResult(scored, belum, time.perf_counter() - started, batches, missing, by_tier)

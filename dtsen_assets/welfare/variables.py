@@ -48,6 +48,31 @@ DWELLING_AND_POSSESSIONS: tuple[str, ...] = (
 CORE_HOUSING: tuple[str, ...] = ("status_bangunan", "lantai", "dinding", "atap", "air_minum", "penerangan",
                                  "bahan_bakar", "fasilitas_bab")
 
+# Data tiers, richest first: the variables a model of that tier may use. Registries differ in what
+# they record (REGSOSEK: everything; DTKS: housing and five assets; P3KE: eight housing variables),
+# so a family whose dwelling and possessions are only partly recorded is scored by a model fitted on
+# the survey with just the variables of its tier, instead of guessing the missing ones.
+TIERS: dict[str, tuple[str, ...]] = {
+    "lengkap": MODEL_VARIABLES,
+    "rumah_aset_utama": (*COMPOSITION, "krt_umur", *HEAD_CATEGORICAL, "status_bangunan", "luas_lantai", "lantai",
+                         "dinding", "atap", "air_minum", "penerangan", "daya_listrik", "bahan_bakar",
+                         "fasilitas_bab", "aset_lemari_es", "aset_ac", "aset_sepeda_motor", "aset_mobil",
+                         "aset_emas"),
+    "rumah_pokok": (*COMPOSITION, "krt_umur", *HEAD_CATEGORICAL, *CORE_HOUSING),
+}
+TIER_DESCRIPTION: dict[str, str] = {
+    "lengkap": "semua keterangan rumah, aset, lahan dan ternak",
+    "rumah_aset_utama": "keterangan rumah dan lima aset utama (lemari es, AC, sepeda motor, mobil, emas)",
+    "rumah_pokok": "delapan keterangan pokok rumah",
+}
+FULL_TIER = "lengkap"
+
+
+def tier_dwelling(tier: str) -> tuple[str, ...]:
+    """The dwelling/possession variables of a tier: how many of them are known decides the tier."""
+    return tuple(v for v in DWELLING_AND_POSSESSIONS if v in TIERS[tier])
+
+
 # Variables whose values have a clear order, worst first (domain knowledge about dwellings, not a
 # code map). Ridge models also get cumulative "at least this good" indicators for them, so a
 # small survey learns a gradient along the order instead of one free effect per rare value.

@@ -14,7 +14,7 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from dtsen_assets.welfare.variables import ASSETS, DWELLING_AND_POSSESSIONS, LIVESTOCK
+from dtsen_assets.welfare.variables import ASSETS, CORE_HOUSING, DWELLING_AND_POSSESSIONS, LIVESTOCK
 
 # province -> level of latent welfare; regencies (kota numbered 71+ have higher prices), as in a
 # real survey: many regencies with a handful of households each.
@@ -110,11 +110,13 @@ def susenas_household(n: int = 300, seed: int = 1) -> pd.DataFrame:
     return frame.drop(columns=["true_log_expected"])
 
 
-def dtsen_family(n: int = 2000, seed: int = 2, missing_share: float = 0.02) -> tuple[pd.DataFrame, pd.DataFrame]:
+def dtsen_family(n: int = 2000, seed: int = 2, missing_share: float = 0.02,
+                 core_only_share: float = 0.01) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(dtsen.family, truth): family_id, no_kk, kode_desa, jumlah_art, the variables with <v>_source.
 
     A `missing_share` of families lack the REGSOSEK-only variables (they are known to DTKS only), a
-    few have no active member left, one has an invalid village code.
+    `core_only_share` have only the eight core housing variables (known to P3KE only), a few have no
+    active member left, one has an invalid village code, one has almost nothing recorded.
     """
     frame = households(n, seed)
     rng = np.random.default_rng(seed + 2000)
@@ -139,6 +141,16 @@ def dtsen_family(n: int = 2000, seed: int = 2, missing_share: float = 0.02) -> t
     for variable in DWELLING_AND_POSSESSIONS:
         if variable not in regsosek_only:
             frame.loc[dtks_only, f"{variable}_source"] = "dtks"
+    core_only = (rng.random(n) < core_only_share) & ~dtks_only
+    for variable in DWELLING_AND_POSSESSIONS:
+        if variable in CORE_HOUSING:
+            frame.loc[core_only, f"{variable}_source"] = "p3ke"
+        else:
+            frame.loc[core_only, [variable, f"{variable}_source"]] = None
+    nearly_nothing = frame.index[-2]
+    for variable in DWELLING_AND_POSSESSIONS:
+        if variable not in ("lantai", "dinding", "atap"):
+            frame.loc[nearly_nothing, [variable, f"{variable}_source"]] = None
     # a handful of families with no active member, one with a broken village code
     gone = rng.choice(n, 3, replace=False)
     frame.loc[gone, "jumlah_art"] = 0

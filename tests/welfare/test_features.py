@@ -64,9 +64,9 @@ def test_family_features_follow_the_documented_rules() -> None:
     assert by_id.loc["F3", "jenis_kloset"] == "tanpa_fasilitas_bab"
     assert by_id.loc["F3", "pembuangan_tinja"] == "tanpa_fasilitas_bab"
     assert by_id.loc["F3", "daya_listrik"] == "tidak_ada"
-    assert by_id.loc["F1", "dwelling_known"] == len(DWELLING_AND_POSSESSIONS)
-    assert by_id.loc["F4", "dwelling_known"] == len(DWELLING_AND_POSSESSIONS) - 6
-    assert by_id.loc["F4", "core_housing_known"] == len(CORE_HOUSING)
+    assert by_id.loc["F1", "known_lengkap"] == len(DWELLING_AND_POSSESSIONS)
+    assert by_id.loc["F4", "known_lengkap"] == len(DWELLING_AND_POSSESSIONS) - 6
+    assert by_id.loc["F4", "known_rumah_pokok"] == len(CORE_HOUSING)
     assert pd.isna(by_id.loc["F5", "kode_kab"])
     # values the rules do not touch pass through unchanged
     assert by_id.loc["F1", "lantai"] == "semen_bata_merah" and by_id.loc["F1", "luas_lantai"] == 36.0
@@ -79,7 +79,7 @@ def test_a_source_lacking_columns_gets_them_as_unknown() -> None:
     features, missing = features_of([row])
     assert set(missing) == {"ternak_kuda", "aset_perahu_motor", "krt_umur"}
     assert features[["ternak_kuda", "aset_perahu_motor", "krt_umur"]].isna().all(axis=None)
-    assert features.loc[0, "dwelling_known"] == len(DWELLING_AND_POSSESSIONS) - 2
+    assert features.loc[0, "known_lengkap"] == len(DWELLING_AND_POSSESSIONS) - 2
 
 
 def test_survey_household_and_family_with_the_same_facts_get_the_same_features() -> None:

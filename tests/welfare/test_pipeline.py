@@ -52,7 +52,24 @@ def test_every_family_is_scored_or_listed_with_a_reason(built, family_frames) ->
     gone = families.loc[families["jumlah_art"] == 0, "family_id"]
     assert {listed[f] for f in gone} == {"tanpa_anggota_aktif"}
     assert listed[families["family_id"].iloc[-1]] == "wilayah_tidak_valid"
-    assert len(listed) == len(gone) + 1      # DTKS-only families (fewer variables) are still scored
+    assert listed[families["family_id"].iloc[-2]] == "data_rumah_kurang"
+    assert len(listed) == len(gone) + 2
+
+
+def test_families_with_less_recorded_are_scored_by_their_data_tier(built, family_frames) -> None:
+    warehouse, _ = built
+    families, truth = family_frames
+    with warehouse.connect(read_only=True) as connection:
+        detail = connection.execute("SELECT * FROM welfare.pmt_score_detail").df().set_index("family_id")
+    dtks_only = families.loc[families["aset_smartphone"].isna() & families["aset_lemari_es"].notna(), "family_id"]
+    core_only = families.loc[families["aset_lemari_es"].isna() & families["lantai"].notna()
+                             & families["atap"].notna() & families["air_minum"].notna(), "family_id"]
+    assert len(dtks_only) > 20 and len(core_only) > 10
+    assert set(detail.loc[detail.index.intersection(dtks_only), "data_model"]) == {"rumah_aset_utama"}
+    assert set(detail.loc[detail.index.intersection(core_only), "data_model"]) == {"rumah_pokok"}
+    assert detail["data_model"].value_counts().idxmax() == "lengkap"
+    # a tier model never needs to fill in what its tier does not use
+    assert detail.loc[detail.index.intersection(dtks_only), "variabel_diisi"].max() == 0
 
 
 def test_desil_hold_a_tenth_of_persons_and_rank_by_true_welfare(built, family_frames) -> None:
@@ -144,5 +161,5 @@ def test_scoring_streams_in_batches(warehouse, family_frames) -> None:
     metadata = result.asset_materializations_for_node("pmt_score")[0].metadata
     assert metadata["batches"].value >= 5
     families = family_frames[0]
-    unscorable = (families["jumlah_art"] == 0).sum() + 1
+    unscorable = (families["jumlah_art"] == 0).sum() + 2     # and the broken village code, the nearly empty family
     assert metadata["dagster/row_count"].value == len(families) - unscorable

@@ -1,6 +1,7 @@
 -- Families that cannot be scored, each with one reason (the first that applies), in a village
--- officer's words. <features> is the table of family features (features.sql over dtsen.family);
--- <min_core_housing> / <min_dwelling> the configured minimum counts of known variables.
+-- officer's words. <features>: the table of family features (features.sql over dtsen.family);
+-- <data_model>: the CASE choosing each family's data tier (NULL: not enough recorded);
+-- <core_total> / <core_needed>: the core housing variables and how many must be known.
 SELECT
     f.unit_id AS family_id,
     f.kode_desa,
@@ -8,26 +9,20 @@ SELECT
     CASE
         WHEN f.jumlah_art IS NULL OR f.jumlah_art < 1 THEN 'tanpa_anggota_aktif'
         WHEN f.kode_kab IS NULL THEN 'wilayah_tidak_valid'
-        WHEN f.core_housing_known < {min_core_housing} THEN 'data_perumahan_kurang'
-        WHEN f.dwelling_known < {min_dwelling} THEN 'data_kesejahteraan_kurang'
+        ELSE 'data_rumah_kurang'
     END AS alasan,
     CASE
         WHEN f.jumlah_art IS NULL OR f.jumlah_art < 1
             THEN 'Tidak ada anggota keluarga yang aktif (semua meninggal, pindah atau dikeluarkan).'
         WHEN f.kode_kab IS NULL
             THEN 'Kode wilayah (kabupaten/kota) keluarga tidak diketahui atau tidak valid.'
-        WHEN f.core_housing_known < {min_core_housing}
-            THEN 'Hanya ' || f.core_housing_known || ' dari {core_housing_total} keterangan pokok rumah '
-                 || '(status, lantai, dinding, atap, air minum, penerangan, bahan bakar, BAB) yang terdata; '
-                 || 'minimal {min_core_housing}.'
-        WHEN f.dwelling_known < {min_dwelling}
-            THEN 'Hanya ' || f.dwelling_known || ' dari {dwelling_total} keterangan rumah, aset, lahan dan ternak '
-                 || 'yang terdata; minimal {min_dwelling}.'
+        ELSE 'Hanya ' || f.known_rumah_pokok || ' dari {core_total} keterangan pokok rumah (status, lantai, dinding, '
+             || 'atap, air minum, penerangan, bahan bakar, fasilitas BAB) yang terdata; minimal {core_needed}. '
+             || 'Lengkapi saat verifikasi dan validasi.'
     END AS keterangan,
-    f.core_housing_known AS keterangan_rumah_pokok_terdata,
-    f.dwelling_known AS keterangan_kesejahteraan_terdata
+    f.known_rumah_pokok AS keterangan_rumah_pokok_terdata,
+    f.known_lengkap AS keterangan_rumah_aset_terdata
 FROM {features} AS f
 WHERE f.jumlah_art IS NULL OR f.jumlah_art < 1
    OR f.kode_kab IS NULL
-   OR f.core_housing_known < {min_core_housing}
-   OR f.dwelling_known < {min_dwelling}
+   OR ({data_model}) IS NULL

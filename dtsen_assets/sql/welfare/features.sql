@@ -34,6 +34,5 @@ SELECT
     bobot,
     pengeluaran_kapita,
     {variables},
-    ({dwelling_known}) AS dwelling_known,
-    ({core_housing_known}) AS core_housing_known
+    {known_counts}
 FROM normalized
