@@ -1,7 +1,7 @@
 """Welfare benchmark: the PMT against the OLS baseline and the generator's truth, on generated drops.
 
     python bench/bench_welfare.py [--persons 50000 300000] [--scoring-persons 1000000] [--seed 7]
-                                  [--work /tmp/dtsen_bench_welfare]
+                                  [--work /tmp/dtsen_bench_welfare] [--standin | --standin-scoring]
 
 For each drop size it generates a drop (`dtsen_assets.synth`), builds `staging.susenas_household`
 and `dtsen.family` (the pipeline's own assets when they exist in this checkout, else a documented
@@ -140,11 +140,24 @@ def _standin_family(connection, codebook, drop, welfare_columns, numbers, welfar
     """)
 
 
+def _project_assets() -> list:
+    """The Definitions' assets, plus the unify assets while they are not wired in yet."""
+    import dagster as dg
+
+    import dtsen_assets.definitions as definitions
+    assets = [a for a in (definitions.defs.assets or []) if isinstance(a, dg.AssetsDefinition)]
+    keys = {k for a in assets for k in a.keys}
+    try:
+        from dtsen_assets.assets.unify import unify_assets
+        assets += [a for a in unify_assets if not set(a.keys) & keys]
+    except ImportError:
+        pass
+    return assets
+
+
 def _materializable(key) -> bool:
     try:
-        import dtsen_assets.definitions as definitions
-        graph = definitions.defs.resolve_asset_graph()
-        return key in graph.get_all_asset_keys() and graph.get(key).is_materializable
+        return any(key in a.keys for a in _project_assets())
     except Exception:
         return False
 
@@ -153,11 +166,10 @@ def _materialize_upstream_of(keys: list, drop: Path, database: Path) -> None:
     """Materialize `keys` and everything upstream of them with the project's own assets."""
     import dagster as dg
 
-    import dtsen_assets.definitions as definitions
     from dtsen_assets.resources import SourceDrop
     result = dg.materialize(
-        list(definitions.defs.assets or []),
-        selection=dg.AssetSelection.assets(*keys).upstream(),
+        _project_assets(),
+        selection=dg.AssetSelection.assets(*keys).required_multi_asset_neighbors().upstream(),
         resources={"source_drop": SourceDrop(source_dir=str(drop)),
                    "warehouse": DuckDBWarehouse(database_path=str(database))},
         raise_on_error=False,
@@ -167,10 +179,14 @@ def _materialize_upstream_of(keys: list, drop: Path, database: Path) -> None:
         raise RuntimeError(f"upstream assets failed on the generated drop: {failed}")
 
 
-def build_upstream(drop: Path, database: Path) -> str:
+def build_upstream(drop: Path, database: Path, standin: bool = False) -> str:
     """Build staging.susenas_household and dtsen.family into `database`; returns how."""
     import dagster as dg
     survey_key, family_key = dg.AssetKey(["staging", "susenas_household"]), dg.AssetKey(["dtsen", "family"])
+    if standin:
+        with DuckDBWarehouse(database_path=str(database)).connect() as connection:
+            standin_tables(connection, drop)
+        return "stand-in from the drop (REGSOSEK families only), as asked (--standin)"
     if _materializable(survey_key) and _materializable(family_key):
         _materialize_upstream_of([survey_key, family_key], drop, database)
         return "pipeline assets (staging.susenas_household, dtsen.family)"
@@ -227,7 +243,7 @@ def report(frame: pd.DataFrame, label: str) -> tuple[list[str], bool]:
     return lines, beats
 
 
-def run_size(persons: int, seed: int, work: Path, settings: TrainingSettings) -> dict:
+def run_size(persons: int, seed: int, work: Path, settings: TrainingSettings, standin: bool = False) -> dict:
     from dtsen_assets.synth import generate_drop
 
     drop = work / f"drop_{persons}"
@@ -235,7 +251,7 @@ def run_size(persons: int, seed: int, work: Path, settings: TrainingSettings) ->
     database.unlink(missing_ok=True)
     started = time.perf_counter()
     generate_drop(drop, persons=persons, seed=seed)
-    how = build_upstream(drop, database)
+    how = build_upstream(drop, database, standin)
     generated = time.perf_counter() - started
     with DuckDBWarehouse(database_path=str(database)).connect() as connection:
         survey = connection.execute(feature_query(connection, "staging.susenas_household", "id_rt").sql).df()
@@ -272,8 +288,8 @@ def run_size(persons: int, seed: int, work: Path, settings: TrainingSettings) ->
     return {"model": model, "database": database, "scoring_seconds": scoring.seconds}
 
 
-def time_scoring(persons: int, seed: int, work: Path, settings: TrainingSettings) -> None:
-    seconds = run_size(persons, seed, work, settings)["scoring_seconds"]
+def time_scoring(persons: int, seed: int, work: Path, settings: TrainingSettings, standin: bool = False) -> None:
+    seconds = run_size(persons, seed, work, settings, standin)["scoring_seconds"]
     verdict = "under" if seconds < 60 else "NOT under"
     print(f"\nScoring the families of {persons:,} persons took {seconds:.1f} s ({verdict} 60 s): features computed in "
           "DuckDB, streamed through the model in Arrow batches, scores INSERTed back.")
@@ -285,14 +301,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scoring-persons", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work", default="/tmp/dtsen_bench_welfare")
+    parser.add_argument("--standin", action="store_true",
+                        help="build dtsen.family and the survey table straight from the drop (REGSOSEK only) instead of "
+                             "running the upstream assets (much faster for large drops)")
+    parser.add_argument("--standin-scoring", action="store_true",
+                        help="the stand-in only for the --scoring-persons drop")
     args = parser.parse_args(argv)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     settings = TrainingSettings()
     for persons in args.persons:
-        run_size(persons, args.seed, work, settings)
+        run_size(persons, args.seed, work, settings, args.standin)
     if args.scoring_persons:
-        time_scoring(args.scoring_persons, args.seed + 1, work, settings)
+        time_scoring(args.scoring_persons, args.seed + 1, work, settings, args.standin or args.standin_scoring)
     return 0
 
 
