@@ -20,16 +20,15 @@ from dtsen_assets.checks.core import check_spec, raise_if_blocking_failed
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.pipeline import (
-    ALL_TABLES,
     FAMILY_TABLE,
     LINKAGE_MODEL_TABLE,
     PERSON_SOURCE_TABLE,
     PERSON_TABLE,
     VERIVALI_OUTCOME_TABLE,
-    stage_unify,
+    run_unify,
 )
 from dtsen_assets.unify.splink_runner import model_parameters
-from dtsen_assets.warehouse import drop_staging, publish, staging_table, table_metadata
+from dtsen_assets.warehouse import table_metadata
 
 
 def _fingerprint() -> str:
@@ -133,17 +132,11 @@ def _model_markdown(trained: dict) -> str:
 def unify_registries(context: dg.AssetExecutionContext, config: UnifyConfig, warehouse: DuckDBWarehouse):
     """Match every source record to Dukcapil, link the rest into persons, build families; publish after the checks."""
     with warehouse.connect() as connection:
-        result = stage_unify(connection, config, log=context.log.info)
-        staged = {key: staging_table(table) for key, table in TABLE_OF_KEY.items()}
-        outcomes = checks.evaluate_unify_checks(
-            connection, staged[PERSON_KEY], staged[PERSON_SOURCE_KEY], staged[FAMILY_KEY],
-            config.max_tidak_padan_share, config.max_unknown_code_share)
-        for outcome in outcomes:
+        result = run_unify(connection, config, log=context.log.info)
+        for outcome in result.outcomes:
             yield outcome.to_result(CHECK_ASSET[outcome.name])
-        if any(o.blocking and not o.passed for o in outcomes):
-            drop_staging(connection, ALL_TABLES)
-            raise_if_blocking_failed("dtsen.person / dtsen.person_source / dtsen.family", outcomes)
-        publish(connection, ALL_TABLES)
+        if not result.published:
+            raise_if_blocking_failed("dtsen.person / dtsen.person_source / dtsen.family", result.outcomes)
         metadata = {key: table_metadata(connection, table) for key, table in TABLE_OF_KEY.items()}
         status = dict(connection.execute(
             "SELECT status_padan || CASE WHEN is_active THEN '' ELSE ' (inactive)' END, count(*) "

@@ -44,28 +44,32 @@ def check_person_id_unique(connection: duckdb.DuckDBPyConnection, person: str) -
 
 def check_every_record_once(connection: duckdb.DuckDBPyConnection, person_source: str,
                             records: str = "staging.person_record") -> CheckOutcome:
-    missing = connection.execute(f"""
+    # Counts first (one join); the examples are looked for only when something is wrong.
+    total, distinct = _one(connection, f"SELECT count(*), count(DISTINCT (source, source_record_id)) FROM {person_source}")
+    expected = _one(connection, f"SELECT count(*) FROM {records}")[0]
+    matched = _one(connection, f"""
+        SELECT count(*) FROM {person_source} s JOIN {records} r
+        ON s.source = r.source AND s.source_record_id = r.source_record_id""")[0]
+    passed = total == distinct == expected == matched
+    if passed:
+        return CheckOutcome("every_record_once", True, f"{total:,} source records, each exactly once",
+                            metadata={"records": total, "missing": 0, "repeated": 0, "unknown": 0})
+    missing = [r[0] for r in connection.execute(f"""
         SELECT r.source || ':' || r.source_record_id FROM {records} r
         ANTI JOIN {person_source} s ON s.source = r.source AND s.source_record_id = r.source_record_id
-        ORDER BY 1""").fetchall()
-    extra = connection.execute(f"""
+        ORDER BY 1 LIMIT 5""").fetchall()]
+    extra = [r[0] for r in connection.execute(f"""
         SELECT s.source || ':' || s.source_record_id FROM {person_source} s
         ANTI JOIN {records} r ON s.source = r.source AND s.source_record_id = r.source_record_id
-        ORDER BY 1""").fetchall()
-    repeated = connection.execute(f"""
+        ORDER BY 1 LIMIT 5""").fetchall()]
+    repeated = [r[0] for r in connection.execute(f"""
         SELECT source || ':' || source_record_id FROM {person_source}
-        GROUP BY source, source_record_id HAVING count(*) > 1 ORDER BY 1""").fetchall()
-    passed = not missing and not extra and not repeated
-    total = _one(connection, f"SELECT count(*) FROM {person_source}")[0]
-    if passed:
-        summary = f"{total:,} source records, each exactly once"
-    else:
-        summary = (f"{len(missing):,} records missing (e.g. {format_examples([m[0] for m in missing])}), "
-                   f"{len(repeated):,} repeated (e.g. {format_examples([m[0] for m in repeated])}), "
-                   f"{len(extra):,} not in staging (e.g. {format_examples([m[0] for m in extra])})")
-    return CheckOutcome("every_record_once", passed, summary,
-                        metadata={"records": total, "missing": len(missing), "repeated": len(repeated),
-                                  "unknown": len(extra)})
+        GROUP BY source, source_record_id HAVING count(*) > 1 ORDER BY 1 LIMIT 5""").fetchall()]
+    summary = (f"{expected:,} records in staging, {total:,} in person_source ({total - distinct:,} repeated, e.g. "
+               f"{format_examples(repeated)}); missing e.g. {format_examples(missing)}; not in staging e.g. "
+               f"{format_examples(extra)}")
+    return CheckOutcome("every_record_once", False, summary, metadata={
+        "records": total, "expected": expected, "repeated": total - distinct, "matched": matched})
 
 
 def check_no_active_dead(connection: duckdb.DuckDBPyConnection, person: str,
@@ -144,23 +148,28 @@ def check_family_has_active_member(connection: duckdb.DuckDBPyConnection, family
 
 
 def check_references(connection: duckdb.DuckDBPyConnection, person: str, person_source: str, family: str) -> CheckOutcome:
-    no_family = [r[0] for r in connection.execute(f"""
-        SELECT p.person_id FROM {person} p ANTI JOIN {family} f ON f.family_id = p.family_id
-        WHERE p.family_id IS NOT NULL ORDER BY 1""").fetchall()]
-    no_person = [r[0] for r in connection.execute(f"""
-        SELECT s.source || ':' || s.source_record_id FROM {person_source} s ANTI JOIN {person} p ON p.person_id = s.person_id
-        WHERE s.person_id IS NOT NULL ORDER BY 1""").fetchall()]
-    no_record = [r[0] for r in connection.execute(f"""
-        SELECT p.person_id FROM {person} p ANTI JOIN {person_source} s ON s.person_id = p.person_id ORDER BY 1""").fetchall()]
-    active_without_family = _one(connection, f"SELECT count(*) FROM {person} WHERE is_active AND family_id IS NULL")[0]
-    passed = not no_family and not no_person and not no_record and active_without_family == 0
-    summary = "all family_id and person_id references resolve" if passed else (
-        f"{len(no_family):,} persons with an unknown family_id (e.g. {format_examples(no_family)}), "
-        f"{len(no_person):,} records with an unknown person_id (e.g. {format_examples(no_person)}), "
-        f"{len(no_record):,} persons without a record (e.g. {format_examples(no_record)}), "
-        f"{active_without_family:,} active persons without a family")
+    unknown_family, active_without_family = _one(connection, f"""
+        SELECT count(*) FILTER (WHERE p.family_id IS NOT NULL AND f.family_id IS NULL),
+               count(*) FILTER (WHERE p.is_active AND p.family_id IS NULL)
+        FROM {person} p LEFT JOIN {family} f ON f.family_id = p.family_id""")
+    unknown_person = _one(connection, f"""
+        SELECT count(*) FROM {person_source} s LEFT JOIN {person} p ON p.person_id = s.person_id
+        WHERE s.person_id IS NOT NULL AND p.person_id IS NULL""")[0]
+    without_record = _one(connection, f"""
+        SELECT count(*) FROM {person} p
+        WHERE p.person_id NOT IN (SELECT person_id FROM {person_source} WHERE person_id IS NOT NULL)""")[0]
+    passed = unknown_family == unknown_person == without_record == active_without_family == 0
+    if passed:
+        summary = "all family_id and person_id references resolve"
+    else:
+        examples = [r[0] for r in connection.execute(f"""
+            SELECT p.person_id FROM {person} p ANTI JOIN {family} f ON f.family_id = p.family_id
+            WHERE p.family_id IS NOT NULL ORDER BY 1 LIMIT 5""").fetchall()]
+        summary = (f"{unknown_family:,} persons with an unknown family_id (e.g. {format_examples(examples)}), "
+                   f"{unknown_person:,} records with an unknown person_id, {without_record:,} persons without a "
+                   f"record, {active_without_family:,} active persons without a family")
     return CheckOutcome("references_resolve", passed, summary, metadata={
-        "unknown_family": len(no_family), "unknown_person": len(no_person), "person_without_record": len(no_record),
+        "unknown_family": unknown_family, "unknown_person": unknown_person, "person_without_record": without_record,
         "active_without_family": active_without_family})
 
 

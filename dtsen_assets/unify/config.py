@@ -42,9 +42,9 @@ class UnifyConfig(dg.Config):
 
     # --- training of the Fellegi-Sunter model (Splink) ---
     training_records: int = Field(
-        default=40_000, description="Source records sampled (deterministically, by record id) to train the model.")
+        default=25_000, description="Source records sampled (deterministically, by record id) to train the model.")
     training_dukcapil_extra: int = Field(
-        default=40_000, description="Dukcapil persons added at random to the training sample (besides those the sampled records name).")
+        default=25_000, description="Dukcapil persons added at random to the training sample (besides those the sampled records name).")
     u_max_pairs: float = Field(
         default=500_000, description="Random (record, Dukcapil person) pairs u probabilities are counted on.")
     seed: int = Field(default=42, description="Seed of the random pair sampling (deterministic u estimates).")
@@ -64,6 +64,12 @@ class UnifyConfig(dg.Config):
         default="dtsen", description=(
             "Salt of the person_id / family_id hash. Keep it constant: changing it changes every id. A deployment "
             "sets its own secret value so an id cannot be traced back to a NIK by trying NIKs."))
+
+    # --- resources ---
+    memory_limit: str | None = Field(
+        default="3GB", description=(
+            "DuckDB memory_limit while the stage runs (its working tables are in memory; above the limit DuckDB "
+            "spills to the warehouse's temp directory). None keeps the connection's setting."))
 
     # --- checks ---
     max_tidak_padan_share: float = Field(

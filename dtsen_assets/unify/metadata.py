@@ -28,7 +28,7 @@ def _markdown(header: list[str], rows: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def collect_figures(connection: duckdb.DuckDBPyConnection, work: str) -> dict[str, Any]:
+def collect_figures(connection: duckdb.DuckDBPyConnection, work: str, family_table: str) -> dict[str, Any]:
     """Counts and examples from the work tables (called before they are dropped)."""
     figures: dict[str, Any] = {}
     records = _rows(connection, f"SELECT source, count(*) FROM {work}.record GROUP BY source ORDER BY source")
@@ -99,7 +99,7 @@ def collect_figures(connection: duckdb.DuckDBPyConnection, work: str) -> dict[st
     inactive = _rows(connection, f"""
         SELECT inactive_reason, count(*) FROM {work}.person_full WHERE NOT is_active GROUP BY ALL ORDER BY 2 DESC""")
     figures["inactive_reasons"] = {r: int(n) for r, n in inactive}
-    family = _rows(connection, f"SELECT count(*), avg(jumlah_art) FROM {work}.family_full")[0]
+    family = _rows(connection, f"SELECT count(*), avg(jumlah_art) FROM {family_table}")[0]
     figures["families"] = {"total": int(family[0]), "mean_jumlah_art": round(float(family[1] or 0), 3)}
     return figures
 

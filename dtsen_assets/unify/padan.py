@@ -60,10 +60,13 @@ def train_model(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyC
     import time
 
     run(connection, "term_frequencies", timings, log, w=work)
-    run(connection, "training_sample", timings, log, w=work, records=int(config.training_records),
-        extra=int(config.training_dukcapil_extra), seed=int(config.seed))
+    records = _count(connection, f"{work}.record")
+    persons = dukcapil_rows(connection, work)
+    run(connection, "training_sample", timings, log, w=work, seed=int(config.seed),
+        record_share_millionths=_millionths(config.training_records, records),
+        extra_share_millionths=_millionths(config.training_dukcapil_extra, persons))
     started = time.perf_counter()
-    trained = splink_runner.train(connection, work, dukcapil_rows(connection, work), config.u_max_pairs, config.seed)
+    trained = splink_runner.train(connection, work, persons, config.u_max_pairs, config.seed)
     timings["splink_training"] = time.perf_counter() - started
     log(f"unify: Splink model trained in {timings['splink_training']:.1f} s")
     return trained
@@ -94,6 +97,11 @@ def search_dukcapil(connection: duckdb.DuckDBPyConnection, work: str, config: Un
 
 def dukcapil_rows(connection: duckdb.DuckDBPyConnection, work: str) -> int:
     return _count(connection, f"{work}.dukcapil")
+
+
+def _millionths(wanted: int, available: int) -> int:
+    """The share wanted/available in millionths (all when fewer are available)."""
+    return 1_000_000 if available <= wanted else max(1, int(1_000_000 * wanted / available))
 
 
 def _none_odds(prior: float) -> float:

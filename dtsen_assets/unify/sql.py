@@ -8,6 +8,7 @@ of `unify.*`) are written to the file.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable
@@ -17,6 +18,8 @@ import duckdb
 from dtsen_assets.sql import load_sql
 
 WORK_SCHEMA = "unify_work"
+# Time every statement separately (timings "<file>#<n>"), for profiling; env DTSEN_UNIFY_PROFILE=1.
+PROFILE_STATEMENTS = os.environ.get("DTSEN_UNIFY_PROFILE") == "1"
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -60,12 +63,32 @@ def run(connection: duckdb.DuckDBPyConnection, name: str, timings: dict[str, flo
         log: Callable[[str], None] | None = None, **params: object) -> None:
     """Execute `sql/unify/<name>.sql` (one or more statements)."""
     started = time.perf_counter()
-    connection.execute(render(name, **params))
+    for number, statement in enumerate(_statements(render(name, **params)), start=1):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        connection.execute(statement)
+        if timings is not None and PROFILE_STATEMENTS:
+            key = f"{name}#{number}"
+            timings[key] = timings.get(key, 0.0) + time.perf_counter() - began
+            timings[key + " cpu"] = timings.get(key + " cpu", 0.0) + time.process_time() - began_cpu
     elapsed = time.perf_counter() - started
     if timings is not None:
         timings[name] = timings.get(name, 0.0) + elapsed
     if log:
         log(f"unify: {name}.sql in {elapsed:.1f} s")
+
+
+def _statements(text: str) -> list[str]:
+    """The statements of a file: each ends with ';' at the end of a line (never inside one)."""
+    statements, current = [], []
+    for line in text.splitlines():
+        current.append(line)
+        if line.rstrip().endswith(";"):
+            statements.append("\n".join(current))
+            current = []
+    rest = "\n".join(current).strip()
+    if rest:
+        statements.append(rest)
+    return [s for s in statements if s.strip().strip(";").strip()]
 
 
 def sql_literal(text: str) -> str:

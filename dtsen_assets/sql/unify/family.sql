@@ -12,12 +12,17 @@
 -- the smaller id) speaks for the family. Per variable, the first non-empty value of
 --   DTKS when its TGL_UPDATE is after REGSOSEK ({regsosek_date}), then REGSOSEK, then DTKS, then P3KE
 -- is taken, and <variable>_source says which source it came from.
-CREATE OR REPLACE TABLE {w}.person_family AS
-SELECT p.*,
+CREATE OR REPLACE TABLE {w}.family_key AS
+SELECT family_anchor,
        CASE WHEN family_anchor LIKE 'kk:%' THEN 'F' ELSE 'G' END
-           || upper(left(sha256({salt} || '|' || family_anchor), 16)) AS family_candidate,
+           || upper(left(sha256({salt} || '|' || family_anchor), 16)) AS family_candidate
+FROM (SELECT DISTINCT family_anchor FROM {w}.person_full);
+
+CREATE OR REPLACE TABLE {w}.person_family AS
+SELECT p.*, k.family_candidate,
        CASE WHEN tgl_lahir IS NOT NULL THEN date_sub('year', tgl_lahir, DATE '{as_of}') END AS umur_now
-FROM {w}.person_full p;
+FROM {w}.person_full p
+JOIN {w}.family_key k USING (family_anchor);
 
 CREATE OR REPLACE TABLE {w}.family_member AS
 SELECT family_candidate AS family_id, family_anchor, person_id, nik, no_kk, kode_desa, jenis_kelamin, umur_now,
@@ -44,6 +49,11 @@ SELECT
 FROM {w}.family_member
 GROUP BY family_id;
 
+-- the source families' welfare variables, read once from the warehouse
+CREATE OR REPLACE TABLE {w}.family_record AS
+SELECT source, source_family_id, tgl_update, {welfare_list}
+FROM staging.family_record;
+
 -- source family -> family (by its records' persons), then the one source family per source that speaks
 CREATE OR REPLACE TABLE {w}.family_source AS
 WITH votes AS (
@@ -58,11 +68,11 @@ WITH votes AS (
 )
 SELECT a.family_id, a.source, a.source_family_id, a.records, f.tgl_update
 FROM assigned a
-JOIN staging.family_record f ON f.source = a.source AND f.source_family_id = a.source_family_id
+JOIN {w}.family_record f ON f.source = a.source AND f.source_family_id = a.source_family_id
 QUALIFY row_number() OVER (PARTITION BY a.family_id, a.source
                            ORDER BY a.records DESC, f.tgl_update DESC NULLS LAST, a.source_family_id) = 1;
 
-CREATE OR REPLACE TABLE {w}.family_full AS
+CREATE OR REPLACE TABLE {family_table} AS
 WITH speaking AS (
     SELECT b.family_id,
            max(CASE WHEN s.source = 'regsosek' THEN s.source_family_id END) AS regsosek_id,
@@ -83,6 +93,6 @@ SELECT
 FROM {w}.family_base b
 JOIN speaking sp USING (family_id)
 LEFT JOIN {w}.family_head h USING (family_id)
-LEFT JOIN staging.family_record rf ON rf.source = 'regsosek' AND rf.source_family_id = sp.regsosek_id
-LEFT JOIN staging.family_record df ON df.source = 'dtks' AND df.source_family_id = sp.dtks_id
-LEFT JOIN staging.family_record pf ON pf.source = 'p3ke' AND pf.source_family_id = sp.p3ke_id;
+LEFT JOIN {w}.family_record rf ON rf.source = 'regsosek' AND rf.source_family_id = sp.regsosek_id
+LEFT JOIN {w}.family_record df ON df.source = 'dtks' AND df.source_family_id = sp.dtks_id
+LEFT JOIN {w}.family_record pf ON pf.source = 'p3ke' AND pf.source_family_id = sp.p3ke_id;

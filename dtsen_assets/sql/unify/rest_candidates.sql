@@ -2,21 +2,29 @@
 -- Each is compared with the other records: those resolved to a Dukcapil person (another record
 -- of the same person may have told Dukcapil who it is) and the other unmatched records (the
 -- same person twice, in two sources or twice in one). Blocking as in the search, on the
--- record side of both: NIK, the cards, birth date within the regency or with a first name
+-- record side of both: NIK, the source's card, birth date within the regency or with a first name
 -- token, village with a first or last name token, regency with the whole name, and village,
 -- sex and age year for records without a date. Pairs between two resolved records are never
 -- formed: they are settled by their NIK.
 CREATE OR REPLACE TABLE {w}.rest_record AS
 SELECT s.* FROM {w}.record_side s
-JOIN {w}.search_match m ON m.record_key = s.unique_id
-WHERE m.dukcapil_key IS NULL;
+WHERE s.unique_id IN (SELECT record_key FROM {w}.search_match WHERE dukcapil_key IS NULL);
+
+-- the records that can share a blocking key with an unmatched one (a narrow, filtered copy)
+CREATE OR REPLACE TABLE {w}.rest_side AS
+SELECT * FROM {w}.record_side
+WHERE unique_id IN (
+    SELECT r.record_key FROM {w}.record r
+    WHERE r.kode_kab IN (SELECT kode_kab FROM {w}.rest_record)
+       OR r.nik_digits IN (SELECT nik_digits FROM {w}.rest_record)
+       OR r.no_kk IN (SELECT kk_source FROM {w}.rest_record)
+       OR coalesce(r.tgl_lahir, r.nik_birth) IN (SELECT tgl_lahir_eff FROM {w}.rest_record));
 
 CREATE OR REPLACE TABLE {w}.rest_pair AS
-WITH u AS (SELECT * FROM {w}.rest_record), v AS (SELECT * FROM {w}.record_side),
+WITH u AS (SELECT * FROM {w}.rest_record), v AS (SELECT * FROM {w}.rest_side),
 pairs AS (
     SELECT u.unique_id AS record_key, v.unique_id AS other_key FROM u JOIN v ON u.nik_digits = v.nik_digits
     UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.kk_source = v.kk_source
-    UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.kk_context = v.kk_context
     UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.tgl_lahir_eff = v.tgl_lahir_eff AND u.kode_kab = v.kode_kab
     UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.tgl_lahir_eff = v.tgl_lahir_eff AND u.first_token = v.first_token
     UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.kode_desa = v.kode_desa AND u.first_token = v.first_token
@@ -33,7 +41,7 @@ WHERE record_key <> other_key;
 CREATE OR REPLACE TABLE {w}.unify_splink_rest_node AS
 SELECT unique_id, nik_digits, name_full, name_sorted, name_words, name_letters, name_initials,
        tgl_lahir, birth_year_a, jenis_kelamin, kode_desa, kode_kec, kode_kab, kk_context, kk_source
-FROM {w}.record_side
+FROM {w}.rest_side
 WHERE unique_id IN (SELECT key_l FROM {w}.rest_pair UNION SELECT key_r FROM {w}.rest_pair);
 
 CREATE OR REPLACE TABLE {w}.unify_splink_rest_pairs AS

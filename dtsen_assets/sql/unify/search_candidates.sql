@@ -8,7 +8,7 @@
 --   5 the card the family was confirmed on      7 birth date within the regency
 --   8 birth date and first name token
 -- Fallback rules, only for records the primary rules found no plausible candidate for
--- (plausible: the birth dates agree or one is unknown, and the names share a token):
+-- (plausible: the birth dates agree or one is unknown, and a first or last name part agrees):
 --   3 first 8 NIK digits                        4 province + last 8 NIK digits
 --   6 the card the source shows                 9 village and first name token
 --  10 village and last name token              11 regency and the whole (order-free) name
@@ -33,7 +33,8 @@ WHERE unique_id NOT IN (
     JOIN {w}.search_dukcapil d ON d.unique_id = p.dukcapil_key
     WHERE r.nik_digits = d.nik_digits
        OR ((r.tgl_lahir_eff IS NULL OR r.tgl_lahir_eff = d.tgl_lahir_eff)
-           AND (r.name_full IS NULL OR list_has_any(r.name_tokens, d.name_tokens))));
+           AND (r.first_token IS NULL OR r.first_token IN (d.first_token, d.last_token)
+                OR r.last_token IN (d.first_token, d.last_token))));
 
 CREATE OR REPLACE TABLE {w}.search_candidate AS
 WITH r AS (SELECT * FROM {w}.search_fallback_record), d AS (SELECT * FROM {w}.search_dukcapil),

@@ -10,7 +10,7 @@
 --   kk_context       the current card the record's family was confirmed on (family_context.sql);
 --   kk_source        the card the source shows (a card not re-issued since is still current).
 -- nik_claimed is the NIK_BARU of a village-meeting correction about the record (verivali).
-CREATE OR REPLACE TABLE {w}.record_side AS
+CREATE OR REPLACE VIEW {w}.record_side AS
 SELECT
     r.record_key AS unique_id,
     r.source, r.source_record_id, r.source_family_id,
@@ -38,7 +38,7 @@ LEFT JOIN {w}.nik_claim c ON c.record_key = r.record_key;
 CREATE OR REPLACE TABLE {w}.search_record AS
 SELECT * EXCLUDE (source, source_record_id, source_family_id, confirmed) FROM {w}.record_side WHERE NOT confirmed;
 
-CREATE OR REPLACE TABLE {w}.search_dukcapil AS
+CREATE OR REPLACE VIEW {w}.search_dukcapil AS
 SELECT
     dukcapil_key AS unique_id,
     'dukcapil' AS source_dataset,

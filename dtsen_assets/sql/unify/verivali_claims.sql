@@ -9,18 +9,13 @@
 CREATE OR REPLACE TABLE {w}.verivali AS
 SELECT
     row_number() OVER (ORDER BY source_file, line_number) AS decision_key,
-    source_file, line_number, no_ba, kode_desa, tgl_musdes, nik, no_kk, lower(aksi) AS aksi, nik_baru,
-    unify_name_tokens(nama) AS name_tokens
+    source_file, line_number, no_ba, kode_desa, tgl_musdes, nik, no_kk, lower(aksi) AS aksi, nik_baru, nama
 FROM staging.verivali_decision;
 
 CREATE OR REPLACE TABLE {w}.verivali_named AS
-SELECT *,
-    nullif(array_to_string(name_tokens, ' '), '') AS name_full,
-    nullif(array_to_string(list_sort(name_tokens), ' '), '') AS name_sorted,
-    list_filter(name_tokens, lambda t: length(t) > 1) AS name_words,
-    list_filter(name_tokens, lambda t: length(t) = 1) AS name_letters,
-    list_transform(name_tokens, lambda t: t[1]) AS name_initials
-FROM {w}.verivali;
+SELECT v.*, n.name_full, n.name_sorted, n.name_words, n.name_letters, n.name_initials
+FROM {w}.verivali v
+LEFT JOIN {w}.name_feature n ON n.nama = v.nama;
 
 CREATE OR REPLACE TABLE {w}.verivali_record AS
 WITH linked AS (

@@ -1,0 +1,234 @@
+"""Benchmark of the unify stage on generated drops, scored against the generator's truth.
+
+    python bench/bench_unify.py                        # 100,000 and 1,000,000 persons
+    python bench/bench_unify.py 100000 --rate-scale 2  # a harder drop
+    python bench/bench_unify.py 1000000 --keep bench/out   # keep drops and warehouses for a rerun
+
+For each size: generate a drop (python -m dtsen_assets.synth), load it through the raw and
+staging assets (not timed), then run the unify stage (`run_unify`: stage, checks, publish) in a
+child process, timed, with its peak memory. Then, against truth/:
+
+- pairwise precision and recall of source records grouped by person_id (a pair is two records
+  of one person; a rejected record pairs with nothing);
+- share of persons whose nik is the true NIK of the person most of its records belong to;
+- dead persons made inactive, living persons made inactive;
+- comparisons per record (pairs scored: own NIK + candidate search + the rest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {"precision": 0.998, "recall": 0.997, "nik_true": 0.997, "dead_inactive": 0.995,
+           "living_inactive_max": 0.0001, "wall_seconds_1m": 60.0, "peak_gib_1m": 4.0}
+
+
+def machine() -> dict:
+    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
+            "cpus": os.cpu_count(), "memory_gb": round(memory_gb, 1), "load_average_1m": round(os.getloadavg()[0], 2)}
+
+
+def generate(drop: Path, persons: int, seed: int, rate_args: list[str]) -> None:
+    if (drop / "truth" / "summary.json").is_file():
+        return
+    command = [sys.executable, "-m", "dtsen_assets.synth", "--persons", str(persons), "--seed", str(seed),
+               "--out", str(drop), *rate_args]
+    subprocess.run(command, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+
+
+def load_staging(drop: Path, database: Path) -> str:
+    """raw.* and staging.* for the drop (the real staging assets; the stand-in if they are absent)."""
+    import dagster as dg
+
+    from dtsen_assets.assets.sources import raw_source_assets
+    from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
+
+    resources = {"source_drop": SourceDrop(source_dir=str(drop)), "warehouse": DuckDBWarehouse(database_path=str(database))}
+    try:
+        from dtsen_assets.assets.staging import staging_assets
+    except ImportError:
+        staging_assets = None
+    if staging_assets:
+        result = dg.materialize([*raw_source_assets, *staging_assets], resources=resources, raise_on_error=True)
+        return "dtsen_assets.staging" if result.success else "failed"
+    import duckdb
+
+    from tests.unify.fake_staging import build_staging, load_raw
+    with duckdb.connect(str(database)) as connection:
+        load_raw(connection, drop)
+        build_staging(connection)
+    return "tests/unify/fake_staging.py (stand-in)"
+
+
+def run_stage_child(database: Path) -> dict:
+    """The stage in a child process: wall time and that process's peak memory."""
+    code = (
+        "import json, resource, sys, time\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from dtsen_assets.resources import DuckDBWarehouse\n"
+        "from dtsen_assets.unify.pipeline import run_unify\n"
+        f"warehouse = DuckDBWarehouse(database_path={str(database)!r})\n"
+        "started = time.perf_counter()\n"
+        "with warehouse.connect() as connection:\n"
+        "    result = run_unify(connection)\n"
+        "wall = time.perf_counter() - started\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2\n"
+        "print(json.dumps({'wall_seconds': wall, 'peak_gib': peak, 'published': result.published,\n"
+        "  'timings': result.timings, 'figures': {k: v for k, v in result.figures.items() if k != 'nik_correction_examples'},\n"
+        "  'checks': {o.name: [o.passed, o.summary] for o in result.outcomes}}))\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT)
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def evaluate(database: Path, drop: Path) -> dict:
+    """Scores against truth/ (DuckDB; the truth files are read straight from the drop)."""
+    import duckdb
+
+    truth = drop / "truth"
+    with duckdb.connect(str(database), read_only=True) as c:
+        c.execute(f"""CREATE TEMP TABLE t_rec AS SELECT source, source_record_id, person_key
+                      FROM read_csv('{truth / "source_records.csv"}', all_varchar = true)""")
+        c.execute(f"""CREATE TEMP TABLE t_person AS SELECT person_key, nik, is_alive = '1' OR lower(is_alive) = 'true' AS is_alive
+                      FROM read_csv('{truth / "persons.csv"}', all_varchar = true)""")
+        c.execute("""CREATE TEMP TABLE joined AS
+                     SELECT s.source, s.source_record_id, s.person_id, t.person_key
+                     FROM dtsen.person_source s JOIN t_rec t USING (source, source_record_id)""")
+        unmatched_truth = c.execute("SELECT (SELECT count(*) FROM dtsen.person_source) - count(*) FROM joined").fetchone()[0]
+        tp, predicted, actual = c.execute("""
+            WITH both_ AS (SELECT person_id, person_key, count(*) AS n FROM joined WHERE person_id IS NOT NULL GROUP BY ALL),
+                 pred AS (SELECT count(*) AS n FROM joined WHERE person_id IS NOT NULL GROUP BY person_id),
+                 act AS (SELECT count(*) AS n FROM joined GROUP BY person_key)
+            SELECT (SELECT sum(n * (n - 1) / 2) FROM both_), (SELECT sum(n * (n - 1) / 2) FROM pred),
+                   (SELECT sum(n * (n - 1) / 2) FROM act)""").fetchone()
+        persons, nik_true = c.execute("""
+            WITH majority AS (
+                SELECT person_id, person_key FROM (
+                    SELECT person_id, person_key, count(*) AS n FROM joined WHERE person_id IS NOT NULL GROUP BY ALL)
+                QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY n DESC, person_key) = 1)
+            SELECT count(*), count(*) FILTER (WHERE p.nik = tp.nik)
+            FROM dtsen.person p JOIN majority m USING (person_id) JOIN t_person tp USING (person_key)""").fetchone()
+        dead, dead_inactive, living, living_inactive = c.execute("""
+            WITH person_state AS (
+                SELECT j.person_key, bool_or(NOT coalesce(p.is_active, true)) AS inactive
+                FROM joined j LEFT JOIN dtsen.person p USING (person_id) GROUP BY j.person_key)
+            SELECT count(*) FILTER (WHERE NOT tp.is_alive), count(*) FILTER (WHERE NOT tp.is_alive AND s.inactive),
+                   count(*) FILTER (WHERE tp.is_alive), count(*) FILTER (WHERE tp.is_alive AND s.inactive)
+            FROM person_state s JOIN t_person tp USING (person_key)""").fetchone()
+    precision = tp / predicted if predicted else 1.0
+    recall = tp / actual if actual else 1.0
+    return {
+        "pairwise_precision": precision, "pairwise_recall": recall,
+        "pairwise_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
+        "true_pairs": int(actual or 0), "predicted_pairs": int(predicted or 0),
+        "persons": int(persons), "nik_true_share": nik_true / persons if persons else 0.0,
+        "dead_persons": int(dead), "dead_made_inactive": dead_inactive / dead if dead else 1.0,
+        "living_persons": int(living), "living_made_inactive": living_inactive / living if living else 0.0,
+        "records_without_truth": int(unmatched_truth),
+    }
+
+
+def bench(persons: int, seed: int, out: Path, rate_args: list[str]) -> dict:
+    suffix = "" if not rate_args else "_" + "_".join(a.replace("=", "").replace("--", "") for a in rate_args)
+    drop = out / f"drop_{persons}_{seed}{suffix}"
+    database = out / f"warehouse_{persons}_{seed}{suffix}.duckdb"
+    started = time.perf_counter()
+    generate(drop, persons, seed, rate_args)
+    generated = time.perf_counter() - started
+    staging_copy = out / f"staging_{persons}_{seed}{suffix}.duckdb"
+    if not staging_copy.is_file():
+        started = time.perf_counter()
+        staging_from = load_staging(drop, staging_copy)
+        staging_seconds = time.perf_counter() - started
+    else:
+        staging_from, staging_seconds = "cached", 0.0
+    shutil.copy(staging_copy, database)
+    stage = run_stage_child(database)
+    scores = evaluate(database, drop)
+    return {"persons": persons, "seed": seed, "rates": rate_args or "default", "generation_seconds": round(generated, 1),
+            "staging": staging_from, "staging_seconds": round(staging_seconds, 1), **stage, **scores}
+
+
+def report(result: dict) -> None:
+    figures = result["figures"]
+    print(f"\n=== {result['persons']:,} persons (seed {result['seed']}, rates {result['rates']}) ===")
+    print(f"staging from {result['staging']}; unify published: {result['published']}")
+    print(f"records {figures['records']:,} {figures['records_by_source']}; persons {figures['persons']}")
+    rows = [
+        ("pairwise precision", result["pairwise_precision"], f">= {TARGETS['precision']}"),
+        ("pairwise recall", result["pairwise_recall"], f">= {TARGETS['recall']}"),
+        ("pairwise F1", result["pairwise_f1"], ""),
+        ("persons whose nik is the true NIK", result["nik_true_share"], f">= {TARGETS['nik_true']}"),
+        ("dead persons made inactive", result["dead_made_inactive"], f">= {TARGETS['dead_inactive']}"),
+        ("living persons made inactive", result["living_made_inactive"], f"<= {TARGETS['living_inactive_max']}"),
+    ]
+    for label, value, target in rows:
+        print(f"  {label:<36} {value:.6f}   target {target}")
+    print(f"  {'wall time of the stage':<36} {result['wall_seconds']:.1f} s   target < {TARGETS['wall_seconds_1m']:.0f} s at 1M")
+    print(f"  {'peak memory of the stage':<36} {result['peak_gib']:.2f} GiB   target < {TARGETS['peak_gib_1m']:.0f} GiB at 1M")
+    print(f"  {'comparisons per record':<36} {figures['comparisons_per_record']:.3f}   "
+          f"(own NIK {figures['comparisons']['own_nik']:,}, search {figures['comparisons']['search']:,}, "
+          f"rest {figures['comparisons']['rest']:,}; {figures['candidates_per_searched_record']:.2f} per searched record)")
+    print(f"  true pairs {result['true_pairs']:,}, predicted pairs {result['predicted_pairs']:,}; "
+          f"dead {result['dead_persons']:,}, living {result['living_persons']:,}")
+    print(f"  match methods {figures['match_methods']}")
+    print(f"  search left unmatched {figures['search_unmatched_reasons']}")
+    print(f"  timings (s) { {k: round(v, 1) for k, v in result['timings'].items()} }")
+    failed = {k: v for k, v in result["checks"].items() if not v[0]}
+    print(f"  checks: {'all passed' if not failed else failed}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("persons", nargs="*", type=int, default=[100_000, 1_000_000])
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", help="folder for drops and warehouses, kept (default: a temporary folder)")
+    parser.add_argument("--rate-scale", type=float, help="multiply every problem rate of the generator")
+    parser.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE", help="override one problem rate")
+    parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    args = parser.parse_args()
+    rate_args = ([f"--rate-scale={args.rate_scale}"] if args.rate_scale is not None else []) + \
+        [f"--rate={r}" for r in args.rate]
+    out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_unify_"))
+    out.mkdir(parents=True, exist_ok=True)
+    print("machine:", json.dumps(machine()))
+    results = []
+    try:
+        for persons in args.persons:
+            result = bench(persons, args.seed, out, rate_args)
+            results.append(result)
+            report(result)
+            print("machine load now:", round(os.getloadavg()[0], 2))
+    finally:
+        if not args.keep:
+            shutil.rmtree(out, ignore_errors=True)
+    print(f"\nbench process peak memory (incl. staging): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 ** 2:.2f} GiB")
+    if args.json:
+        print(json.dumps(results, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()
