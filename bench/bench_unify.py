@@ -104,50 +104,12 @@ def run_stage_child(database: Path) -> dict:
 
 
 def evaluate(database: Path, drop: Path) -> dict:
-    """Scores against truth/ (DuckDB; the truth files are read straight from the drop)."""
+    """Scores against truth/ (tests/unify/truth.py; DuckDB reads the truth files from the drop)."""
     import duckdb
 
-    truth = drop / "truth"
-    with duckdb.connect(str(database), read_only=True) as c:
-        c.execute(f"""CREATE TEMP TABLE t_rec AS SELECT source, source_record_id, person_key
-                      FROM read_csv('{truth / "source_records.csv"}', all_varchar = true)""")
-        c.execute(f"""CREATE TEMP TABLE t_person AS SELECT person_key, nik, is_alive = '1' OR lower(is_alive) = 'true' AS is_alive
-                      FROM read_csv('{truth / "persons.csv"}', all_varchar = true)""")
-        c.execute("""CREATE TEMP TABLE joined AS
-                     SELECT s.source, s.source_record_id, s.person_id, t.person_key
-                     FROM dtsen.person_source s JOIN t_rec t USING (source, source_record_id)""")
-        unmatched_truth = c.execute("SELECT (SELECT count(*) FROM dtsen.person_source) - count(*) FROM joined").fetchone()[0]
-        tp, predicted, actual = c.execute("""
-            WITH both_ AS (SELECT person_id, person_key, count(*) AS n FROM joined WHERE person_id IS NOT NULL GROUP BY ALL),
-                 pred AS (SELECT count(*) AS n FROM joined WHERE person_id IS NOT NULL GROUP BY person_id),
-                 act AS (SELECT count(*) AS n FROM joined GROUP BY person_key)
-            SELECT (SELECT sum(n * (n - 1) / 2) FROM both_), (SELECT sum(n * (n - 1) / 2) FROM pred),
-                   (SELECT sum(n * (n - 1) / 2) FROM act)""").fetchone()
-        persons, nik_true = c.execute("""
-            WITH majority AS (
-                SELECT person_id, person_key FROM (
-                    SELECT person_id, person_key, count(*) AS n FROM joined WHERE person_id IS NOT NULL GROUP BY ALL)
-                QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY n DESC, person_key) = 1)
-            SELECT count(*), count(*) FILTER (WHERE p.nik = tp.nik)
-            FROM dtsen.person p JOIN majority m USING (person_id) JOIN t_person tp USING (person_key)""").fetchone()
-        dead, dead_inactive, living, living_inactive = c.execute("""
-            WITH person_state AS (
-                SELECT j.person_key, bool_or(NOT coalesce(p.is_active, true)) AS inactive
-                FROM joined j LEFT JOIN dtsen.person p USING (person_id) GROUP BY j.person_key)
-            SELECT count(*) FILTER (WHERE NOT tp.is_alive), count(*) FILTER (WHERE NOT tp.is_alive AND s.inactive),
-                   count(*) FILTER (WHERE tp.is_alive), count(*) FILTER (WHERE tp.is_alive AND s.inactive)
-            FROM person_state s JOIN t_person tp USING (person_key)""").fetchone()
-    precision = tp / predicted if predicted else 1.0
-    recall = tp / actual if actual else 1.0
-    return {
-        "pairwise_precision": precision, "pairwise_recall": recall,
-        "pairwise_f1": 2 * precision * recall / (precision + recall) if precision + recall else 0.0,
-        "true_pairs": int(actual or 0), "predicted_pairs": int(predicted or 0),
-        "persons": int(persons), "nik_true_share": nik_true / persons if persons else 0.0,
-        "dead_persons": int(dead), "dead_made_inactive": dead_inactive / dead if dead else 1.0,
-        "living_persons": int(living), "living_made_inactive": living_inactive / living if living else 0.0,
-        "records_without_truth": int(unmatched_truth),
-    }
+    from tests.unify.truth import score_against_truth
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return score_against_truth(connection, drop)
 
 
 def bench(persons: int, seed: int, out: Path, rate_args: list[str]) -> dict:

@@ -28,8 +28,9 @@ The rules in short (each file says them in full):
    birth year an age allows) only for records without a plausible candidate. Splink scores the
    pairs with a Fellegi-Sunter model trained on the drop (u on random pairs, m by EM, term
    frequencies for names and dates). The best candidate is taken at posterior >= 0.95 (against
-   the other candidates and a 2% prior that the person is not in Dukcapil), provided everything
-   but the NIK brings >= 4 bits, so a NIK alone never matches two people.
+   the other candidates and a 2% prior that the person is not in Dukcapil), provided the
+   identity itself (name, birth date, sex) brings >= 4 bits: the NIK, village and card, which a
+   relative whose NIK was copied shares, never match two people by themselves.
 3. **The rest** (unmatched records): linked with the same model to another record's person, or
    clustered among themselves (Splink connected components); TIDAK_PADAN, no NIK.
 4. **Persons** are anchored on the confirmed NIK: every record of one Dukcapil person, in every

@@ -34,9 +34,13 @@ class UnifyConfig(dg.Config):
         default=0.95, description="A searched record takes its best Dukcapil candidate when its posterior is at least this.")
     min_identity_weight: float = Field(
         default=4.0, description=(
-            "Match weight (bits) the identity alone (name, birth date, sex, village, family card: everything "
-            "but the NIK) must bring for a candidate to be accepted, so a NIK never carries a match by itself "
-            "(two people sharing one NIK stay two people)."))
+            "Match weight (bits) the person's own identity (name, birth date, sex) must bring for a candidate to be "
+            "accepted. The NIK, the village and the family card do not count: a relative whose NIK was copied "
+            "(NIK ganda) shares them, so they never make a match by themselves; two people sharing one NIK stay two."))
+    min_identity_weight_named: float = Field(
+        default=0.0, description=(
+            "The same, when the record itself names the candidate (its NIK one edit or less from the candidate's, "
+            "or the NIK a village meeting gave): the identity must then only not contradict it."))
     keep_match_weight: float = Field(
         default=-12.0, description="Scored pairs below this match weight are dropped (they cannot change a decision).")
 
@@ -45,6 +49,8 @@ class UnifyConfig(dg.Config):
         default=25_000, description="Source records sampled (deterministically, by record id) to train the model.")
     training_dukcapil_extra: int = Field(
         default=25_000, description="Dukcapil persons added at random to the training sample (besides those the sampled records name).")
+    min_training_records: int = Field(
+        default=2_000, description="Below this many sampled records the model keeps its prior parameters (model.py).")
     u_max_pairs: float = Field(
         default=500_000, description="Random (record, Dukcapil person) pairs u probabilities are counted on.")
     seed: int = Field(default=42, description="Seed of the random pair sampling (deterministic u estimates).")

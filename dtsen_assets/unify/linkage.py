@@ -7,7 +7,7 @@ Dukcapil) are linked probabilistically with the same Fellegi-Sunter model (`rest
 
 1. to the person of another record, when that record was resolved and Splink scores the pair
    as the same person (`rest_link.sql`: posterior among the candidate persons, identity weight);
-2. among themselves: pairs above `rest_accept_probability` whose identity (all but the NIK)
+2. among themselves: pairs above `rest_accept_probability` whose identity (name, birth date, sex)
    agrees are clustered with Splink's connected components; each cluster becomes one person
    without a confirmed NIK (TIDAK_PADAN).
 """
@@ -44,7 +44,8 @@ def link_rest(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyCon
                    NULL::BIGINT AS unique_id_r, NULL::DOUBLE AS mw_nik LIMIT 0""")
     identity = splink_runner.identity_weight_sql(connection, f"{work}.rest_prediction_raw")
     run(connection, "rest_link", timings, log, w=work, identity_weight=identity,
-        accept_probability=config.rest_accept_probability, min_identity_weight=config.min_identity_weight)
+        accept_probability=config.rest_accept_probability, min_identity_weight=config.min_identity_weight,
+        min_identity_weight_named=config.min_identity_weight_named)
     _cluster(connection, work, trained, config.rest_accept_probability)
     timings["splink_rest"] = time.perf_counter() - started
 

@@ -149,6 +149,32 @@ TRAINING_RULES: tuple[str, ...] = (
 )
 
 
+# Prior m and u of every non-null level, in the order of `comparisons()`. They are chosen by hand
+# from what each level means (checked against models trained on generated drops) and are
+# replaced by the drop's own estimates: u from random pairs, m by EM. A drop too small to train
+# on (`UnifyConfig.min_training_records`) is scored with these; a level EM could not estimate
+# keeps its prior m.
+DEFAULT_PARAMETERS: dict[str, list[tuple[float, float]]] = {
+    "nik": [(0.90, 1e-6), (0.03, 1e-5), (0.01, 2e-5), (0.06, 0.99997)],
+    "nama": [(0.85, 2.4e-4), (0.02, 1e-5), (0.05, 2.7e-3), (0.03, 3.4e-5), (0.02, 2e-3), (0.01, 5.4e-3),
+             (0.02, 0.99)],
+    "tgl_lahir": [(0.93, 8e-5), (0.02, 4.4e-3), (0.03, 1e-3), (0.005, 1.3e-2), (0.005, 5.6e-2), (0.01, 0.926)],
+    "jenis_kelamin": [(0.99, 0.5), (0.01, 0.5)],
+    "desa": [(0.93, 6e-4), (0.02, 4e-5), (0.03, 4e-3), (0.02, 0.995)],
+    "kartu_keluarga": [(0.90, 2e-5), (0.05, 1e-5), (0.05, 0.99997)],
+}
+
+
+def apply_default_parameters(settings_dict: dict[str, Any]) -> dict[str, Any]:
+    """Fill every level's m and u with the priors of DEFAULT_PARAMETERS (a Splink settings dict)."""
+    for comparison in settings_dict["comparisons"]:
+        priors = DEFAULT_PARAMETERS[comparison["output_column_name"]]
+        levels = [level for level in comparison["comparison_levels"] if not level.get("is_null_level")]
+        for level, (m, u) in zip(levels, priors, strict=True):
+            level["m_probability"], level["u_probability"] = m, u
+    return settings_dict
+
+
 def settings(dukcapil_rows: int) -> SettingsCreator:
     """Settings of the record-to-Dukcapil model; a record has at most one person in Dukcapil."""
     return SettingsCreator(

@@ -14,7 +14,8 @@ best candidate when
   is not in Dukcapil at all (prior `not_in_dukcapil_prior`), is at least
   `search_accept_probability`: P(c) = 2^w_c (1-q) / ((1-q) sum_j 2^w_j + q), w the match weight
   with prior 1/N (N persons in Dukcapil), q the prior; and
-* the identity alone (every comparison but the NIK) brings at least `min_identity_weight` bits,
+* the identity itself (name, birth date, sex: not the NIK, village or card, which a relative
+  whose NIK was copied shares) brings at least `min_identity_weight` bits,
   so a NIK never makes a match by itself and two people sharing one NIK stay two people.
 
 The NIK a record ends with is reported by method (`search_resolve.sql`): corrected (one or two
@@ -66,7 +67,8 @@ def train_model(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyC
         record_share_millionths=_millionths(config.training_records, records),
         extra_share_millionths=_millionths(config.training_dukcapil_extra, persons))
     started = time.perf_counter()
-    trained = splink_runner.train(connection, work, persons, config.u_max_pairs, config.seed)
+    trained = splink_runner.train(connection, work, persons, config.u_max_pairs, config.seed,
+                                  config.min_training_records, log)
     timings["splink_training"] = time.perf_counter() - started
     log(f"unify: Splink model trained in {timings['splink_training']:.1f} s")
     return trained
@@ -92,7 +94,8 @@ def search_dukcapil(connection: duckdb.DuckDBPyConnection, work: str, config: Un
     run(connection, "search_resolve", timings, log, w=work, identity_weight=identity,
         none_odds=_none_odds(config.not_in_dukcapil_prior),
         accept_probability=config.search_accept_probability,
-        min_identity_weight=config.min_identity_weight)
+        min_identity_weight=config.min_identity_weight,
+        min_identity_weight_named=config.min_identity_weight_named)
 
 
 def dukcapil_rows(connection: duckdb.DuckDBPyConnection, work: str) -> int:

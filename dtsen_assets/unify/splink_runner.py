@@ -46,12 +46,20 @@ def _register_term_frequencies(api: DuckDBAPI, linker: Linker) -> None:
 
 
 def train(connection: duckdb.DuckDBPyConnection, work: str, dukcapil_rows: int, u_max_pairs: float,
-          seed: int) -> dict[str, Any]:
-    """u from random pairs (`estimate_u`), then m by Splink's EM, one session per training rule.
+          seed: int, min_training_records: int, log=lambda message: None) -> dict[str, Any]:
+    """The model's parameters: priors (model.DEFAULT_PARAMETERS), then u from random pairs
+    (`estimate_u`) and m by Splink's EM, one session per training rule.
 
-    Returns the trained model as Splink's settings dict (probabilities floored, see above).
+    A sample of fewer than `min_training_records` records keeps the priors. A level EM leaves
+    unestimated keeps its prior m. Returns the model as Splink's settings dict.
     """
-    settings = model.settings(dukcapil_rows).create_settings_dict("duckdb")
+    settings = model.apply_default_parameters(model.settings(dukcapil_rows).create_settings_dict("duckdb"))
+    priors = {(c["output_column_name"], level["label_for_charts"]): level["m_probability"]
+              for c in settings["comparisons"] for level in c["comparison_levels"] if not level.get("is_null_level")}
+    sample = int(connection.execute(f"SELECT count(*) FROM {work}.unify_splink_train_record").fetchone()[0])
+    if sample < min_training_records:
+        log(f"unify: {sample} records to train on (< {min_training_records}): the model keeps its prior parameters")
+        return settings
     estimate_u(connection, work, settings, u_max_pairs, seed)
     with splink_api(connection, work) as api:
         records = api.register("unify_splink_train_record", dataset_display_name="record")
@@ -59,9 +67,19 @@ def train(connection: duckdb.DuckDBPyConnection, work: str, dukcapil_rows: int, 
         linker = Linker([records, dukcapil], settings, log_level=SPLINK_LOG_LEVEL)
         _register_term_frequencies(api, linker)
         for rule in model.TRAINING_RULES:
-            linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True, fix_u_probabilities=True)
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(
+                    rule, estimate_without_term_frequencies=True, fix_u_probabilities=True)
+            except Exception as error:  # noqa: BLE001 - a session without pairs leaves the priors
+                log(f"unify: EM session on {rule!r} skipped ({type(error).__name__}); its levels keep their m")
         trained = linker.misc.save_model_to_json()
+    for comparison in trained["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            m = level.get("m_probability")
+            if not isinstance(m, (int, float)):
+                level["m_probability"] = priors[(comparison["output_column_name"], level["label_for_charts"])]
     return floor_probabilities(trained)
 
 
@@ -89,7 +107,8 @@ def estimate_u(connection: duckdb.DuckDBPyConnection, work: str, settings: dict[
     """u of every level: its share among random (record, Dukcapil person) pairs, which are non-matches.
 
     This is what Splink's `estimate_u_using_random_sampling` computes; it is done here in one SQL
-    pass over a deterministic sample (records and persons first by a hash), because Splink 5
+    pass over a deterministic sample (training records and Dukcapil persons first by a hash; the
+    persons are drawn from all of Dukcapil, so the pairs are practically all non-matches), because Splink 5
     re-samples and re-compares once per comparison, which cost 5-20 s on the same pairs.
     Fills `u_probability` (floored) into `settings` and marks it fixed for EM.
     """
@@ -100,7 +119,7 @@ def estimate_u(connection: duckdb.DuckDBPyConnection, work: str, settings: dict[
     connection.execute(f"""
         CREATE OR REPLACE TABLE {work}.unify_u_vectors AS
         WITH l AS (SELECT * FROM {work}.unify_splink_train_record ORDER BY hash(unique_id + {seed}), unique_id LIMIT {side}),
-             r AS (SELECT * FROM {work}.unify_splink_train_dukcapil ORDER BY hash(unique_id + {seed}), unique_id LIMIT {side}),
+             r AS (SELECT * FROM {work}.search_dukcapil ORDER BY hash(unique_id + {seed}), unique_id LIMIT {side}),
              pairs AS (SELECT {select} FROM l CROSS JOIN r)
         SELECT {gammas} FROM pairs
     """)
@@ -157,10 +176,16 @@ def score_pairs(connection: duckdb.DuckDBPyConnection, work: str, trained: dict[
         connection.execute(f"CREATE OR REPLACE TABLE {work}.{output} AS SELECT * FROM {work}.{predictions.physical_name}")
 
 
+IDENTITY_COMPARISONS = ("nama", "tgl_lahir", "jenis_kelamin")
+
+
 def identity_weight_sql(connection: duckdb.DuckDBPyConnection, table: str) -> str:
-    """SQL for the match weight of everything but the NIK: the sum of the per-comparison weights."""
+    """SQL for the weight of the person's own identity: name, birth date and sex (with their
+    term-frequency adjustments). Not the NIK, and not the village or family card, which a
+    relative whose NIK was copied shares too."""
     columns = [row[0] for row in connection.execute(f"DESCRIBE {table}").fetchall()]
-    parts = [c for c in columns if c.startswith("mw_") and c != "mw_nik" and not c.startswith("mw_tf_nik")]
+    parts = [c for c in columns
+             if any(c in (f"mw_{name}", f"mw_tf_adj_{name}") for name in IDENTITY_COMPARISONS)]
     return " + ".join(f"coalesce({c}, 0)" for c in parts) or "0"
 
 

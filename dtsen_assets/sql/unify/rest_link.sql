@@ -2,21 +2,31 @@
 -- Splink's score says it is the same person. Candidates are grouped by person (the best pair
 -- per person counts); posterior(person) = 2^w / (sum over persons 2^w + 1), i.e. even odds
 -- that the record's person is none of them. Taken at posterior >= {accept_probability} with
--- identity weight (all but the NIK) >= {min_identity_weight}.
+-- identity weight (name, birth date, sex) >= {min_identity_weight} ({min_identity_weight_named} when
+-- both records carry the same NIK: the identity must then only not contradict it).
 CREATE OR REPLACE TABLE {w}.rest_prediction AS
-SELECT unique_id_l AS key_l, unique_id_r AS key_r, match_weight, match_probability,
-       {identity_weight} AS identity_weight
-FROM {w}.rest_prediction_raw;
+WITH raw AS (
+    SELECT unique_id_l AS key_l, unique_id_r AS key_r, match_weight, match_probability,
+           {identity_weight} AS identity_weight
+    FROM {w}.rest_prediction_raw
+)
+SELECT raw.*,
+    raw.identity_weight >= CASE WHEN coalesce(a.nik_digits = b.nik_digits, false)
+                                THEN {min_identity_weight_named} ELSE {min_identity_weight} END AS identity_ok
+FROM raw
+JOIN {w}.unify_splink_rest_node a ON a.unique_id = raw.key_l
+JOIN {w}.unify_splink_rest_node b ON b.unique_id = raw.key_r;
 
 CREATE OR REPLACE TABLE {w}.rest_link AS
 WITH directed AS (
-    SELECT key_l AS record_key, key_r AS other_key, match_weight, identity_weight FROM {w}.rest_prediction
+    SELECT key_l AS record_key, key_r AS other_key, match_weight, identity_weight, identity_ok FROM {w}.rest_prediction
     UNION ALL
-    SELECT key_r, key_l, match_weight, identity_weight FROM {w}.rest_prediction
+    SELECT key_r, key_l, match_weight, identity_weight, identity_ok FROM {w}.rest_prediction
 ), per_person AS (
     SELECT d.record_key, m.dukcapil_key,
            arg_max(d.match_weight, d.match_weight) AS match_weight,
-           arg_max(d.identity_weight, d.match_weight) AS identity_weight
+           arg_max(d.identity_weight, d.match_weight) AS identity_weight,
+           arg_max(d.identity_ok, d.match_weight) AS identity_ok
     FROM directed d
     JOIN {w}.rest_record u ON u.unique_id = d.record_key
     JOIN {w}.padan_match m ON m.record_key = d.other_key AND m.dukcapil_key IS NOT NULL
@@ -26,13 +36,13 @@ WITH directed AS (
            row_number() OVER (PARTITION BY p.record_key ORDER BY p.match_weight DESC, k.nik) AS rank
     FROM per_person p JOIN {w}.dukcapil k USING (dukcapil_key)
 ), scored AS (
-    SELECT record_key, dukcapil_key, match_weight, identity_weight,
+    SELECT record_key, dukcapil_key, match_weight, identity_weight, identity_ok,
            odds / (sum(odds) OVER (PARTITION BY record_key) + 1.0) AS posterior, rank
     FROM ranked
 )
 SELECT record_key, dukcapil_key, match_weight, identity_weight, posterior
 FROM scored
-WHERE rank = 1 AND posterior >= {accept_probability} AND identity_weight >= {min_identity_weight};
+WHERE rank = 1 AND posterior >= {accept_probability} AND identity_ok;
 
 -- Edges between two records still unmatched: the input of the clustering (Splink's connected components).
 CREATE OR REPLACE TABLE {w}.unify_splink_rest_edges AS
@@ -42,7 +52,7 @@ JOIN {w}.rest_record a ON a.unique_id = p.key_l
 JOIN {w}.rest_record b ON b.unique_id = p.key_r
 WHERE p.key_l NOT IN (SELECT record_key FROM {w}.rest_link)
   AND p.key_r NOT IN (SELECT record_key FROM {w}.rest_link)
-  AND p.identity_weight >= {min_identity_weight};
+  AND p.identity_ok;
 
 CREATE OR REPLACE TABLE {w}.unify_splink_rest_cluster_node AS
 SELECT unique_id, nik_digits, name_full, name_sorted, name_words, name_letters, name_initials,
