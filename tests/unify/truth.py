@@ -10,8 +10,10 @@ import duckdb
 def score_against_truth(connection: duckdb.DuckDBPyConnection, drop: Path) -> dict[str, float]:
     """Pairwise precision/recall of records grouped by person_id, NIK correctness, (in)activity."""
     truth = Path(drop) / "truth"
+    catalog = connection.execute("SELECT current_database()").fetchone()[0]
     c = connection.cursor()
     try:
+        c.execute(f'USE "{catalog}"')
         c.execute(f"""CREATE OR REPLACE TEMP TABLE t_rec AS SELECT source, source_record_id, person_key
                       FROM read_csv('{truth / "source_records.csv"}', all_varchar = true)""")
         c.execute(f"""CREATE OR REPLACE TEMP TABLE t_person AS

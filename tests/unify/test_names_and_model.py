@@ -1,0 +1,78 @@
+"""Name tokens and agreement (sql/unify/name_macros.sql) and the model's comparison levels."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from dtsen_assets.unify import model, splink_runner
+from dtsen_assets.unify.sql import render
+
+
+@pytest.fixture(scope="module")
+def connection():
+    with duckdb.connect() as c:
+        c.execute(render("name_macros"))
+        yield c
+
+
+@pytest.mark.parametrize(("name", "tokens"), [
+    ("H. Moch. Rizki Nashiruddin BIN AHMAD, S.PD", ["MUHAMMAD", "RIZKI", "NASHIRUDDIN"]),
+    ("HJ SITI AMINAH, S.E.", ["SITI", "AMINAH"]),
+    ("DRS. ABD. KADIR S.PD", ["ABDUL", "KADIR"]),
+    ("MOCHAMMAD ARIF", ["MUHAMMAD", "ARIF"]),
+    ("siti a.", ["SITI", "A"]),
+    ("BINTANG", ["BINTANG"]),            # a name, not BIN
+    ("BIN LADEN", ["BIN", "LADEN"]),     # BIN only cuts from the second word on
+    ("H ALI", ["H", "ALI"]),             # "H" without a dot may be an initial
+    (None, []),
+])
+def test_name_tokens(connection, name: str | None, tokens: list[str]) -> None:
+    assert connection.execute("SELECT unify_name_tokens(?)", [name]).fetchone()[0] == tokens
+
+
+def _score(connection, a: str, b: str) -> float:
+    return connection.execute("""
+        WITH t AS (SELECT unify_name_tokens(?) AS a, unify_name_tokens(?) AS b)
+        SELECT unify_name_score(
+            nullif(array_to_string(a, ' '), ''), array_to_string(list_sort(a), ' '), list_filter(a, lambda x: length(x) > 1),
+            list_filter(a, lambda x: length(x) = 1), list_transform(a, lambda x: x[1]),
+            nullif(array_to_string(b, ' '), ''), array_to_string(list_sort(b), ' '), list_filter(b, lambda x: length(x) > 1),
+            list_filter(b, lambda x: length(x) = 1), list_transform(b, lambda x: x[1])) FROM t""", [a, b]).fetchone()[0]
+
+
+def test_name_score(connection) -> None:
+    assert _score(connection, "ARIF HIDAYAT MOCHAMMAD", "MUHAMMAD ARIF HIDAYAT") == 1.0     # swapped, variant
+    assert _score(connection, "SITI AMINAH", "SITI AMINAH RAHAYU") == 0.97                  # missing part
+    assert _score(connection, "SITI A.", "SITI AMINAH") == 0.97                             # initial
+    assert 0.9 < _score(connection, "ARIF HIDAJAT", "ARIF HIDAYAT") < 0.97                  # typo
+    assert _score(connection, "BUDI SANTOSO", "RINA WATI") < 0.6
+    assert _score(connection, None, "RINA WATI") is None
+
+
+def test_model_levels_and_priors_line_up() -> None:
+    settings = model.apply_default_parameters(model.settings(1000).create_settings_dict("duckdb"))
+    for comparison in settings["comparisons"]:
+        levels = comparison["comparison_levels"]
+        assert levels[0].get("is_null_level") and levels[-1]["sql_condition"] == "ELSE"
+        for level in levels[1:]:
+            assert 0 < level["m_probability"] <= 1 and 0 < level["u_probability"] <= 1
+        gamma = splink_runner.gamma_sql(comparison)
+        assert gamma.startswith("CASE WHEN") and "THEN -1" in gamma and gamma.endswith("ELSE 0 END")
+    rows = splink_runner.model_parameters(settings)
+    exact_nik = next(r for r in rows if r["comparison"] == "nik" and r["level"] == "exact")
+    assert exact_nik["match_weight"] > 15
+
+
+def test_one_edit_nik_level(connection) -> None:
+    level = model.NIK_ONE_EDIT_SQL.replace("nik_digits_l", "a").replace("nik_digits_r", "b")
+    cases = {
+        ("3204101203780001", "3204101203780001"): True,
+        ("3204101203780001", "3204101203780007"): True,    # a digit replaced
+        ("3204101203780001", "3204101203780010"): True,    # neighbours swapped
+        ("3204101203780001", "320410120378001"): True,     # a digit lost
+        ("3204101203780001", "32041012037800001"): True,   # a digit doubled
+        ("3204101203780001", "3204101203780099"): False,   # two digits replaced
+    }
+    for (a, b), expected in cases.items():
+        assert connection.execute(f"SELECT {level} FROM (SELECT ? AS a, ? AS b)", [a, b]).fetchone()[0] is expected
