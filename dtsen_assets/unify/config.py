@@ -38,9 +38,11 @@ class UnifyConfig(dg.Config):
             "accepted. The NIK, the village and the family card do not count: a relative whose NIK was copied "
             "(NIK ganda) shares them, so they never make a match by themselves; two people sharing one NIK stay two."))
     min_identity_weight_named: float = Field(
-        default=0.0, description=(
+        default=-3.0, description=(
             "The same, when the record itself names the candidate (its NIK one edit or less from the candidate's, "
-            "or the NIK a village meeting gave): the identity must then only not contradict it."))
+            "or the NIK a village meeting gave): the identity must then only not contradict it. A relative's NIK "
+            "copied onto a record comes with another name and birth date (about -10 bits or less); a misspelt "
+            "name with only an age stays around -3 to 0."))
     keep_match_weight: float = Field(
         default=-12.0, description="Scored pairs below this match weight are dropped (they cannot change a decision).")
 

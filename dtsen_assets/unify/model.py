@@ -1,9 +1,9 @@
 """The Fellegi-Sunter model that proposes a Dukcapil person for a source record (Splink 5, DuckDB).
 
 Both sides are laid out in the same columns (`search_columns.sql`): a source record on the left,
-a Dukcapil person on the right (`source_dataset` 'record' / 'dukcapil'), so every comparison and
-blocking rule reads the same column names. What a generic linker does not know is built into
-the comparisons and blocking rules below:
+a Dukcapil person on the right (`source_dataset` 'record' / 'dukcapil'), so every comparison reads
+the same column names on both sides. What a generic linker does not know is built into the
+comparisons below and into the blocking:
 
 - NIK: exact, one edit (a digit replaced, two neighbours swapped, one digit lost or doubled)
   against the Dukcapil register, two edits, other. A record's NIK is
@@ -20,10 +20,11 @@ the comparisons and blocking rules below:
 - Family card: the Dukcapil person is on the *current* card that the record's other family
   members were confirmed on (their NIK matched), or on the card the source itself shows.
 
-Blocking rules are equality joins on keys whose blocks do not grow with the population: NIK
-fragments (first 8 digits; province + last 8), the family card, birth date within a regency or
-with a name token, and name tokens or birth year within a village. Comparisons per record
-therefore stay about constant as drops grow (the figure is reported in metadata).
+Which pairs are scored is decided before Splink, in SQL (`search_candidates.sql`, `rest_candidates.sql`):
+equality joins on keys whose blocks do not grow with the population (NIK, NIK fragments, the family
+card, birth date within a regency or with a name token, name tokens or birth year within a village),
+so comparisons per record stay about constant as drops grow (reported in metadata). Splink scores
+exactly those pairs (`register_blocked_pairs_for_predict`).
 """
 
 from __future__ import annotations
