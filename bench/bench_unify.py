@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+WITH_BASELINE = False
 TARGETS = {"precision": 0.998, "recall": 0.997, "nik_true": 0.997, "dead_inactive": 0.995,
            "living_inactive_max": 0.0001, "wall_seconds_1m": 60.0, "peak_gib_1m": 4.0}
 
@@ -114,6 +115,53 @@ def evaluate(database: Path, drop: Path) -> dict:
         return score_against_truth(connection, drop)
 
 
+def baseline(database: Path, drop: Path) -> dict:
+    """An off-the-shelf Splink dedupe of the source records, for comparison: the library's stock
+    comparisons (name, date of birth, NIK, sex, village), the usual blocking, u by random sampling,
+    m by EM, clustering at 0.95. No Dukcapil, no family cards, no NIK structure, no name rules."""
+    import logging
+
+    import duckdb
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    from tests.unify.truth import score_against_truth
+
+    started = time.perf_counter()
+    connection = duckdb.connect()
+    connection.execute(f"ATTACH '{database}' AS w (READ_ONLY)")
+    connection.execute("""
+        CREATE TABLE records AS
+        SELECT row_number() OVER () AS unique_id, source, source_record_id, nik, nama, tgl_lahir, jenis_kelamin,
+               kode_desa, no_kk
+        FROM w.staging.person_record""")
+    api = DuckDBAPI(connection=connection)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[cl.NameComparison("nama"), cl.DateOfBirthComparison("tgl_lahir", input_is_string=False),
+                     cl.LevenshteinAtThresholds("nik", [1, 2]), cl.ExactMatch("jenis_kelamin"),
+                     cl.ExactMatch("kode_desa"), cl.ExactMatch("no_kk")],
+        blocking_rules_to_generate_predictions=[block_on("nik"), block_on("nama", "tgl_lahir"),
+                                                block_on("tgl_lahir", "kode_desa"), block_on("nama", "kode_desa")],
+        retain_matching_columns=False)
+    linker = Linker(api.register("records"), settings, log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match([block_on("nik", "tgl_lahir")], recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=2e6, seed=1)
+    for rule in (block_on("nik"), block_on("tgl_lahir", "kode_desa")):
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.95)
+    connection.execute("CREATE SCHEMA dtsen")
+    connection.execute(f"""CREATE TABLE dtsen.person_source AS SELECT source, source_record_id,
+                           CAST(cluster_id AS VARCHAR) AS person_id FROM {clusters.physical_name}""")
+    connection.execute("CREATE TABLE dtsen.person AS SELECT DISTINCT person_id, NULL::VARCHAR AS nik, true AS is_active "
+                       "FROM dtsen.person_source")
+    scores = score_against_truth(connection, drop)
+    connection.close()
+    return {"seconds": time.perf_counter() - started, **{k: scores[k] for k in
+            ("pairwise_precision", "pairwise_recall", "pairwise_f1")}}
+
+
 def bench(persons: int, seed: int, out: Path, rate_args: list[str]) -> dict:
     suffix = "" if not rate_args else "_" + "_".join(a.replace("=", "").replace("--", "") for a in rate_args)
     drop = out / f"drop_{persons}_{seed}{suffix}"
@@ -131,6 +179,8 @@ def bench(persons: int, seed: int, out: Path, rate_args: list[str]) -> dict:
     shutil.copy(staging_copy, database)
     stage = run_stage_child(database)
     scores = evaluate(database, drop)
+    if WITH_BASELINE:
+        scores["baseline"] = baseline(staging_copy, drop)
     return {"persons": persons, "seed": seed, "rates": rate_args or "default", "generation_seconds": round(generated, 1),
             "staging": staging_from, "staging_seconds": round(staging_seconds, 1), **stage, **scores}
 
@@ -162,6 +212,10 @@ def report(result: dict) -> None:
     print(f"  match methods {figures['match_methods']}")
     print(f"  search left unmatched {figures['search_unmatched_reasons']}")
     print(f"  timings (s) { {k: round(v, 1) for k, v in result['timings'].items()} }")
+    if "baseline" in result:
+        b = result["baseline"]
+        print(f"  off-the-shelf Splink (stock comparisons, no Dukcapil): precision {b['pairwise_precision']:.6f}, "
+              f"recall {b['pairwise_recall']:.6f}, F1 {b['pairwise_f1']:.6f} ({b['seconds']:.0f} s)")
     failed = {k: v for k, v in result["checks"].items() if not v[0]}
     print(f"  checks: {'all passed' if not failed else failed}")
 
@@ -174,7 +228,11 @@ def main() -> None:
     parser.add_argument("--rate-scale", type=float, help="multiply every problem rate of the generator")
     parser.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE", help="override one problem rate")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also run an off-the-shelf Splink dedupe on the same records, for comparison")
     args = parser.parse_args()
+    global WITH_BASELINE
+    WITH_BASELINE = args.baseline
     rate_args = ([f"--rate-scale={args.rate_scale}"] if args.rate_scale is not None else []) + \
         [f"--rate={r}" for r in args.rate]
     out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_unify_"))
