@@ -96,6 +96,11 @@ def test_nik_birthdate_digits_and_old_region_do_not_matter(unified) -> None:
     assert (r["method"], r["nik"], r["status_padan"]) == ("exact_nik", NIK["ratna"], "PADAN")
 
 
+def test_nik_sex_digits_disagreeing_do_not_matter(unified) -> None:
+    r = record(unified, "R6-2")       # a man with day + 40 in his NIK
+    assert (r["method"], r["nik"], r["status_padan"]) == ("exact_nik", NIK["yudi"], "PADAN")
+
+
 def test_near_nik_of_another_person_is_not_taken(unified) -> None:
     # Eko has Ahmad's birth date and district, so his NIK is close to Ahmad's: never Ahmad's records.
     niks = {row[0] for row in unified.execute("SELECT nik FROM dtsen.person WHERE nik IS NOT NULL").fetchall()}
@@ -144,10 +149,15 @@ def test_casing_and_swapped_parts(unified) -> None:
     assert (r["method"], r["nik"]) == ("dukcapil_search", NIK["arif"])
 
 
+def test_missing_name_part_without_nik(unified) -> None:
+    r = record(unified, "P7-01")      # ARIF HIDAYAT for MOCHAMMAD ARIF HIDAYAT, no NIK
+    assert (r["method"], r["nik"]) == ("dukcapil_search", NIK["arif"])
+
+
 def test_impossible_date_and_name_typo_with_own_nik(unified) -> None:
     r = record(unified, "D7-02")      # MOCHAMAD ARIF HIDAJAT, 31-02 -> NULL
     assert (r["method"], r["nik"]) == ("exact_nik", NIK["arif"])
-    assert len({record(unified, rid)["person_id"] for rid in ("D7-01", "D7-02", "R7-1")}) == 1
+    assert len({record(unified, rid)["person_id"] for rid in ("D7-01", "D7-02", "R7-1", "P7-01")}) == 1
 
 
 def test_placeholder_date_with_age_and_own_nik(unified) -> None:

@@ -143,6 +143,7 @@ NIK = {
     "lina": "3204105909930016",
     "gita": "3204104101010017",      # in Dukcapil only (proposed by a village meeting)
     "eko": "3204101203780018",       # same birth date and district as Ahmad: a near NIK, another person
+    "yudi": "3204105506920019",      # a man whose NIK has the +40 of women (sex digits disagree)
 }
 
 
@@ -191,6 +192,7 @@ def tricky_world() -> World:
     w.person(NIK["lina"], KK12, "LINA MARLINA", "1993-09-19", "P", "kepala_keluarga", DESA_A)
     w.person(NIK["gita"], KK12, "GITA PERMATA", "2001-01-01", "P", "anak", DESA_A)
     w.person(NIK["eko"], "3204101212150099", "EKO PRASETYO", "1978-03-12", "L", "kepala_keluarga", DESA_B)
+    w.person(NIK["yudi"], KK6, "YUDI HARTONO", "1992-06-15", "L", "istri_suami", DESA_A)
 
     # --- families as the sources hold them -------------------------------------------------------
     # F1: three sources disagree about the house; DTKS updated after REGSOSEK, so it comes first.
@@ -208,6 +210,7 @@ def tricky_world() -> World:
     w.family("regsosek", "R6", KK6, DESA_A)
     w.family("dtks", "D7", KK7, DESA_C, "2023-02-02")
     w.family("regsosek", "R7", KK7, DESA_C)
+    w.family("p3ke", "P7", KK7, DESA_C)
     w.family("dtks", "D8", KK8, DESA_A, "2023-02-02")
     w.family("p3ke", "P10", None, DESA_A)
     w.family("dtks", "D11", KK11_SOURCE, DESA_A, "2023-02-02")
@@ -254,6 +257,8 @@ def tricky_world() -> World:
     # F6: the NIK's birth digits disagree with the birth date, and its region code is old.
     w.record("regsosek", "R6-1", "R6", NIK["ratna"], "RATNA SARI", "1988-05-20", "P", "kepala_keluarga", umur=34,
              problems=["nik_birthdate_mismatch", "nik_region_old"])
+    w.record("regsosek", "R6-2", "R6", NIK["yudi"], "YUDI HARTONO", "1992-06-15", "L", "istri_suami", umur=30,
+             problems=["nik_sex_mismatch"])
     # F7: MUH./MOCHAMMAD with a one-digit NIK typo; swapped parts without a NIK; a name typo with
     # an impossible date (NULL) and the right NIK.
     w.record("dtks", "D7-01", "D7", "3204110112830018", "MUHAMMAD ARIF HIDAYAT", "1983-12-01", "L", "kepala_keluarga",
@@ -261,6 +266,9 @@ def tricky_world() -> World:
     w.record("regsosek", "R7-1", "R7", None, "HIDAYAT ARIF MOCHAMMAD", "1983-12-01", "L", "kepala_keluarga", umur=38)
     w.record("dtks", "D7-02", "D7", NIK["arif"], "MOCHAMAD ARIF HIDAJAT", None, "L", "lainnya",
              problems=["date_impossible"])
+    # ... and without the first part of the name and without a NIK, in P3KE.
+    w.record("p3ke", "P7-01", "P7", None, "ARIF HIDAYAT", "1983-12-01", "L", "kepala_keluarga", umur=38,
+             problems=["nik_missing"])
     # F10: no NIK, no birth date, only an age, alone in a P3KE family without a card.
     w.record("p3ke", "P10-01", "P10", None, "YULIANTI", None, "P", "kepala_keluarga", umur=40,
              problems=["nik_missing", "date_missing_age_only"])
