@@ -60,27 +60,16 @@ def generate(drop: Path, persons: int, seed: int, rate_args: list[str]) -> None:
 
 
 def load_staging(drop: Path, database: Path) -> str:
-    """raw.* and staging.* for the drop (the real staging assets; the stand-in if they are absent)."""
+    """raw.* and staging.* for the drop, through the project's raw and staging assets (not timed)."""
     import dagster as dg
 
     from dtsen_assets.assets.sources import raw_source_assets
+    from dtsen_assets.assets.staging import staging_assets
     from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
 
     resources = {"source_drop": SourceDrop(source_dir=str(drop)), "warehouse": DuckDBWarehouse(database_path=str(database))}
-    try:
-        from dtsen_assets.assets.staging import staging_assets
-    except ImportError:
-        staging_assets = None
-    if staging_assets:
-        result = dg.materialize([*raw_source_assets, *staging_assets], resources=resources, raise_on_error=True)
-        return "dtsen_assets.staging" if result.success else "failed"
-    import duckdb
-
-    from tests.unify.fake_staging import build_staging, load_raw
-    with duckdb.connect(str(database)) as connection:
-        load_raw(connection, drop)
-        build_staging(connection)
-    return "tests/unify/fake_staging.py (stand-in)"
+    dg.materialize([*raw_source_assets, *staging_assets], resources=resources, raise_on_error=True)
+    return "dtsen_assets.staging"
 
 
 def run_stage_child(database: Path) -> dict:
