@@ -15,8 +15,10 @@ best candidate when
   `search_accept_probability`: P(c) = 2^w_c (1-q) / ((1-q) sum_j 2^w_j + q), w the match weight
   with prior 1/N (N persons in Dukcapil), q the prior; and
 * the identity itself (name, birth date, sex: not the NIK, village or card, which a relative
-  whose NIK was copied shares) brings at least `min_identity_weight` bits,
-  so a NIK never makes a match by itself and two people sharing one NIK stay two people.
+  whose NIK was copied shares) brings at least `min_identity_weight` bits, or, when the record
+  names the candidate itself (its NIK within one edit, or a village meeting's NIK_BARU), at least
+  `min_identity_weight_named` (it must only not contradict it). So a NIK never makes a match by
+  itself, and two people sharing one NIK stay two people.
 
 The NIK a record ends with is reported by method (`search_resolve.sql`): corrected (one or two
 edits from what the record shows), NIK ganda resolved, found without a usable NIK, or the NIK
@@ -25,8 +27,8 @@ a village meeting proposed (PERBAIKAN_NIK) confirmed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -38,15 +40,10 @@ from dtsen_assets.unify.sql import run
 Log = Callable[[str], None]
 
 
-@dataclass
-class PadanResult:
-    trained_model: dict[str, Any]
-    figures: dict[str, object] = field(default_factory=dict)
-
-
 def confirm_exact_nik(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyConfig,
                       timings: dict[str, float], log: Log) -> None:
-    """Step 1, then the family context of every source family and the verivali NIK claims."""
+    """Step 1, then the family context of every source family, the verivali NIK claims and the
+    search columns of both sides."""
     run(connection, "padan_exact", timings, log, w=work,
         min_name_score=config.exact_min_name_score,
         min_name_score_without_date=config.exact_min_name_score_without_date,
@@ -58,8 +55,7 @@ def confirm_exact_nik(connection: duckdb.DuckDBPyConnection, work: str, config: 
 
 def train_model(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyConfig,
                 timings: dict[str, float], log: Log) -> dict[str, Any]:
-    import time
-
+    """Term frequencies over all of Dukcapil, the training sample, then the model (splink_runner.train)."""
     run(connection, "term_frequencies", timings, log, w=work)
     records = _count(connection, f"{work}.record")
     persons = dukcapil_rows(connection, work)
@@ -77,8 +73,6 @@ def train_model(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyC
 def search_dukcapil(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyConfig,
                     trained: dict[str, Any], timings: dict[str, float], log: Log) -> None:
     """Step 2: candidates by blocking, scored by Splink, resolved into {work}.search_match."""
-    import time
-
     run(connection, "search_candidates", timings, log, w=work)
     run(connection, "search_splink_input", timings, log, w=work)
     started = time.perf_counter()

@@ -4,6 +4,9 @@
 -- with the records it clusters with (rest cluster: `probabilistic_cluster`, else `unmatched`).
 -- Rejected (no person): a record without a usable name that no Dukcapil person was found for
 -- (`tanpa_nama`): nothing identifies it.
+-- match_score: the rule's 1 for a record confirmed on its own NIK, the posterior of the Dukcapil
+-- person (or of the other record's person) it was matched to, the best link of its cluster;
+-- NULL for a record that stands alone (`unmatched`) or was rejected.
 -- person_anchor says what person_id is derived from (person.sql): 'nik:<NIK>' for a person of
 -- Dukcapil, else 'rec:<source>:<record id>' of the smallest record of its cluster.
 CREATE OR REPLACE TABLE {w}.record_match AS
