@@ -68,7 +68,8 @@ def load_staging(drop: Path, database: Path) -> str:
     from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
 
     resources = {"source_drop": SourceDrop(source_dir=str(drop)), "warehouse": DuckDBWarehouse(database_path=str(database))}
-    dg.materialize([*raw_source_assets, *staging_assets], resources=resources, raise_on_error=True)
+    dg.materialize([*raw_source_assets, *staging_assets], resources=resources, raise_on_error=True,
+                   run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}})
     return "dtsen_assets.staging"
 
 
