@@ -4,8 +4,8 @@
                                   [--work /tmp/dtsen_bench_welfare] [--standin | --standin-scoring]
 
 For each drop size it generates a drop (`dtsen_assets.synth`), builds `staging.susenas_household`
-and `dtsen.family` (the pipeline's own assets when they exist in this checkout, else a documented
-stand-in read straight from the drop: see `standin_tables`), trains the PMT exactly as the
+and `dtsen.family` with the pipeline's own assets (raw, staging, unify), or with a documented
+stand-in read straight from the drop with --standin: see `standin_tables`), trains the PMT exactly as the
 `welfare/pmt_model` asset does, scores every family, assigns the desil, and prints side by side,
 for the chosen model, the OLS baseline and the generator's true expected consumption
 (`truth/families.csv: log_pengeluaran_expected`), against the true consumption of each family
@@ -47,7 +47,7 @@ HOUSING_CODED = ("STATUS_BANGUNAN", "LANTAI", "DINDING", "ATAP", "AIR_MINUM", "P
 
 
 # ----------------------------------------------------------------------------------------------
-# Stand-in upstream tables (only until staging.susenas_household and dtsen.family exist)
+# Stand-in upstream tables (--standin: a quick look at the model alone, without the upstream assets)
 # ----------------------------------------------------------------------------------------------
 
 def _decode(codebook: pd.DataFrame, source: str, variable: str, expression: str) -> str:
@@ -140,35 +140,14 @@ def _standin_family(connection, codebook, drop, welfare_columns, numbers, welfar
     """)
 
 
-def _project_assets() -> list:
-    """The Definitions' assets, plus the unify assets while they are not wired in yet."""
-    import dagster as dg
-
-    import dtsen_assets.definitions as definitions
-    assets = [a for a in (definitions.defs.assets or []) if isinstance(a, dg.AssetsDefinition)]
-    keys = {k for a in assets for k in a.keys}
-    try:
-        from dtsen_assets.assets.unify import unify_assets
-        assets += [a for a in unify_assets if not set(a.keys) & keys]
-    except ImportError:
-        pass
-    return assets
-
-
-def _materializable(key) -> bool:
-    try:
-        return any(key in a.keys for a in _project_assets())
-    except Exception:
-        return False
-
-
 def _materialize_upstream_of(keys: list, drop: Path, database: Path) -> None:
     """Materialize `keys` and everything upstream of them with the project's own assets."""
     import dagster as dg
 
+    import dtsen_assets.definitions as definitions
     from dtsen_assets.resources import SourceDrop
     result = dg.materialize(
-        _project_assets(),
+        [a for a in definitions.defs.assets if isinstance(a, dg.AssetsDefinition)],
         selection=dg.AssetSelection.assets(*keys).required_multi_asset_neighbors().upstream(),
         resources={"source_drop": SourceDrop(source_dir=str(drop)),
                    "warehouse": DuckDBWarehouse(database_path=str(database))},
@@ -182,23 +161,13 @@ def _materialize_upstream_of(keys: list, drop: Path, database: Path) -> None:
 def build_upstream(drop: Path, database: Path, standin: bool = False) -> str:
     """Build staging.susenas_household and dtsen.family into `database`; returns how."""
     import dagster as dg
-    survey_key, family_key = dg.AssetKey(["staging", "susenas_household"]), dg.AssetKey(["dtsen", "family"])
     if standin:
         with DuckDBWarehouse(database_path=str(database)).connect() as connection:
             standin_tables(connection, drop)
         return "stand-in from the drop (REGSOSEK families only), as asked (--standin)"
-    if _materializable(survey_key) and _materializable(family_key):
-        _materialize_upstream_of([survey_key, family_key], drop, database)
-        return "pipeline assets (staging.susenas_household, dtsen.family)"
-    if _materializable(survey_key):
-        _materialize_upstream_of([survey_key], drop, database)
-        with DuckDBWarehouse(database_path=str(database)).connect() as connection:
-            standin_tables(connection, drop, survey=False)
-        return ("staging.susenas_household from the pipeline; dtsen.family a stand-in from REGSOSEK "
-                "(the dtsen/family asset is not in this checkout yet)")
-    with DuckDBWarehouse(database_path=str(database)).connect() as connection:
-        standin_tables(connection, drop)
-    return "stand-in from the drop (REGSOSEK families only; upstream assets not in this checkout yet)"
+    _materialize_upstream_of([dg.AssetKey(["staging", "susenas_household"]), dg.AssetKey(["dtsen", "family"])],
+                             drop, database)
+    return "pipeline assets (raw -> staging -> unify: staging.susenas_household, dtsen.family)"
 
 
 # ----------------------------------------------------------------------------------------------

@@ -33,6 +33,8 @@ PII_COLUMNS: frozenset[str] = frozenset({
     "TGL_LHR", "TGL_LAHIR", "TANGGAL_LAHIR", "ALAMAT", "RT", "RW", "TGL_MENINGGAL",
     # canonical (lower-case) names used after staging
     "nik", "nik_baru", "no_kk", "nama", "tgl_lahir", "alamat", "nama_std",
+    # staging keeps the text as received beside the cleaned value; verivali notes are free text
+    "nik_raw", "nama_raw", "no_kk_raw", "tgl_lahir_raw", "tgl_meninggal", "keterangan",
 })
 
 

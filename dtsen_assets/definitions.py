@@ -8,6 +8,8 @@ import dagster as dg
 
 from dtsen_assets.assets.sources import raw_source_assets
 from dtsen_assets.assets.staging import staging_assets
+from dtsen_assets.assets.unify import unify_assets
+from dtsen_assets.assets.welfare import welfare_assets
 from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
 from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH
 from dtsen_assets.resources.source_drop import DEFAULT_SOURCE_DIR
@@ -18,7 +20,7 @@ def _env_or_default(name: str, default: str) -> str | dg.EnvVar:
     return dg.EnvVar(name) if os.environ.get(name) else default
 
 
-all_assets = [*raw_source_assets, *staging_assets]
+all_assets = [*raw_source_assets, *staging_assets, *unify_assets, *welfare_assets]
 
 # DuckDB has one writer at a time: every step of a run executes in one process, in order.
 dtsen_build = dg.define_asset_job(

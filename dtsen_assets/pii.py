@@ -47,7 +47,7 @@ def mask_value(column: str, value: object) -> object:
     if column not in PII_COLUMNS and column.upper() not in PII_COLUMNS:
         return value
     upper = column.upper()
-    if upper.startswith("NIK") or upper == "NO_KK":
+    if upper.startswith(("NIK", "NO_KK")):
         return mask_identifier(value)
     return mask_text(value)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from dtsen_assets.contract import SOURCE_FILES
 from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH, DuckDBWarehouse
 
-PUBLISHED_SCHEMAS = ("raw", "staging", "dtsen", "welfare")
+PUBLISHED_SCHEMAS = ("raw", "staging", "dtsen", "unify", "welfare")
 
 
 def published_row_counts(warehouse: DuckDBWarehouse) -> dict[str, int]:
