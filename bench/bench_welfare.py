@@ -5,7 +5,7 @@
 
 For each drop size it generates a drop (`dtsen_assets.synth`), builds `staging.susenas_household`
 and `dtsen.family` with the pipeline's own assets (raw, staging, unify), or with a documented
-stand-in read straight from the drop with --standin: see `standin_tables`), trains the PMT exactly as the
+stand-in read straight from the drop (--standin, see `standin_tables`); trains the PMT exactly as the
 `welfare/pmt_model` asset does, scores every family, assigns the desil, and prints side by side,
 for the chosen model, the OLS baseline and the generator's true expected consumption
 (`truth/families.csv: log_pengeluaran_expected`), against the true consumption of each family
