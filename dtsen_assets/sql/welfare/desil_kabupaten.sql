@@ -6,7 +6,7 @@ WITH joined AS (
     FROM {decile} AS d
     JOIN {families} AS f USING (family_id)
 ), counts AS (
-    SELECT kode_kab, desil, count(*) AS jumlah_keluarga, sum(jiwa) AS jumlah_jiwa
+    SELECT kode_kab, desil, count(*) AS jumlah_keluarga, CAST(sum(jiwa) AS BIGINT) AS jumlah_jiwa
     FROM joined GROUP BY kode_kab, desil
 ), grid AS (
     SELECT k.kode_kab, d.desil
