@@ -60,10 +60,20 @@ def column_schema(connection: duckdb.DuckDBPyConnection, table: str) -> dg.Table
     return dg.TableSchema(columns=[dg.TableColumn(name=r[0], type=str(r[1])) for r in rows])
 
 
+PREVIEW_CELL_CHARS = 60
+
+
+def _shorten(value: object) -> object:
+    # a JSON document in a cell (e.g. a model) would swamp the preview table
+    if isinstance(value, str) and len(value) > PREVIEW_CELL_CHARS:
+        return value[: PREVIEW_CELL_CHARS - 1] + "…"
+    return value
+
+
 def masked_preview(connection: duckdb.DuckDBPyConnection, table: str, limit: int = 5) -> str:
-    """A few rows as markdown, personal columns masked."""
+    """A few rows as markdown, personal columns masked, long text cut short."""
     frame: pd.DataFrame = connection.execute(f"SELECT * FROM {table} LIMIT {int(limit)}").df()
-    return mask_frame(frame).to_markdown(index=False)
+    return mask_frame(frame).map(_shorten).to_markdown(index=False)
 
 
 def table_metadata(connection: duckdb.DuckDBPyConnection, table: str, preview_rows: int = 5) -> dict[str, object]:

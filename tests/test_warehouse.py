@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dtsen_assets.resources import DuckDBWarehouse, WarehouseLockedError
-from dtsen_assets.warehouse import drop_staging, publish, staging_table
+from dtsen_assets.warehouse import PREVIEW_CELL_CHARS, drop_staging, masked_preview, publish, staging_table
 
 
 def test_second_writer_gets_a_clear_message(tmp_path: Path) -> None:
@@ -57,3 +57,14 @@ def test_publish_swaps_all_staged_tables_or_none(tmp_path: Path) -> None:
         assert connection.execute("SELECT v FROM dtsen.person").fetchone()[0] == 2
         assert connection.execute("SELECT v FROM dtsen.family").fetchone()[0] == 3
         drop_staging(connection, ["dtsen.person"])
+
+
+def test_preview_masks_personal_columns_and_cuts_long_text(tmp_path: Path) -> None:
+    with DuckDBWarehouse(database_path=str(tmp_path / "w.duckdb")).connect() as connection:
+        connection.execute("CREATE TABLE dtsen.sample (nik VARCHAR, nama VARCHAR, model_json VARCHAR)")
+        connection.execute("INSERT INTO dtsen.sample VALUES ('3204010101900001', 'SITI AMINAH', ?)",
+                           ['{"comparisons": [' + "1" * 500 + "]}"])
+        preview = masked_preview(connection, "dtsen.sample")
+    assert "3204010101900001" not in preview and "3204********0001" in preview
+    assert "AMINAH" not in preview
+    assert "1" * PREVIEW_CELL_CHARS not in preview and "…" in preview
