@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import resource
 import shutil
 import tempfile
 import time
@@ -18,19 +15,7 @@ from pathlib import Path
 
 from dtsen_assets.synth import generate_drop
 
-
-def machine() -> dict:
-    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
-    return {"platform": platform.platform(), "python": platform.python_version(),
-            "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
-            "memory_gb": round(memory_gb, 1)}
-
-
-def peak_memory_mb() -> float:
-    """Peak resident memory of this process and of any children (ru_maxrss is in KiB on Linux)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+from machine import machine, peak_memory_mb  # bench/machine.py, beside this script
 
 
 def main() -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -32,23 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from machine import machine  # noqa: E402  bench/machine.py, beside this script
+
 WITH_BASELINE = False
 TARGETS = {"precision": 0.998, "recall": 0.997, "nik_true": 0.997, "dead_inactive": 0.995,
            "living_inactive_max": 0.0001, "wall_seconds_1m": 60.0, "peak_gib_1m": 4.0}
-
-
-def machine() -> dict:
-    memory_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
-            "cpus": os.cpu_count(), "memory_gb": round(memory_gb, 1), "load_average_1m": round(os.getloadavg()[0], 2)}
 
 
 def generate(drop: Path, persons: int, seed: int, rate_args: list[str]) -> None:

@@ -41,6 +41,8 @@ from dtsen_assets.welfare.metrics import spearman, targeting_errors  # noqa: E40
 from dtsen_assets.welfare.models import TrainingSettings, train_pmt  # noqa: E402
 from dtsen_assets.welfare.scoring import Eligibility, score_families  # noqa: E402
 
+from machine import machine, peak_memory_mb  # noqa: E402  bench/machine.py, beside this script
+
 CODEBOOK = ROOT / "data" / "codebook.csv"
 HOUSING_CODED = ("STATUS_BANGUNAN", "LANTAI", "DINDING", "ATAP", "AIR_MINUM", "PENERANGAN", "DAYA_LISTRIK",
                  "BAHAN_BAKAR", "FASILITAS_BAB", "JENIS_KLOSET", "PEMBUANGAN_TINJA")
@@ -283,6 +285,8 @@ def main(argv: list[str] | None = None) -> int:
         run_size(persons, args.seed, work, settings, args.standin)
     if args.scoring_persons:
         time_scoring(args.scoring_persons, args.seed + 1, work, settings, args.standin or args.standin_scoring)
+    print(f"\npeak memory of the benchmark (generation, upstream assets, training, scoring): {peak_memory_mb():,.0f} MB")
+    print("machine:", machine())
     return 0
 
 
