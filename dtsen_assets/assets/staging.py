@@ -17,7 +17,7 @@ from pydantic import Field
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.assets.sources import raw_asset_key
 from dtsen_assets.checks import staging as checks
-from dtsen_assets.checks.core import CheckOutcome, check_spec, raise_if_blocking_failed
+from dtsen_assets.checks.core import CheckOutcome, audit_then_publish, check_spec
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.staging import reference
 from dtsen_assets.staging.columns import (
@@ -30,7 +30,7 @@ from dtsen_assets.staging.person import PERSON_RECORD_TABLE, PERSON_SOURCES, bui
 from dtsen_assets.staging.quality import code_shares, problem_counts
 from dtsen_assets.staging.susenas import SUSENAS_HOUSEHOLD_TABLE, build_susenas_household
 from dtsen_assets.staging.verivali import VERIVALI_DECISION_TABLE, build_verivali_decision
-from dtsen_assets.warehouse import drop_staging, publish, staging_table
+from dtsen_assets.warehouse import staging_table
 
 
 def _fingerprint(*paths: Path) -> str:
@@ -90,14 +90,8 @@ def stage_check_publish(
     """Build `<table>__staging`, yield its check results, publish it if no blocking check failed."""
     staged = staging_table(table)
     build(connection, staged)
-    outcomes = evaluate(connection, staged)
-    for outcome in outcomes:
-        yield outcome.to_result(asset_key)
-    if any(o.blocking and not o.passed for o in outcomes):
-        drop_staging(connection, [table])
-        raise_if_blocking_failed(table, outcomes)
-    metadata = describe(connection, staged)
-    publish(connection, [table])
+    yield from audit_then_publish(connection, asset_key, table, evaluate(connection, staged), [table])
+    metadata = describe(connection, table)
     yield dg.MaterializeResult(metadata={**staging_table_metadata(connection, table), **metadata})
 
 

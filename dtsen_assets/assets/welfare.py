@@ -18,10 +18,10 @@ from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.checks import welfare as checks
-from dtsen_assets.checks.core import raise_if_blocking_failed
+from dtsen_assets.checks.core import audit_then_publish, raise_if_blocking_failed
 from dtsen_assets.pii import mask_frame, mask_identifier
 from dtsen_assets.resources import DuckDBWarehouse
-from dtsen_assets.warehouse import column_schema, drop_staging, publish, row_count, staging_table
+from dtsen_assets.warehouse import column_schema, publish, row_count, staging_table
 from dtsen_assets.welfare.deciles import stage_cut_points, stage_decile, stage_desil_kabupaten
 from dtsen_assets.welfare.explain import ExplanationSettings, stage_explanations
 from dtsen_assets.welfare.features import feature_query
@@ -295,12 +295,7 @@ def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehou
                          f"{result.belum_terdata:,} belum terdata")
         outcomes = checks.pmt_score_outcomes(connection, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE),
                                              FAMILY_TABLE, model.model_version, config.belum_terdata_warn_share)
-        for outcome in outcomes:
-            yield outcome.to_result(PMT_SCORE)
-        if any(o.blocking and not o.passed for o in outcomes):
-            drop_staging(connection, tables)
-        raise_if_blocking_failed("welfare/pmt_score", outcomes)
-        publish(connection, tables)
+        yield from audit_then_publish(connection, PMT_SCORE, "welfare/pmt_score", outcomes, tables)
         score_metadata = _table_metadata(connection, SCORE_TABLE, order="family_id")
         belum_metadata = _table_metadata(connection, BELUM_TABLE, order="family_id")
         reasons = connection.execute(f"SELECT alasan, count(*) FROM {BELUM_TABLE} GROUP BY 1 ORDER BY 2 DESC").fetchall()
@@ -342,12 +337,7 @@ def decile(context: dg.AssetExecutionContext, config: DecileConfig, warehouse: D
                                       staging_table(CUT_POINT_TABLE))
         outcomes = checks.decile_outcomes(connection, staging_table(DECILE_TABLE), SCORE_TABLE, FAMILY_TABLE,
                                           config.tolerance_pp)
-        for outcome in outcomes:
-            yield outcome.to_result(DECILE)
-        if any(o.blocking and not o.passed for o in outcomes):
-            drop_staging(connection, tables)
-        raise_if_blocking_failed("welfare/decile", outcomes)
-        publish(connection, tables)
+        yield from audit_then_publish(connection, DECILE, "welfare/decile", outcomes, tables)
         metadata = _table_metadata(connection, DECILE_TABLE, order="family_id")
     shown = cut_points.rename(columns={"pengeluaran_kapita_pmt_min": "Rp/orang/bulan dari",
                                        "pengeluaran_kapita_pmt_maks": "sampai (batas atas)"})
@@ -387,12 +377,7 @@ def explanation(context: dg.AssetExecutionContext, config: ExplanationConfig, wa
                                     detail_table=SCORE_DETAIL_TABLE)
         outcomes = checks.explanation_outcomes(connection, staging_table(EXPLANATION_TABLE), SCORE_TABLE,
                                                model.model_version)
-        for outcome in outcomes:
-            yield outcome.to_result(EXPLANATION)
-        if any(o.blocking and not o.passed for o in outcomes):
-            drop_staging(connection, tables)
-        raise_if_blocking_failed("welfare/explanation", outcomes)
-        publish(connection, tables)
+        yield from audit_then_publish(connection, EXPLANATION, "welfare/explanation", outcomes, tables)
         metadata = _table_metadata(connection, EXPLANATION_TABLE, order="family_id, peringkat")
         sample = connection.execute(f"""
             SELECT family_id, peringkat, arah, dampak_persen, penjelasan FROM {EXPLANATION_TABLE}
@@ -433,12 +418,7 @@ def desil_kabupaten(context: dg.AssetExecutionContext, warehouse: DuckDBWarehous
         stage_desil_kabupaten(connection, DECILE_TABLE, FAMILY_TABLE, staging_table(DESIL_KABUPATEN_TABLE))
         outcomes = checks.desil_kabupaten_outcomes(connection, staging_table(DESIL_KABUPATEN_TABLE), DECILE_TABLE,
                                                    FAMILY_TABLE)
-        for outcome in outcomes:
-            yield outcome.to_result(DESIL_KABUPATEN)
-        if any(o.blocking and not o.passed for o in outcomes):
-            drop_staging(connection, tables)
-        raise_if_blocking_failed("welfare/desil_kabupaten", outcomes)
-        publish(connection, tables)
+        yield from audit_then_publish(connection, DESIL_KABUPATEN, "welfare/desil_kabupaten", outcomes, tables)
         metadata = _table_metadata(connection, DESIL_KABUPATEN_TABLE, order="kode_kab, desil")
         regencies = connection.execute(f"SELECT count(DISTINCT kode_kab) FROM {DESIL_KABUPATEN_TABLE}").fetchall()[0][0]
     yield dg.MaterializeResult(metadata={**metadata, "kabupaten_kota": int(regencies)})

@@ -9,10 +9,13 @@ Dagster skips everything downstream.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
+import duckdb
+
+from dtsen_assets.warehouse import drop_staging, publish
 
 
 @dataclass
@@ -61,6 +64,22 @@ def raise_if_blocking_failed(asset_label: str, outcomes: Iterable[CheckOutcome])
         description="\n".join(lines),
         metadata={"failed_checks": ", ".join(o.name for o in failed)},
     )
+
+
+def audit_then_publish(
+    connection: duckdb.DuckDBPyConnection,
+    asset_key: dg.AssetKey,
+    asset_label: str,
+    outcomes: Sequence[CheckOutcome],
+    tables: Sequence[str],
+) -> Iterator[dg.AssetCheckResult]:
+    """Yield the check results of staged `tables`; publish them all, or drop them and raise when a blocking check failed."""
+    for outcome in outcomes:
+        yield outcome.to_result(asset_key)
+    if any(o.blocking and not o.passed for o in outcomes):
+        drop_staging(connection, list(tables))
+        raise_if_blocking_failed(asset_label, outcomes)
+    publish(connection, list(tables))
 
 
 def _metadata_values(metadata: dict[str, object]) -> dict[str, object]:

@@ -13,22 +13,16 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from dtsen_assets.staging.columns import ASSETS, HOUSING_CODED, LIVESTOCK
+
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 
 # Head of family (kepala keluarga / kepala rumah tangga): canonical categorical values.
 HEAD_CATEGORICAL: tuple[str, ...] = (
     "krt_jenis_kelamin", "krt_pendidikan", "krt_status_bekerja", "krt_lapangan_usaha", "krt_kedudukan_kerja",
 )
-HOUSING_CATEGORICAL: tuple[str, ...] = (
-    "status_bangunan", "lantai", "dinding", "atap", "air_minum", "penerangan", "daya_listrik",
-    "bahan_bakar", "fasilitas_bab", "jenis_kloset", "pembuangan_tinja",
-)
-ASSETS: tuple[str, ...] = (
-    "aset_tabung_gas_5kg", "aset_lemari_es", "aset_ac", "aset_pemanas_air", "aset_telepon_rumah",
-    "aset_televisi", "aset_emas", "aset_komputer", "aset_sepeda", "aset_sepeda_motor", "aset_mobil",
-    "aset_perahu", "aset_motor_tempel", "aset_perahu_motor", "aset_smartphone",
-)
-LIVESTOCK: tuple[str, ...] = ("ternak_sapi", "ternak_kerbau", "ternak_kuda", "ternak_babi", "ternak_kambing")
+# Housing, assets and livestock: the canonical variables staging produces, one list for both groups.
+HOUSING_CATEGORICAL: tuple[str, ...] = HOUSING_CODED
 COMPOSITION: tuple[str, ...] = ("jumlah_art", "art_balita", "art_sekolah", "art_lansia", "art_disabilitas")
 
 # Every categorical variable (canonical text values); yes/no assets are categorical too.
