@@ -13,8 +13,14 @@ fi
 .venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements.lock
 .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e .
 
-# A persistent Dagster instance for the CLI runs and the UI, with telemetry off (no network).
+# A persistent Dagster instance for the CLI runs and the UI: telemetry off (no network); Splink's
+# own log lines (EM training, unobserved levels) go to the run's event log instead of bare stderr.
 mkdir -p .dagster_home
-if [ ! -f .dagster_home/dagster.yaml ]; then
-  printf 'telemetry:\n  enabled: false\n' > .dagster_home/dagster.yaml
-fi
+cat > .dagster_home/dagster.yaml <<'YAML'
+telemetry:
+  enabled: false
+python_logs:
+  managed_python_loggers:
+    - splink
+  python_log_level: INFO
+YAML
