@@ -1,0 +1,118 @@
+"""The documented interface end to end: `dagster job execute -j dtsen_build` with the two environment
+variables, from a generated drop to welfare.decile, and a later bad drop that must change nothing."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dtsen_assets.resources import DuckDBWarehouse
+
+ROOT = Path(__file__).resolve().parents[1]
+DAGSTER = Path(sys.executable).with_name("dagster")
+
+# The published tables and their columns, as ../shared/spec/outputs.md fixes them.
+CONTRACT_COLUMNS = {
+    "dtsen.person": ["person_id", "nik", "no_kk", "nama", "tgl_lahir", "jenis_kelamin", "kode_desa", "family_id",
+                     "status_padan", "is_active", "inactive_reason"],
+    "dtsen.person_source": ["source", "source_record_id", "person_id", "match_method", "match_score", "reject_reason"],
+    "welfare.pmt_score": ["family_id", "pengeluaran_kapita_pmt", "model_version"],
+    "welfare.decile": ["family_id", "desil", "persentil"],
+}
+FAMILY_LEADING_COLUMNS = ["family_id", "no_kk", "kode_desa"]
+
+
+def run_dtsen_build(drop: Path, database: Path, dagster_home: Path) -> subprocess.CompletedProcess:
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {**os.environ, "DTSEN_SOURCE_DIR": str(drop), "DTSEN_DUCKDB_PATH": str(database),
+           "DAGSTER_HOME": str(dagster_home)}
+    return subprocess.run([str(DAGSTER), "job", "execute", "-m", "dtsen_assets.definitions", "-j", "dtsen_build"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+def fingerprint(database: Path, tables: list[str]) -> dict[str, tuple]:
+    with DuckDBWarehouse(database_path=str(database)).connect(read_only=True) as connection:
+        return {t: connection.execute(f"SELECT count(*), sum(hash(x)) FROM {t} AS x").fetchone() for t in tables}
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A generated drop (later corrupted), and a warehouse built from it by the CLI.
+
+    12,000 persons: a SUSENAS sample of ~100 households, safely above the PMT's minimum of 50
+    (a 3,000-person drop has ~20 and is rightly refused by welfare/pmt_model).
+    """
+    from dtsen_assets.synth import generate_drop
+
+    work = tmp_path_factory.mktemp("dtsen_build")
+    drop = work / "drop"
+    generate_drop(drop, persons=12_000, seed=11)
+    shutil.rmtree(drop / "truth")  # the pipeline never reads it; make sure it cannot
+    # a file name like the schema would clash with `dtsen.person` if the catalog were not aliased
+    database = work / "dtsen.duckdb"
+    completed = run_dtsen_build(drop, database, work / "dagster_home")
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    return drop, database, work
+
+
+def test_the_job_publishes_every_contract_table(built: tuple[Path, Path, Path]) -> None:
+    _, database, _ = built
+    with DuckDBWarehouse(database_path=str(database)).connect(read_only=True) as connection:
+        for table, columns in CONTRACT_COLUMNS.items():
+            assert [r[0] for r in connection.execute(f"DESCRIBE {table}").fetchall()] == columns, table
+        family = [r[0] for r in connection.execute("DESCRIBE dtsen.family").fetchall()]
+        assert family[:3] == FAMILY_LEADING_COLUMNS and "jumlah_art" in family and "lantai_source" in family
+        records = connection.execute("SELECT count(*) FROM staging.person_record").fetchone()[0]
+        lineage = connection.execute(
+            "SELECT count(*), count(DISTINCT (source, source_record_id)) FROM dtsen.person_source").fetchone()
+        assert lineage == (records, records) and records > 0
+        assert connection.execute(
+            "SELECT count(*) = count(DISTINCT person_id) FROM dtsen.person").fetchone()[0]
+        # every scored family has exactly one desil, and each desil holds a tenth of active persons
+        unscored = connection.execute("""
+            SELECT count(*) FROM welfare.pmt_score s ANTI JOIN welfare.decile d USING (family_id)""").fetchone()[0]
+        assert unscored == 0
+        shares = connection.execute("""
+            SELECT d.desil, 100.0 * sum(f.jumlah_art) / sum(sum(f.jumlah_art)) OVER ()
+            FROM welfare.decile d JOIN dtsen.family f USING (family_id) GROUP BY d.desil ORDER BY d.desil
+        """).fetchall()
+        assert [d for d, _ in shares] == list(range(1, 11))
+        assert max(abs(share - 10.0) for _, share in shares) <= 0.5
+        versions = connection.execute("""
+            SELECT DISTINCT s.model_version = m.model_version FROM welfare.pmt_score s
+            CROSS JOIN (SELECT model_version FROM welfare.pmt_model WHERE is_current) m""").fetchall()
+        assert versions == [(True,)]
+
+
+def test_summary_prints_row_counts_and_the_warehouse(built: tuple[Path, Path, Path]) -> None:
+    _, database, _ = built
+    completed = subprocess.run([sys.executable, "-m", "dtsen_assets.summary"], cwd=ROOT, capture_output=True,
+                               text=True, env={**os.environ, "DTSEN_DUCKDB_PATH": str(database)}, check=True)
+    assert "dukcapil/penduduk.csv" in completed.stdout and "welfare.decile" in completed.stdout
+    assert str(database.resolve()) in completed.stdout
+
+
+def test_a_bad_drop_fails_the_job_and_changes_nothing_published(built: tuple[Path, Path, Path]) -> None:
+    drop, database, work = built
+    tables = ["raw.dtks_art", "dtsen.person", "dtsen.family", "welfare.pmt_score", "welfare.decile"]
+    before = fingerprint(database, tables)
+    art = drop / "dtks" / "art.csv"
+    lines = art.read_text(encoding="utf-8").splitlines(keepends=True)
+    nik_column = lines[0].rstrip("\r\n").split(";").index("NIK")
+    repeated = next(line for line in lines[1:] if re.fullmatch(r"\d{16}", line.split(";")[nik_column].strip('"')))
+    art.write_text("".join(lines + [repeated]), encoding="utf-8")  # one ID_ART twice
+
+    completed = run_dtsen_build(drop, database, work / "dagster_home")
+
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0
+    assert "record_id_unique" in output and "dtks/art.csv" in output and "ID_ART" in output
+    assert repeated.split(";")[nik_column].strip('"') not in output
+    assert fingerprint(database, tables) == before
