@@ -35,7 +35,7 @@ from dtsen_assets.welfare.variables import (
     tier_dwelling,
 )
 
-FEATURE_SPEC_VERSION = "features-3"     # change when the derived features below change
+FEATURE_SPEC_VERSION = "features-4"     # change when the derived features below change
 REGION = "kode_kab"
 
 # Derived numeric features: (name, variable, transform). Each depends on one variable only.
@@ -243,6 +243,21 @@ class FeatureEncoder:
             out[variable] = np.where(np.isnan(values), self.fill_numeric.get(variable, 0.0), values)
         return out
 
+    def ordinal_substitutes(self, variable: str) -> dict[str, str]:
+        """An ordered level the survey never showed -> the nearest level below it that it did show
+        (above, when none below): a worse toilet than any surveyed is scored as the worst surveyed,
+        not as the survey's most common one, which would overstate a poor family's welfare."""
+        order, seen = ORDINAL.get(variable, ()), set(self.levels.get(variable, ()))
+        substitutes = {}
+        for i, level in enumerate(order):
+            if level in seen:
+                continue
+            below = [s for s in order[:i] if s in seen]
+            above = [s for s in order[i + 1:] if s in seen]
+            if below or above:
+                substitutes[level] = below[-1] if below else above[0]
+        return substitutes
+
     def fill(self, frame: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], np.ndarray]:
         """Level codes per categorical, filled numbers per numeric, and how many values were filled per row."""
         n = len(frame)
@@ -255,7 +270,10 @@ class FeatureEncoder:
             unknown = code < 0
             filled_count += unknown
             if levels:
-                code[unknown] = levels.index(self.fill_categorical[variable])
+                raw = frame[variable].to_numpy(dtype=object)
+                for level, seen in self.ordinal_substitutes(variable).items():
+                    code[unknown & (raw == level)] = levels.index(seen)
+                code[code < 0] = levels.index(self.fill_categorical[variable])
             codes[variable] = code
         numbers = {}
         for variable in NUMERIC:

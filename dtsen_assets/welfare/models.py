@@ -12,6 +12,10 @@ Candidates (all fitted with weights = persons represented, `bobot * jumlah_art`,
                    towards zero is what a small survey needs;
 - `ridge_regional` ridge plus regional slopes: per-province and town/regency slopes of family size
                    and floor area (penalized like everything else);
+- `ridge_monotone` ridge in which ordered variables enter only through their "at least this good"
+                   indicators, each with a coefficient >= 0: a better floor, wall, roof, toilet,
+                   fuel, electricity or head's schooling never lowers the prediction. A PMT step with
+                   the wrong sign cannot be defended to a family that objects (sanggahan);
 - `gbm`            histogram gradient boosting (shallow trees, strong leaf minimum) on the same
                    variables, region entering as province, town flag and provincial poverty.
 
@@ -44,6 +48,8 @@ import joblib
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+from scipy.linalg import solve_triangular
+from scipy.optimize import lsq_linear
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import KFold
@@ -57,11 +63,11 @@ from dtsen_assets.welfare.features import (
     blank_outside_tier,
 )
 from dtsen_assets.welfare.metrics import QUOTAS, evaluate
-from dtsen_assets.welfare.variables import FULL_TIER, MODEL_VARIABLES, TIERS
+from dtsen_assets.welfare.variables import FULL_TIER, MODEL_VARIABLES, ORDINAL, TIERS
 
-MODEL_CODE_VERSION = "pmt-models-3"      # change when fitting or prediction logic changes
+MODEL_CODE_VERSION = "pmt-models-4"      # change when fitting or prediction logic changes
 BASELINE = "ols_baseline"
-CANDIDATES = ("ols_baseline", "ridge", "ridge_regional", "gbm")
+CANDIDATES = ("ols_baseline", "ridge", "ridge_regional", "ridge_monotone", "gbm")
 
 
 @dataclass(frozen=True)
@@ -195,6 +201,55 @@ class RidgeCandidate(Candidate):
         return self
 
 
+def fit_bounded_ridge(x: np.ndarray, y: np.ndarray, w: np.ndarray, alpha: float,
+                      nonnegative: np.ndarray) -> tuple[np.ndarray, float]:
+    """Weighted ridge (intercept not penalized) with the coefficients `nonnegative` held >= 0.
+
+    Solved as bounded least squares on the p x p Cholesky factor of the penalized Gram matrix
+    (||R b - q||² equals the ridge objective up to a constant), so the cost grows with the number
+    of design columns, not of households.
+    """
+    w = np.asarray(w, float)
+    x_mean = w @ x / w.sum()
+    y_mean = float(w @ y / w.sum())
+    root = np.sqrt(w)
+    xc = (x - x_mean) * root[:, None]
+    yc = (y - y_mean) * root
+    upper = np.linalg.cholesky(xc.T @ xc + alpha * np.eye(x.shape[1])).T
+    target = solve_triangular(upper, xc.T @ yc, trans="T")
+    lower = np.full(x.shape[1], -np.inf)
+    lower[nonnegative] = 0.0
+    coef = lsq_linear(upper, target, bounds=(lower, np.inf), method="bvls").x
+    return coef, y_mean - float(x_mean @ coef)
+
+
+class RidgeMonotone(RidgeCandidate):
+    """Ridge with monotone ordered variables: their one-hot columns are left out, and their
+    "at least this good" indicators get coefficients >= 0 (penalty chosen by GCV without the bounds)."""
+
+    name = "ridge_monotone"
+
+    def _columns(self) -> np.ndarray:
+        one_hot = len(self.encoder.categorical_columns)
+        return np.array([i for i, variable in enumerate(self.encoder.column_variables)
+                         if not (i < one_hot and variable in ORDINAL)])
+
+    def design(self, batch):
+        return batch.linear[:, self._columns()]
+
+    def design_variables(self):
+        return [self.encoder.column_variables[i] for i in self._columns()]
+
+    def fit(self, batch, y, w):
+        x = self.design(batch).toarray()
+        _, _, alpha = fit_weighted_ridge(x, y, w, self.settings.ridge_alphas)
+        columns, thresholds = self._columns(), self.encoder.region_column_slices["ordinal"]
+        nonnegative = np.flatnonzero((columns >= thresholds.start) & (columns < thresholds.stop))
+        self.coef_, self.intercept_ = fit_bounded_ridge(x, y, w, alpha, nonnegative)
+        self.params_ = {"alpha": alpha}
+        return self
+
+
 SLOPE_FEATURES = ("log_jumlah_art", "log_luas_lantai")
 
 
@@ -245,7 +300,7 @@ class GradientBoosting(Candidate):
 
 
 CANDIDATE_CLASSES: dict[str, type[Candidate]] = {
-    c.name: c for c in (OlsBaseline, RidgeCandidate, RidgeRegional, GradientBoosting)
+    c.name: c for c in (OlsBaseline, RidgeCandidate, RidgeRegional, RidgeMonotone, GradientBoosting)
 }
 
 

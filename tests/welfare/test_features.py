@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from dtsen_assets.welfare.features import NUMERIC_FEATURES, FeatureEncoder, feature_query
-from dtsen_assets.welfare.variables import CATEGORICAL, CORE_HOUSING, DWELLING_AND_POSSESSIONS, MODEL_VARIABLES, NUMERIC
+from dtsen_assets.welfare.variables import CATEGORICAL, CORE_HOUSING, DWELLING_AND_POSSESSIONS, MODEL_VARIABLES, NUMERIC, ORDINAL
 from tests.welfare.synthetic import households
 
 
@@ -99,7 +99,7 @@ def test_survey_household_and_family_with_the_same_facts_get_the_same_features()
     pd.testing.assert_frame_equal(survey_features[columns], family_features[columns])
 
 
-def test_encoder_fills_unknown_and_unseen_values_with_the_survey_typical_value() -> None:
+def test_encoder_fills_unknown_values_with_the_survey_typical_value_and_unseen_ordered_levels_with_a_neighbour() -> None:
     training = households(300, seed=6)
     weights = np.ones(len(training))
     encoder = FeatureEncoder.fit(training, weights)
@@ -111,7 +111,9 @@ def test_encoder_fills_unknown_and_unseen_values_with_the_survey_typical_value()
     assert filled.tolist()[2] == 1          # a floor the survey never showed
     mode = training["lantai"].value_counts().idxmax()
     assert encoder.levels["lantai"][codes["lantai"][1]] == mode
-    assert encoder.levels["lantai"][codes["lantai"][2]] == mode
+    # the best floor, never surveyed, counts as the best floor the survey did show
+    seen_below = [level for level in ORDINAL["lantai"] if level in encoder.levels["lantai"]]
+    assert encoder.levels["lantai"][codes["lantai"][2]] == seen_below[-1]
     assert numbers["luas_lantai"][1] == pytest.approx(np.median(training["luas_lantai"]), rel=0.05)
 
 
@@ -128,3 +130,18 @@ def test_every_design_column_belongs_to_one_variable() -> None:
     batch = encoder.encode(training)
     one_hot = batch.linear[:, : len(encoder.categorical_columns)]
     assert np.all(np.asarray(one_hot.sum(axis=1)).ravel() == len(CATEGORICAL))
+
+
+def test_an_unseen_ordered_level_takes_the_nearest_surveyed_level_below_it() -> None:
+    training = households(300, seed=6)
+    training = training[training["lantai"] != "kayu_papan"]       # the survey never saw a wooden floor
+    encoder = FeatureEncoder.fit(training, np.ones(len(training)))
+    assert "kayu_papan" not in encoder.levels["lantai"]
+    order = ORDINAL["lantai"]
+    below = [level for level in order[: order.index("kayu_papan")] if level in encoder.levels["lantai"]]
+    probe = pd.DataFrame([family(lantai="kayu_papan"), family(lantai=below[-1])])
+    probe["kode_kab"] = probe["kode_desa"].str[:4]
+    codes, _, filled = encoder.fill(probe)
+    assert codes["lantai"][0] == codes["lantai"][1]
+    assert filled.tolist() == [1, 0]     # still counted as a value filled in
+    assert encoder.ordinal_substitutes("status_bangunan") == {}   # not an ordered variable
