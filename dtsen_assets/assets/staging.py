@@ -47,7 +47,7 @@ _SQL_DIR = _STAGING_DIR.parent / "sql" / "staging"
 # The cleaning logic: staging's SQL, its rule CSVs and its Python.
 STAGING_CODE_VERSION = "staging-1-" + _fingerprint(
     *_SQL_DIR.glob("*.sql"), *_STAGING_DIR.glob("*.csv"), *_STAGING_DIR.glob("*.py"))
-CODEBOOK_CODE_VERSION = "codebook-1-" + _fingerprint(reference.CODEBOOK_PATH, reference.CODEBOOK_SUPPLEMENT_PATH)
+CODEBOOK_CODE_VERSION = "codebook-1-" + _fingerprint(reference.CODEBOOK_PATH)
 WILAYAH_CODE_VERSION = "wilayah-1-" + _fingerprint(reference.WILAYAH_PATH)
 
 CODEBOOK_KEY = dg.AssetKey(["staging", "codebook"])
@@ -129,7 +129,7 @@ def record_table_checks(
     key=CODEBOOK_KEY,
     description=(
         "The canonical vocabulary as a table: data/codebook.csv (one row per source, variable, code and "
-        "canonical variable) plus staging's supplement for the Dukcapil and verivali labels, with `code_key`, "
+        "canonical variable) with `code_key`, "
         "the normalized code every source value is matched on (upper case, single spaces, no leading zeros)."
     ),
     code_version=CODEBOOK_CODE_VERSION,

@@ -92,7 +92,7 @@ def check_unknown_codes(shares: Sequence[CodeShare], max_share: float, table: st
             "unknown_codes_under_threshold", False,
             f"{table}: codes outside the codebook above {max_share:.1%} of the codes read (and at least "
             f"{min_unknown}) for {described}; "
-            "update codebook.csv (or the staging supplement) if the source changed its coding",
+            "update codebook.csv if the source changed its coding",
             metadata={**metadata, "variables_over_threshold": [f"{s.source}.{s.variable}" for s in over]},
         )
     where = f", worst {worst.source}.{worst.variable} {worst.unknown_share:.2%}" if worst else ""

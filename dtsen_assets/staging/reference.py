@@ -20,8 +20,6 @@ CODEBOOK_PATH = DATA_DIR / "codebook.csv"
 WILAYAH_PATH = DATA_DIR / "reference" / "wilayah.csv"
 
 RULES_DIR = Path(__file__).resolve().parent
-# Dukcapil's JENIS_KLMIN/STAT_HBKEL/STATUS and verivali's AKSI labels, in the codebook's format.
-CODEBOOK_SUPPLEMENT_PATH = RULES_DIR / "codebook_supplement.csv"
 NAME_RULES_PATH = RULES_DIR / "name_rules.csv"
 DATE_PLACEHOLDERS_PATH = RULES_DIR / "date_placeholders.csv"
 SKIP_RULES_PATH = RULES_DIR / "skip_rules.csv"
@@ -45,9 +43,9 @@ def install_cleaning_rules(connection: duckdb.DuckDBPyConnection) -> None:
 def load_codebook(
     connection: duckdb.DuckDBPyConnection,
     target: str = CODEBOOK_TABLE,
-    paths: tuple[Path, ...] = (CODEBOOK_PATH, CODEBOOK_SUPPLEMENT_PATH),
+    paths: tuple[Path, ...] = (CODEBOOK_PATH,),
 ) -> None:
-    """codebook.csv and the supplement as one table with the key codes are matched on."""
+    """codebook.csv (Dukcapil, verivali and Cek Bansos codes included) as one table keyed as codes are matched."""
     run_sql(connection, "macros")
     run_sql(connection, "codebook", [[str(p) for p in paths]], target=target)
 

@@ -14,7 +14,7 @@ from dtsen_assets.staging.reference import CODEBOOK_PATH, install_cleaning_rules
 from tests.staging.raw import records, row, write_raw
 
 
-def test_codebook_holds_every_row_and_the_supplement(connection: duckdb.DuckDBPyConnection) -> None:
+def test_codebook_holds_every_row_including_dukcapil_and_verivali(connection: duckdb.DuckDBPyConnection) -> None:
     shipped = sum(1 for _ in CODEBOOK_PATH.open(encoding="utf-8")) - 1
     from_shipped = connection.execute(
         "SELECT count(*) FROM staging.codebook WHERE codebook_file = 'codebook.csv'").fetchone()[0]

@@ -1,5 +1,5 @@
--- codebook.csv (the shipped vocabulary) plus the staging supplement (Dukcapil and verivali labels,
--- which the shipped codebook does not cover), with the key codes are matched on.
+-- codebook.csv (the shipped vocabulary, Dukcapil, verivali and Cek Bansos labels included), with the
+-- key codes are matched on.
 CREATE OR REPLACE TABLE $target AS
 SELECT
     trim(source) AS source,
