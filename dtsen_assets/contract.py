@@ -1,4 +1,4 @@
-"""the input contract of one source drop (docs/contract.md) as data.
+"""The input contract of one source drop (docs/contract.md) as data.
 
 One place says which files a drop holds, how they are separated, which columns they must
 have and what identifies a record. The raw assets, their checks and the drop generator all
