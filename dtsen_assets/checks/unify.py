@@ -1,6 +1,6 @@
 """Checks on the unified tables, evaluated on the staged tables before they are published.
 
-Each check counts violations in DuckDB SQL and reports a few examples: person_id (a salted
+Each check counts violations in DuckDB SQL and reports a few examples: person_id (a keyed
 hash, not personal data), record ids, masked NIKs; never a name, birth date or address.
 """
 
