@@ -146,6 +146,7 @@ class _Drop:
 
     def decision(self, aksi: str, nik: str, no_kk: str, nama: str, kode_desa: str, day: pd.Timestamp,
                  keterangan: str) -> None:
+        day = min(max(day, SEMESTER_START), SEMESTER_END)     # this semester's meetings
         self.decisions.append(dict(NO_KK=no_kk, TGL_MUSDES=day.strftime("%Y-%m-%d"), NAMA=nama,
                                    NO_BA=f"{len(self.decisions) + 1}/BA-MUSDES/{kode_desa}/{day.year}",
                                    NIK_BARU="", KODE_DESA=kode_desa, NIK=nik, AKSI=aksi, KETERANGAN=keterangan))
@@ -458,7 +459,10 @@ def _write_drop(d: _Drop, source: Path, target: Path) -> None:
         frame = pd.DataFrame(d.decisions)[columns]
         months = pd.to_datetime(frame["TGL_MUSDES"]).dt.strftime("%Y_%m")
         for month, part in frame.groupby(months):
-            _write(part, target / "verivali" / f"musdes_{month}.csv")
+            path = target / "verivali" / f"musdes_{month}.csv"
+            if path.exists():       # a file of the drop for this month: the new decisions beside it
+                path = path.with_name(f"musdes_{month}_semester_berikut.csv")
+            _write(part, path)
     _write(d.persons, target / "truth/persons.csv")
     _write(d.records, target / "truth/source_records.csv")
     _write(pd.DataFrame(d.changes, columns=CHANGE_COLUMNS), target / "truth/changes.csv")
