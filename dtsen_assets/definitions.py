@@ -45,7 +45,8 @@ defs = dg.Definitions(
     schedules=[semiannual_finalization],
     resources={
         "source_drop": SourceDrop(source_dir=_env_or_default("DTSEN_SOURCE_DIR", DEFAULT_SOURCE_DIR)),
-        "warehouse": DuckDBWarehouse(database_path=_env_or_default("DTSEN_DUCKDB_PATH", DEFAULT_DATABASE_PATH)),
+        "warehouse": DuckDBWarehouse(database_path=_env_or_default("DTSEN_DUCKDB_PATH", DEFAULT_DATABASE_PATH),
+                                     id_key=dg.EnvVar("DTSEN_ID_KEY") if os.environ.get("DTSEN_ID_KEY") else None),
     },
     executor=dg.in_process_executor,
 )

@@ -52,10 +52,24 @@ def mask_value(column: str, value: object) -> object:
     return mask_text(value)
 
 
+# Columns holding a DTSEN id: a frame with one of them shows NIK and NO_KK fully hidden, so that an
+# id is never paired with the visible digits of a NIK (ids are keyed hashes, see unify/ids.py, but
+# a preview should not invite the attempt).
+ID_COLUMNS = frozenset({"person_id", "family_id"})
+
+
 def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of a small frame (a preview or examples) with every personal column masked."""
+    """A copy of a small frame (a preview or examples) with every personal column masked.
+
+    Beside a person_id or family_id, NIK and NO_KK columns are hidden whole (`****************`).
+    """
     masked = frame.copy()
+    beside_id = bool(ID_COLUMNS & {str(c).lower() for c in masked.columns})
     for column in masked.columns:
         if column in PII_COLUMNS or str(column).upper() in PII_COLUMNS:
-            masked[column] = [mask_value(str(column), v) for v in masked[column]]
+            if beside_id and str(column).upper().startswith(("NIK", "NO_KK")):
+                masked[column] = [None if v is None or (isinstance(v, float) and pd.isna(v)) else "*" * len(str(v))
+                                  for v in masked[column]]
+            else:
+                masked[column] = [mask_value(str(column), v) for v in masked[column]]
     return masked

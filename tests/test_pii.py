@@ -27,3 +27,11 @@ def test_frames_mask_personal_columns_and_keep_the_rest() -> None:
     assert masked.loc[0, "TGL_LHR"] == "****-**-**"
     assert masked.loc[0, "KODE_DESA"] == "3204102001"
     assert frame.loc[0, "NIK"] == "3204105508800002"   # the input is not modified
+
+
+def test_an_id_is_never_shown_beside_the_digits_of_a_nik() -> None:
+    frame = pd.DataFrame({"person_id": ["P0123456789ABCDEF"], "nik": ["3204105508800002"],
+                          "no_kk": ["3204100101200001"], "nama": ["Siti"]})
+    masked = mask_frame(frame)
+    assert masked.loc[0, "nik"] == masked.loc[0, "no_kk"] == "*" * 16
+    assert masked.loc[0, "person_id"] == "P0123456789ABCDEF" and masked.loc[0, "nama"] == "S***"

@@ -74,8 +74,9 @@ OUTPUT_SPECS = [
             "identity agrees (name, birth date, sex); otherwise Dukcapil is searched (NIK fragments, the family card "
             "its confirmed relatives are on, birth date, village, name tokens) and a Splink Fellegi-Sunter model "
             "trained on the drop decides. Persons are anchored on the confirmed NIK; the rest are linked with "
-            "Splink. person_id is a salted hash of the NIK (else of the smallest record id): stable across runs "
-            "and drops. Dead in Dukcapil -> inactive ('meninggal_dukcapil'); current NO_KK and village from Dukcapil."),
+            "Splink. person_id is a keyed hash (the warehouse's secret key) of the NIK, else of the smallest record "
+            "id, so it reveals nothing; it stays the same across runs and drops (unify.person_id_history keeps "
+            "retired ids: NIK confirmed later, two ids merged). Dead in Dukcapil -> inactive ('meninggal_dukcapil'); current NO_KK and village from Dukcapil."),
         metadata={"table": "dtsen.person", "contract": "shared/spec/outputs.md"}),
     dg.AssetSpec(
         PERSON_SOURCE_KEY, kinds={"duckdb", "splink"}, **_SPEC,
@@ -132,7 +133,7 @@ def _model_markdown(trained: dict) -> str:
 def unify_registries(context: dg.AssetExecutionContext, config: UnifyConfig, warehouse: DuckDBWarehouse):
     """Match every source record to Dukcapil, link the rest into persons, build families; publish after the checks."""
     with warehouse.connect() as connection:
-        result = run_unify(connection, config, log=context.log.info)
+        result = run_unify(connection, config, log=context.log.info, id_key=warehouse.id_key)
         for outcome in result.outcomes:
             yield outcome.to_result(CHECK_ASSET[outcome.name])
         if not result.published:

@@ -1,6 +1,6 @@
 """Checks on the unified tables, evaluated on the staged tables before they are published.
 
-Each check counts violations in DuckDB SQL and reports a few examples: person_id (a salted
+Each check counts violations in DuckDB SQL and reports a few examples: person_id (a keyed
 hash, not personal data), record ids, masked NIKs; never a name, birth date or address.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 import duckdb
 
 from dtsen_assets.checks.core import CheckOutcome, format_examples
-from dtsen_assets.pii import mask_identifier
 
 UNIFY_CHECKS: dict[str, str] = {
     "person_id_unique": "Every dtsen.person row has a person_id, and no two rows share one.",
@@ -78,7 +77,7 @@ def check_no_active_dead(connection: duckdb.DuckDBPyConnection, person: str,
         SELECT p.person_id, p.nik FROM {person} p JOIN {dukcapil} d ON d.nik = p.nik
         WHERE p.is_active AND NOT coalesce(d.is_alive, true)
         ORDER BY p.person_id""").fetchall()
-    examples = [f"{pid} (NIK {mask_identifier(nik)})" for pid, nik in rows[:5]]
+    examples = [pid for pid, _ in rows[:5]]     # never an id beside a partial NIK
     passed = not rows
     summary = "no active person is dead in Dukcapil" if passed else \
         f"{len(rows):,} active persons are dead in Dukcapil, e.g. {format_examples(examples)}"

@@ -35,6 +35,11 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         default=None, description="DuckDB memory_limit, e.g. '8GB'; DuckDB's default when unset."
     )
     threads: int | None = Field(default=None, description="DuckDB threads; all cores when unset.")
+    id_key: str | None = Field(
+        default=None, description=(
+            "Secret key person_id and family_id are derived with (env DTSEN_ID_KEY; at least 32 characters, "
+            "e.g. 64 random hex digits). When unset, the warehouse creates one on first use and keeps it in "
+            "its internal table secret.id_key (dtsen_assets/unify/ids.py)."))
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

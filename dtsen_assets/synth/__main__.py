@@ -1,4 +1,6 @@
-"""python -m dtsen_assets.synth --persons N --seed S --out DIR: write a synthetic source drop."""
+"""python -m dtsen_assets.synth --persons N --seed S --out DIR: write a synthetic source drop.
+
+python -m dtsen_assets.synth next --from DROP --out DROP2: the next semester of a drop (next_semester.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,36 @@ def parse_rate(text: str) -> tuple[str, float]:
     return name.strip(), float(value)
 
 
+def main_next(argv: list[str]) -> int:
+    """`python -m dtsen_assets.synth next --from DROP --out DROP2`: the next semester of a drop."""
+    from dtsen_assets.synth.next_semester import NextRates, next_semester
+
+    parser = argparse.ArgumentParser(prog="python -m dtsen_assets.synth next", description=(
+        "From a drop and its truth/, the next semester's drop (deaths, births, moves, new families, "
+        "re-issued cards, marriages, families leaving, housing updates, new village decisions) with "
+        "truth/changes.csv listing every change."))
+    parser.add_argument("--from", dest="source", required=True, help="the drop (with its truth/ folder)")
+    parser.add_argument("--out", required=True, help="folder of the next semester's drop")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rate", type=parse_rate, action="append", default=[], metavar="NAME=VALUE",
+                        help="override one change rate (repeatable), e.g. --rate deaths=0.02 (see NextRates)")
+    parser.add_argument("--only", action="append", default=[], metavar="CHANGE",
+                        help="only these changes (repeatable), e.g. --only deaths")
+    args = parser.parse_args(argv)
+    try:
+        rates = NextRates(**dict(args.rate))
+        if args.only:
+            rates = rates.only(*args.only)
+    except (TypeError, ValueError) as error:
+        parser.error(str(error))
+    print(json.dumps(next_semester(args.source, args.out, args.seed, rates)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["next"]:
+        return main_next(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m dtsen_assets.synth", description=__doc__)
     parser.add_argument("--persons", type=int, default=DEFAULT_PERSONS, help="persons in Dukcapil (default 50000)")
     parser.add_argument("--seed", type=int, default=0)

@@ -9,7 +9,7 @@ Where to look:
 | how is a wrong or missing NIK corrected? | `padan.py`, `sql/unify/search_candidates.sql`, `search_resolve.sql`, `model.py` |
 | what is the linkage model, how is it trained? | `model.py`, `splink_runner.py`, `sql/unify/training_sample.sql` |
 | what happens to records Dukcapil cannot confirm? | `linkage.py`, `sql/unify/rest_*.sql` |
-| how is person_id made, which values does a person get? | `sql/unify/record_match.sql`, `person.sql` |
+| how is person_id made, which values does a person get? | `ids.py`, `sql/unify/record_match.sql`, `person_key.sql`, `person.sql` |
 | how are families and their welfare variables built? | `families.py`, `sql/unify/family.sql` |
 | what does a village-meeting decision change? | `sql/unify/verivali_claims.sql`, `verivali_outcome.sql` |
 | thresholds | `config.py` (`UnifyConfig`, a dg.Config) |
@@ -36,8 +36,12 @@ The rules in short (each file says them in full):
 4. **Persons** are anchored on the confirmed NIK: every record of one Dukcapil person, in every
    source and twice in one, becomes that person; two people who shared a NIK stay two. Identity,
    current NO_KK and village come from Dukcapil. Dead in Dukcapil: inactive, 'meninggal_dukcapil'.
-   `person_id` = 'P' + 16 hex of sha256(salt|nik:NIK), else 'R' + 16 hex of
-   sha256(salt|rec:source:record id) of the smallest record of the cluster.
+   `person_id` = 'P' + 16 hex of sha256(key|nik:NIK), else 'R' + 16 hex of
+   sha256(key|rec:source:record id) of the smallest record of the cluster, where key is the
+   warehouse's secret id key (configured, or created on first use and kept in the warehouse):
+   an id reveals nothing about the NIK. A person keeps its id across drops: when its anchor
+   changes (NIK confirmed later, two earlier persons merged) the earlier id is kept and the
+   retired one recorded in `unify.person_id_history` (`ids.py`, `sql/unify/person_key.sql`).
 5. **Families**: one per current card with active members; composition and head from the active
    members; welfare variables by survivorship (DTKS if updated after REGSOSEK, then REGSOSEK, DTKS,
    P3KE), each with its `_source`.

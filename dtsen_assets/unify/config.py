@@ -68,11 +68,6 @@ class UnifyConfig(dg.Config):
         default="2022-11-15", description="When REGSOSEK was collected: a DTKS family updated later wins (survivorship).")
     as_of_date: str | None = Field(
         default=None, description="Date ages are counted at for family composition (YYYY-MM-DD); today when unset.")
-    person_id_salt: str = Field(
-        default="dtsen", description=(
-            "Salt of the person_id / family_id hash. Keep it constant: changing it changes every id. A deployment "
-            "sets its own secret value so an id cannot be traced back to a NIK by trying NIKs."))
-
     # --- resources ---
     memory_limit: str | None = Field(
         default="3GB", description=(

@@ -4,9 +4,10 @@
              -> the rest (linkage among records) -> persons -> families -> verivali outcomes
 
 `stage_unify` leaves `dtsen.person__staging`, `dtsen.person_source__staging`,
-`dtsen.family__staging`, `unify.verivali_outcome__staging` and `unify.linkage_model__staging`
-in the warehouse and returns what the checks and the metadata need; the asset evaluates the
-checks and publishes all five in one transaction only when every blocking check passed.
+`dtsen.family__staging`, `unify.verivali_outcome__staging`, `unify.linkage_model__staging` and
+`unify.person_id_history__staging` in the warehouse and returns what the checks and the metadata
+need; the asset evaluates the checks and publishes all six in one transaction only when every
+blocking check passed. Person ids continue from the published tables (person_key.sql, ids.py).
 Everything heavy runs in DuckDB; nothing loads a whole table into Python.
 """
 
@@ -22,19 +23,20 @@ import duckdb
 
 from dtsen_assets.checks.core import CheckOutcome
 from dtsen_assets.checks.unify import evaluate_unify_checks
-from dtsen_assets.unify import families, linkage, padan, splink_runner
+from dtsen_assets.unify import families, ids, linkage, padan, splink_runner
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.metadata import collect_figures
-from dtsen_assets.unify.sql import drop_work_schema, run, sql_literal, work_schema
-from dtsen_assets.warehouse import drop_staging, publish, staging_table
+from dtsen_assets.unify.sql import drop_work_schema, run, work_schema
+from dtsen_assets.warehouse import drop_staging, publish, staging_table, table_exists
 
 PERSON_TABLE = "dtsen.person"
 PERSON_SOURCE_TABLE = "dtsen.person_source"
 FAMILY_TABLE = "dtsen.family"
 VERIVALI_OUTCOME_TABLE = "unify.verivali_outcome"
 LINKAGE_MODEL_TABLE = "unify.linkage_model"
+PERSON_ID_HISTORY_TABLE = "unify.person_id_history"
 PUBLISHED_TABLES: tuple[str, ...] = (PERSON_TABLE, PERSON_SOURCE_TABLE, FAMILY_TABLE)
-LINEAGE_TABLES: tuple[str, ...] = (VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_TABLE)
+LINEAGE_TABLES: tuple[str, ...] = (VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_TABLE, PERSON_ID_HISTORY_TABLE)
 ALL_TABLES: tuple[str, ...] = (*PUBLISHED_TABLES, *LINEAGE_TABLES)
 
 Log = Callable[[str], None]
@@ -50,10 +52,14 @@ class UnifyResult:
 
 
 def run_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | None = None,
-              log: Log = lambda message: None) -> UnifyResult:
-    """Stage, check and (when every blocking check passed) publish: write, audit, publish."""
+              log: Log = lambda message: None, id_key: str | None = None) -> UnifyResult:
+    """Stage, check and (when every blocking check passed) publish: write, audit, publish.
+
+    `id_key`: the secret key person and family ids are derived with (ids.py); when None, the
+    warehouse's own key (created on first use, kept in `secret.id_key`).
+    """
     config = config or UnifyConfig()
-    result = stage_unify(connection, config, log)
+    result = stage_unify(connection, config, log, id_key)
     started = time.perf_counter()
     result.outcomes = evaluate_unify_checks(
         connection, staging_table(PERSON_TABLE), staging_table(PERSON_SOURCE_TABLE), staging_table(FAMILY_TABLE),
@@ -70,9 +76,10 @@ def run_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | None 
 
 
 def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | None = None,
-                log: Log = lambda message: None) -> UnifyResult:
+                log: Log = lambda message: None, id_key: str | None = None) -> UnifyResult:
     """Build every unify table under its `__staging` name; return the model, figures and timings."""
     config = config or UnifyConfig()
+    key = ids.ensure_id_key(connection, id_key)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     connection.execute("CREATE SCHEMA IF NOT EXISTS dtsen")
@@ -98,11 +105,13 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
         linkage.link_rest(connection, work, config, trained, padan.dukcapil_rows(connection, work), timings, log)
         run(connection, "record_match", timings, log, w=work)
         _drop(connection, work, "name_feature", "search_prediction", "rest_side", "unify_splink_rest_node")
-        salt = sql_literal(config.person_id_salt)
-        run(connection, "person", timings, log, w=work, salt=salt)
-        run(connection, "family", timings, log, w=work, salt=salt, as_of=as_of.isoformat(),
-            regsosek_date=config.regsosek_reference_date, welfare_columns=families.welfare_columns_sql(),
-            welfare_list=", ".join(families.WELFARE_VARIABLES), family_table=staging_table(FAMILY_TABLE))
+        with ids.id_key_bound(connection, key):
+            run(connection, "person_key", timings, log, w=work, **_previous_release(connection),
+                history_table=staging_table(PERSON_ID_HISTORY_TABLE))
+            run(connection, "person", timings, log, w=work)
+            run(connection, "family", timings, log, w=work, as_of=as_of.isoformat(),
+                regsosek_date=config.regsosek_reference_date, welfare_columns=families.welfare_columns_sql(),
+                welfare_list=", ".join(families.WELFARE_VARIABLES), family_table=staging_table(FAMILY_TABLE))
         run(connection, "outputs", timings, log, w=work, person_table=staging_table(PERSON_TABLE),
             person_source_table=staging_table(PERSON_SOURCE_TABLE), family_table=staging_table(FAMILY_TABLE))
         run(connection, "verivali_outcome", timings, log, w=work, outcome_table=staging_table(VERIVALI_OUTCOME_TABLE))
@@ -114,6 +123,20 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
             connection.execute("SET memory_limit = ?", [previous_limit])
     timings["total"] = time.perf_counter() - started
     return UnifyResult(trained_model=trained, figures=figures, timings=timings)
+
+
+def _previous_release(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The published person, lineage and id-history tables person_key.sql continues from (empty when none)."""
+    empty = {
+        "previous_person": "(SELECT NULL::VARCHAR AS person_id WHERE false)",
+        "previous_source": ("(SELECT NULL::VARCHAR AS source, NULL::VARCHAR AS source_record_id, "
+                            "NULL::VARCHAR AS person_id WHERE false)"),
+        "previous_history": ("(SELECT NULL::VARCHAR AS retired_id, NULL::VARCHAR AS person_id, "
+                             "NULL::VARCHAR AS reason, NULL::TIMESTAMP AS first_seen_at WHERE false)"),
+    }
+    tables = {"previous_person": PERSON_TABLE, "previous_source": PERSON_SOURCE_TABLE,
+              "previous_history": PERSON_ID_HISTORY_TABLE}
+    return {name: (table if table_exists(connection, table) else empty[name]) for name, table in tables.items()}
 
 
 def _drop(connection: duckdb.DuckDBPyConnection, work: str, *tables: str) -> None:

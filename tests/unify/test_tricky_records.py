@@ -3,7 +3,6 @@ each with its exact outcome: which person, which NIK, how it was found, which re
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import duckdb
@@ -11,6 +10,7 @@ import pytest
 
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.unify.config import UnifyConfig
+from dtsen_assets.unify.ids import natural_id
 from dtsen_assets.unify.pipeline import run_unify
 from tests.unify.world import (
     DESA_B, KK1, KK2, KK3, KK4_NEW, KK5_NEW, KK11_SOURCE, NIK, tricky_world,
@@ -19,6 +19,8 @@ from tests.unify.world import (
 # The hand-made world is tiny: two TIDAK_PADAN persons of seventeen and one unknown code of two
 # are expected here, so those two thresholds are relaxed (their defaults are tested below).
 CONFIG = UnifyConfig(as_of_date="2025-12-31", max_tidak_padan_share=0.5, max_unknown_code_share=0.6)
+# A configured id key (the resource's id_key), so the expected person ids can be computed here.
+ID_KEY = "0123456789abcdef" * 4
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +30,7 @@ def unified(tmp_path_factory: pytest.TempPathFactory):
     warehouse = DuckDBWarehouse(database_path=str(path))
     with warehouse.connect() as connection:
         tricky_world().write(connection)
-        result = run_unify(connection, CONFIG)
+        result = run_unify(connection, CONFIG, id_key=ID_KEY)
     assert result.published, [o.summary for o in result.outcomes if not o.passed]
     with warehouse.connect(read_only=True) as connection:
         yield connection
@@ -45,8 +47,8 @@ def record(connection: duckdb.DuckDBPyConnection, record_id: str) -> dict:
     return dict(zip(keys, row))
 
 
-def person_id_of(nik: str, salt: str = "dtsen") -> str:
-    return "P" + hashlib.sha256(f"{salt}|nik:{nik}".encode()).hexdigest()[:16].upper()
+def person_id_of(nik: str) -> str:
+    return natural_id(ID_KEY, "P", f"nik:{nik}")
 
 
 # --- NIK problems ---------------------------------------------------------------------------
@@ -137,7 +139,7 @@ def test_person_unknown_to_dukcapil_in_two_sources_is_linked(unified) -> None:
     assert dtks["method"] == regsosek["method"] == "probabilistic_cluster"
     assert dtks["person_id"] == regsosek["person_id"]
     assert (dtks["nik"], dtks["status_padan"], dtks["no_kk"]) == (None, "TIDAK_PADAN", KK11_SOURCE)
-    expected = "R" + hashlib.sha256(b"dtsen|rec:dtks:D11-01").hexdigest()[:16].upper()
+    expected = natural_id(ID_KEY, "R", "rec:dtks:D11-01")
     assert dtks["person_id"] == expected      # from the smallest record of the cluster
 
 
@@ -293,7 +295,7 @@ def test_person_ids_stable_across_runs_and_row_order(tmp_path: Path, unified) ->
     warehouse = DuckDBWarehouse(database_path=str(tmp_path / "again.duckdb"))
     with warehouse.connect() as connection:
         world.write(connection)
-        assert run_unify(connection, CONFIG).published
+        assert run_unify(connection, CONFIG, id_key=ID_KEY).published
         again = dict(connection.execute("SELECT source_record_id, person_id FROM dtsen.person_source").fetchall())
     first = dict(unified.execute("SELECT source_record_id, person_id FROM dtsen.person_source").fetchall())
     assert again == first

@@ -1,8 +1,9 @@
 -- Families: one per current family card (NO_KK) with at least one active member.
 -- A person's family is the card Dukcapil has it on today (person.sql); a person without a NIK
 -- keeps its source family's card, and one without any card a family of its own source family.
--- family_id: 'F' + 16 hex digits of sha256('<salt>|kk:<NO_KK>'), or 'G' + those of
--- sha256('<salt>|fam:<source>:<source family id>') for a family without a known card.
+-- family_id: 'F' + 16 hex digits of sha256('<key>|kk:<NO_KK>'), or 'G' + those of
+-- sha256('<key>|fam:<source>:<source family id>') for a family without a known card; <key> is
+-- the warehouse's secret id key, the session variable dtsen_id_key (dtsen_assets/unify/ids.py).
 -- Members are the active persons; jumlah_art counts them. Composition (ages at {as_of}):
 -- art_balita 0-4, art_sekolah 7-18, art_lansia 60+, art_disabilitas (disabilitas 'ya').
 -- Head of family (krt_*): the active member Dukcapil records as KEPALA KELUARGA, else one a
@@ -15,7 +16,7 @@
 CREATE OR REPLACE TABLE {w}.family_key AS
 SELECT family_anchor,
        CASE WHEN family_anchor LIKE 'kk:%' THEN 'F' ELSE 'G' END
-           || upper(left(sha256({salt} || '|' || family_anchor), 16)) AS family_candidate
+           || upper(left(sha256(getvariable('dtsen_id_key') || '|' || family_anchor), 16)) AS family_candidate
 FROM (SELECT DISTINCT family_anchor FROM {w}.person_full);
 
 CREATE OR REPLACE TABLE {w}.person_family AS

@@ -1,11 +1,7 @@
 -- Persons: one per Dukcapil person some record resolved to, and one per cluster of the rest.
 --
--- person_id (stable across runs and drops): 'P' + the first 16 hex digits of
--- sha256('<salt>|nik:<NIK>') for a person with a confirmed NIK, else 'R' + those of
--- sha256('<salt>|rec:<source>:<record id>') of the smallest record (source, then id) of its
--- cluster. The same person keeps the id as long as its NIK (or smallest record) does; a person
--- whose NIK is confirmed in a later drop moves from an R- to a P- id. The salt (config
--- person_id_salt) keeps ids from being traced back to NIKs by hashing candidate NIKs.
+-- person_id: made by person_key.sql (a keyed hash of the person's anchor, kept stable across
+-- drops through the id history; see dtsen_assets/unify/ids.py).
 --
 -- Identity of a person of Dukcapil (the authority): its NIK, current NO_KK (a re-issued card
 -- replaces the old one), name, birth date, sex and current village (a move replaces the old
@@ -16,12 +12,6 @@
 -- then P3KE, then DTKS.
 -- status_padan: PADAN when the person is a living Dukcapil person, else TIDAK_PADAN.
 -- is_active: false for a person Dukcapil records as dead (inactive_reason 'meninggal_dukcapil').
-CREATE OR REPLACE TABLE {w}.person_key AS
-SELECT person_anchor,
-       CASE WHEN person_anchor LIKE 'nik:%' THEN 'P' ELSE 'R' END
-           || upper(left(sha256({salt} || '|' || person_anchor), 16)) AS person_id
-FROM (SELECT DISTINCT person_anchor FROM {w}.record_match WHERE person_anchor IS NOT NULL);
-
 CREATE OR REPLACE TABLE {w}.record_person AS
 SELECT m.record_key, m.source, m.source_record_id, m.source_family_id, m.dukcapil_key, k.person_id
 FROM {w}.record_match m
