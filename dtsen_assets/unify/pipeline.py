@@ -4,9 +4,10 @@
              -> the rest (linkage among records) -> persons -> families -> verivali outcomes
 
 `stage_unify` leaves `dtsen.person__staging`, `dtsen.person_source__staging`,
-`dtsen.family__staging`, `unify.verivali_outcome__staging` and `unify.linkage_model__staging`
-in the warehouse and returns what the checks and the metadata need; the asset evaluates the
-checks and publishes all five in one transaction only when every blocking check passed.
+`dtsen.family__staging`, `unify.verivali_outcome__staging`, `unify.linkage_model__staging` and
+the evidence tables (`unify.match_evidence`, `unify.person_value_source`, `unify.family_value_source`;
+`evidence.py`) in the warehouse and returns what the checks and the metadata need; the asset evaluates the
+checks and publishes all of them in one transaction only when every blocking check passed.
 Everything heavy runs in DuckDB; nothing loads a whole table into Python.
 """
 
@@ -22,7 +23,7 @@ import duckdb
 
 from dtsen_assets.checks.core import CheckOutcome
 from dtsen_assets.checks.unify import evaluate_unify_checks
-from dtsen_assets.unify import families, linkage, padan, splink_runner
+from dtsen_assets.unify import evidence, families, linkage, padan, splink_runner
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.metadata import collect_figures
 from dtsen_assets.unify.sql import drop_work_schema, run, sql_literal, work_schema
@@ -34,7 +35,7 @@ FAMILY_TABLE = "dtsen.family"
 VERIVALI_OUTCOME_TABLE = "unify.verivali_outcome"
 LINKAGE_MODEL_TABLE = "unify.linkage_model"
 PUBLISHED_TABLES: tuple[str, ...] = (PERSON_TABLE, PERSON_SOURCE_TABLE, FAMILY_TABLE)
-LINEAGE_TABLES: tuple[str, ...] = (VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_TABLE)
+LINEAGE_TABLES: tuple[str, ...] = (VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_TABLE, *evidence.EVIDENCE_TABLES)
 ALL_TABLES: tuple[str, ...] = (*PUBLISHED_TABLES, *LINEAGE_TABLES)
 
 Log = Callable[[str], None]
@@ -92,6 +93,7 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
         trained = padan.train_model(connection, work, config, timings, log)
         padan.search_dukcapil(connection, work, config, trained, timings, log)
         run(connection, "padan_match", timings, log, w=work)
+        evidence.keep_search_evidence(connection, work, trained, timings, log)
         _drop(connection, work, "search_fallback_record", "unify_splink_search_record",
               "unify_splink_search_dukcapil", "unify_splink_search_pairs", "search_prediction_raw",
               "unify_splink_train_record", "unify_splink_train_dukcapil", "unify_u_vectors")
@@ -106,6 +108,7 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
         run(connection, "outputs", timings, log, w=work, person_table=staging_table(PERSON_TABLE),
             person_source_table=staging_table(PERSON_SOURCE_TABLE), family_table=staging_table(FAMILY_TABLE))
         run(connection, "verivali_outcome", timings, log, w=work, outcome_table=staging_table(VERIVALI_OUTCOME_TABLE))
+        evidence.stage_evidence_tables(connection, work, staging_table(FAMILY_TABLE), staging_table, timings, log)
         _stage_model_table(connection, trained)
         figures = collect_figures(connection, work, staging_table(FAMILY_TABLE))
     finally:
