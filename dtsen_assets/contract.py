@@ -35,6 +35,8 @@ PII_COLUMNS: frozenset[str] = frozenset({
     "nik", "nik_baru", "no_kk", "nama", "tgl_lahir", "alamat", "nama_std",
     # staging keeps the text as received beside the cleaned value; verivali notes are free text
     "nik_raw", "nama_raw", "no_kk_raw", "tgl_lahir_raw", "tgl_meninggal", "keterangan",
+    # unify.match_evidence: the NIKs behind a match decision
+    "nik_dukcapil", "nik_verivali", "nik_chosen", "nik_runner_up",
 })
 
 

@@ -19,6 +19,7 @@ from dtsen_assets.checks import unify as checks
 from dtsen_assets.checks.core import check_spec, raise_if_blocking_failed
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.unify.config import UnifyConfig
+from dtsen_assets.unify.evidence import FAMILY_VALUE_SOURCE_TABLE, MATCH_EVIDENCE_TABLE, PERSON_VALUE_SOURCE_TABLE
 from dtsen_assets.unify.pipeline import (
     FAMILY_TABLE,
     LINKAGE_MODEL_TABLE,
@@ -51,11 +52,16 @@ PERSON_SOURCE_KEY = dg.AssetKey(["dtsen", "person_source"])
 FAMILY_KEY = dg.AssetKey(["dtsen", "family"])
 VERIVALI_OUTCOME_KEY = dg.AssetKey(["unify", "verivali_outcome"])
 LINKAGE_MODEL_KEY = dg.AssetKey(["unify", "linkage_model"])
+MATCH_EVIDENCE_KEY = dg.AssetKey(["unify", "match_evidence"])
+PERSON_VALUE_SOURCE_KEY = dg.AssetKey(["unify", "person_value_source"])
+FAMILY_VALUE_SOURCE_KEY = dg.AssetKey(["unify", "family_value_source"])
 STAGING_DEPS = [dg.AssetKey(["staging", name]) for name in
                 ("person_record", "family_record", "dukcapil_person", "verivali_decision")]
 
 TABLE_OF_KEY = {PERSON_KEY: PERSON_TABLE, PERSON_SOURCE_KEY: PERSON_SOURCE_TABLE, FAMILY_KEY: FAMILY_TABLE,
-                VERIVALI_OUTCOME_KEY: VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_KEY: LINKAGE_MODEL_TABLE}
+                VERIVALI_OUTCOME_KEY: VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_KEY: LINKAGE_MODEL_TABLE,
+                MATCH_EVIDENCE_KEY: MATCH_EVIDENCE_TABLE, PERSON_VALUE_SOURCE_KEY: PERSON_VALUE_SOURCE_TABLE,
+                FAMILY_VALUE_SOURCE_KEY: FAMILY_VALUE_SOURCE_TABLE}
 # Which asset each check guards.
 CHECK_ASSET = {
     "person_id_unique": PERSON_KEY, "no_active_dead_person": PERSON_KEY, "tidak_padan_share": PERSON_KEY,
@@ -105,6 +111,24 @@ OUTPUT_SPECS = [
         description=("unify.linkage_model: the trained Fellegi-Sunter model (m and u per comparison level, match "
                      "weights, the Splink settings as JSON), for review."),
         metadata={"table": "unify.linkage_model"}),
+    dg.AssetSpec(
+        MATCH_EVIDENCE_KEY, kinds={"duckdb", "splink"}, **_SPEC,
+        description=("unify.match_evidence: for every source person record, the evidence of how it was linked: the "
+                     "own-NIK check (step 1), the Dukcapil candidate chosen and the runner-up with their match weights "
+                     "and posteriors, the level and weight of every field (agreeing and disagreeing fields), the NIK a "
+                     "village meeting gave. Read by `python -m dtsen_assets.explain` (docs/audit.md)."),
+        metadata={"table": MATCH_EVIDENCE_TABLE}),
+    dg.AssetSpec(
+        PERSON_VALUE_SOURCE_KEY, kinds={"duckdb"}, **_SPEC,
+        description=("unify.person_value_source: for every person and value of dtsen.person (and the person-level "
+                     "variables families use), the source and the source record (or Dukcapil NIK) it came from."),
+        metadata={"table": PERSON_VALUE_SOURCE_TABLE}),
+    dg.AssetSpec(
+        FAMILY_VALUE_SOURCE_KEY, kinds={"duckdb"}, **_SPEC,
+        description=("unify.family_value_source: for every family and value of dtsen.family, where it came from: the "
+                     "source family of the registry that spoke for the variable, the head of family (person_id), or the "
+                     "active members."),
+        metadata={"table": FAMILY_VALUE_SOURCE_TABLE}),
 ]
 
 CHECK_SPECS = [

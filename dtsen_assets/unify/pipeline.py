@@ -5,9 +5,11 @@
 
 `stage_unify` leaves `dtsen.person__staging`, `dtsen.person_source__staging`,
 `dtsen.family__staging`, `unify.verivali_outcome__staging`, `unify.linkage_model__staging` and
-`unify.person_id_history__staging` in the warehouse and returns what the checks and the metadata
-need; the asset evaluates the checks and publishes all six in one transaction only when every
-blocking check passed. Person ids continue from the published tables (person_key.sql, ids.py).
+`unify.person_id_history__staging` and the evidence tables (`unify.match_evidence`,
+`unify.person_value_source`, `unify.family_value_source`; `evidence.py`) in the warehouse and returns
+what the checks and the metadata need; the asset evaluates the checks and publishes all of them in one
+transaction only when every blocking check passed. Person ids continue from the published tables
+(person_key.sql, ids.py).
 Everything heavy runs in DuckDB; nothing loads a whole table into Python.
 """
 
@@ -23,7 +25,7 @@ import duckdb
 
 from dtsen_assets.checks.core import CheckOutcome
 from dtsen_assets.checks.unify import evaluate_unify_checks
-from dtsen_assets.unify import families, ids, linkage, padan, splink_runner
+from dtsen_assets.unify import evidence, families, ids, linkage, padan, splink_runner
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.metadata import collect_figures
 from dtsen_assets.unify.sql import drop_work_schema, run, work_schema
@@ -36,7 +38,8 @@ VERIVALI_OUTCOME_TABLE = "unify.verivali_outcome"
 LINKAGE_MODEL_TABLE = "unify.linkage_model"
 PERSON_ID_HISTORY_TABLE = "unify.person_id_history"
 PUBLISHED_TABLES: tuple[str, ...] = (PERSON_TABLE, PERSON_SOURCE_TABLE, FAMILY_TABLE)
-LINEAGE_TABLES: tuple[str, ...] = (VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_TABLE, PERSON_ID_HISTORY_TABLE)
+LINEAGE_TABLES: tuple[str, ...] = (VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_TABLE, PERSON_ID_HISTORY_TABLE,
+                                   *evidence.EVIDENCE_TABLES)
 ALL_TABLES: tuple[str, ...] = (*PUBLISHED_TABLES, *LINEAGE_TABLES)
 
 Log = Callable[[str], None]
@@ -99,6 +102,7 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
         trained = padan.train_model(connection, work, config, timings, log)
         padan.search_dukcapil(connection, work, config, trained, timings, log)
         run(connection, "padan_match", timings, log, w=work)
+        evidence.keep_search_evidence(connection, work, trained, timings, log)
         _drop(connection, work, "search_fallback_record", "unify_splink_search_record",
               "unify_splink_search_dukcapil", "unify_splink_search_pairs", "search_prediction_raw",
               "unify_splink_train_record", "unify_splink_train_dukcapil", "unify_u_vectors")
@@ -115,6 +119,7 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
         run(connection, "outputs", timings, log, w=work, person_table=staging_table(PERSON_TABLE),
             person_source_table=staging_table(PERSON_SOURCE_TABLE), family_table=staging_table(FAMILY_TABLE))
         run(connection, "verivali_outcome", timings, log, w=work, outcome_table=staging_table(VERIVALI_OUTCOME_TABLE))
+        evidence.stage_evidence_tables(connection, work, staging_table(FAMILY_TABLE), staging_table, timings, log)
         _stage_model_table(connection, trained)
         figures = collect_figures(connection, work, staging_table(FAMILY_TABLE))
     finally:

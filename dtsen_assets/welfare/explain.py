@@ -14,6 +14,13 @@ Contribution of a variable, in log points of predicted per-capita consumption:
 A family scored by a poorer data tier's model is explained by that model, with only its variables.
 A contribution c is shown as an effect of (exp(c) - 1) x 100 percent. Variables the registries did
 not record for the family (filled in for scoring) are never given as reasons; their number is shown.
+
+One fact, one line: variables that describe one fact (`FACTS`: the head's work is status, sector and
+position; the toilet is facility, type and disposal) are explained together as that fact, with
+the sum of their contributions as its net effect and their values in one phrase. A head who does
+not work is then "pekerjaan kepala keluarga: tidak bekerja", lowering the estimate by the net of
+the three, instead of a sector line lowering it and a position line raising it side by side.
+For a non-linear model the fact's effect is the sum of its variables' single swaps (approximate).
 """
 
 from __future__ import annotations
@@ -52,6 +59,34 @@ EXPLANATION_COLUMNS = (
     "arah", "penjelasan", "selisih_dari_keluarga_umum_persen", "variabel_tidak_terdata", "data_model",
     "model_version",
 )
+
+
+# Variables that describe one fact, explained together (the first one names where the fact is shown).
+FACTS: dict[str, tuple[str, ...]] = {
+    "krt_pekerjaan": ("krt_status_bekerja", "krt_lapangan_usaha", "krt_kedudukan_kerja"),
+    "fasilitas_sanitasi": ("fasilitas_bab", "jenis_kloset", "pembuangan_tinja"),
+}
+FACT_DESCRIPTION: dict[str, str] = {
+    "krt_pekerjaan": "pekerjaan kepala keluarga (status, lapangan usaha, kedudukan)",
+    "fasilitas_sanitasi": "fasilitas buang air besar (fasilitas, jenis kloset, pembuangan tinja)",
+}
+
+
+def explanation_units() -> list[tuple[str, tuple[str, ...]]]:
+    """(name, variables) in MODEL_VARIABLES order: a fact in place of its first variable, else one variable."""
+    in_fact = {v: fact for fact, members in FACTS.items() for v in members}
+    units, seen = [], set()
+    for variable in MODEL_VARIABLES:
+        fact = in_fact.get(variable)
+        if fact is None:
+            units.append((variable, (variable,)))
+        elif fact not in seen:
+            seen.add(fact)
+            units.append((fact, tuple(v for v in FACTS[fact] if v in MODEL_VARIABLES)))
+    return units
+
+
+UNITS: list[tuple[str, tuple[str, ...]]] = explanation_units()
 
 
 @dataclass(frozen=True)
@@ -177,9 +212,22 @@ def _regency_names(codes: np.ndarray, regions) -> list[str]:
     return [names.setdefault(code, regions.regency_name.get(str(code), "")) for code in codes]
 
 
+def _describe_unit(members: tuple[str, ...], values: list[object], labels: ValueLabels) -> str:
+    """The values of a unit's variables in one phrase: the distinct recorded labels, in order
+    ("tidak bekerja" once for a head who does not work; "bekerja, pertanian, berusaha sendiri")."""
+    words: list[str] = []
+    for variable, value in zip(members, values):
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            continue
+        word = describe_value(variable, value, labels)
+        if word not in words:
+            words.append(word)
+    return ", ".join(words) if words else "tidak terdata"
+
+
 def sentence(variable: str, family_value: str, typical_value: str, regency: str, effect_percent: float,
              source: str | None) -> str:
-    description = DESCRIPTION[variable]
+    description = FACT_DESCRIPTION.get(variable) or DESCRIPTION[variable]
     where = f"umumnya di {regency}" if regency else "umumnya di kabupaten/kota ini"
     according = f" menurut {source.upper()}" if source else ""
     direction = "menaikkan" if effect_percent > 0 else "menurunkan"
@@ -195,8 +243,14 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
     tiers = (frame["data_model"].fillna(FULL_TIER).to_numpy(object) if "data_model" in frame.columns
              else np.full(len(frame), FULL_TIER, dtype=object))
     in_tier = np.column_stack([np.isin(tiers, [t for t in TIERS if v in TIERS[t]]) for v in MODEL_VARIABLES])
-    known = np.column_stack([frame[v].notna().to_numpy() for v in MODEL_VARIABLES]) & in_tier
-    unknown_count = (~known).sum(axis=1)
+    known_variable = np.column_stack([frame[v].notna().to_numpy() for v in MODEL_VARIABLES]) & in_tier
+    unknown_count = (~known_variable).sum(axis=1)
+    # one column per unit (a fact or a single variable): contributions add up, known when any member is
+    position = {v: j for j, v in enumerate(MODEL_VARIABLES)}
+    member_index = [[position[v] for v in members] for _, members in UNITS]
+    # (a member the registries did not record adds nothing: it is never a reason, not even within a fact)
+    contribution = np.column_stack([(contribution[:, idx] * known_variable[:, idx]).sum(axis=1) for idx in member_index])
+    known = np.column_stack([known_variable[:, idx].any(axis=1) for idx in member_index])
     pairs = top_factors(contribution, known, settings.factors_per_direction, settings.min_effect_percent)
     rows = np.concatenate([p[0] for p in pairs])
     cols = np.concatenate([p[1] for p in pairs])
@@ -216,17 +270,23 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
     source_text = np.full(size, None, dtype=object)
     # words are looked up once per distinct value of each variable, not once per row
     for c in np.unique(cols):
-        variable = MODEL_VARIABLES[c]
+        name, members = UNITS[c]
         at = np.flatnonzero(cols == c)
         picked = rows[at]
-        family_text[at] = _describe_all(variable, frame[variable].to_numpy(object)[picked], labels)
-        typical_text[at] = _describe_all(variable, typical[variable].to_numpy(object)[picked], labels)
-        source_column = f"{variable}_source"
-        if source_column in frame.columns:
-            source_text[at] = [v if isinstance(v, str) and v else None
-                               for v in frame[source_column].to_numpy(object)[picked]]
+        if len(members) == 1:
+            family_text[at] = _describe_all(name, frame[name].to_numpy(object)[picked], labels)
+            typical_text[at] = _describe_all(name, typical[name].to_numpy(object)[picked], labels)
+        else:
+            family_values = [frame[v].to_numpy(object)[picked] for v in members]
+            typical_values = [typical[v].to_numpy(object)[picked] for v in members]
+            family_text[at] = [_describe_unit(members, list(vals), labels) for vals in zip(*family_values)]
+            typical_text[at] = [_describe_unit(members, list(vals), labels) for vals in zip(*typical_values)]
+        source_columns = [f"{v}_source" for v in members if f"{v}_source" in frame.columns]
+        if source_columns:
+            sources = frame[source_columns].to_numpy(object)[picked]
+            source_text[at] = [next((v for v in row if isinstance(v, str) and v), None) for row in sources]
     regency = _regency_names(frame["kode_kab"].to_numpy(object)[rows], regions)
-    variables = [MODEL_VARIABLES[c] for c in cols]
+    variables = [UNITS[c][0] for c in cols]
     sentences = [sentence(v, f, t, r, e, src) for v, f, t, r, e, src in
                  zip(variables, family_text, typical_text, regency, effect.tolist(), source_text)]
     return pd.DataFrame({

@@ -9,7 +9,8 @@ import dagster as dg
 
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.assets.unify import (
-    FAMILY_KEY, LINKAGE_MODEL_KEY, PERSON_KEY, PERSON_SOURCE_KEY, VERIVALI_OUTCOME_KEY, unify_assets,
+    FAMILY_KEY, FAMILY_VALUE_SOURCE_KEY, LINKAGE_MODEL_KEY, MATCH_EVIDENCE_KEY, PERSON_KEY, PERSON_SOURCE_KEY,
+    PERSON_VALUE_SOURCE_KEY, VERIVALI_OUTCOME_KEY, unify_assets,
 )
 from dtsen_assets.resources import DuckDBWarehouse
 from tests.unify.world import NIK, tricky_world
@@ -36,7 +37,8 @@ def _metadata_text(result: dg.ExecuteInProcessResult) -> str:
 
 def test_asset_definition() -> None:
     (asset,) = unify_assets
-    assert set(asset.keys) == {PERSON_KEY, PERSON_SOURCE_KEY, FAMILY_KEY, VERIVALI_OUTCOME_KEY, LINKAGE_MODEL_KEY}
+    assert set(asset.keys) == {PERSON_KEY, PERSON_SOURCE_KEY, FAMILY_KEY, VERIVALI_OUTCOME_KEY, LINKAGE_MODEL_KEY,
+                              MATCH_EVIDENCE_KEY, PERSON_VALUE_SOURCE_KEY, FAMILY_VALUE_SOURCE_KEY}
     for key in asset.keys:
         spec = asset.specs_by_key[key]
         assert spec.group_name == "unify" and spec.owners == [OWNER] and "duckdb" in spec.kinds

@@ -103,3 +103,35 @@ def test_non_linear_models_are_explained_by_swapping_one_variable(survey_frame) 
     typical = pd.concat([frame.iloc[[1]]] * 20, ignore_index=True)
     contribution, _ = contributions(model, frame, typical)
     assert np.abs(contribution).sum() > 0
+
+
+def test_one_fact_is_one_line_with_its_net_effect(setting) -> None:
+    """A head who does not work: one line for the head's work (status, sector, position together) with the
+    net effect of the three, never a sector line lowering the estimate beside a position line raising it."""
+    model, frame, _, aligned = setting
+    one = frame.iloc[[0]].copy().reset_index(drop=True)
+    typical = aligned.iloc[[0]].copy().reset_index(drop=True)
+    for variable in ("krt_status_bekerja", "krt_lapangan_usaha", "krt_kedudukan_kerja"):
+        one[variable] = "tidak_bekerja"
+    one["fasilitas_bab"], one["jenis_kloset"], one["pembuangan_tinja"] = "tidak_ada", "tanpa_fasilitas_bab", None
+    contribution = np.zeros((1, len(MODEL_VARIABLES)))
+    index = MODEL_VARIABLES.index
+    contribution[0, index("krt_lapangan_usaha")] = np.log(0.87)    # sector alone: lowers 13%
+    contribution[0, index("krt_kedudukan_kerja")] = np.log(1.10)   # position alone: raises 10%
+    contribution[0, index("krt_status_bekerja")] = np.log(0.95)
+    contribution[0, index("fasilitas_bab")] = np.log(0.90)
+    contribution[0, index("jenis_kloset")] = np.log(0.96)
+    contribution[0, index("pembuangan_tinja")] = np.log(0.50)       # not recorded: adds nothing
+    total = contribution.sum(axis=1)
+    rows = explanation_rows(one, contribution, total, typical, ExplanationSettings(5, 1.0), "pmt-test")
+    assert not {"krt_status_bekerja", "krt_lapangan_usaha", "krt_kedudukan_kerja", "fasilitas_bab",
+                "jenis_kloset", "pembuangan_tinja"} & set(rows["variabel"])
+    work = rows[rows["variabel"] == "krt_pekerjaan"].iloc[0]
+    assert work["dampak_persen"] == pytest.approx(100 * (0.87 * 1.10 * 0.95 - 1), abs=0.06)
+    assert work["arah"] == "menurunkan"
+    assert work["nilai_keluarga"] == "tidak bekerja"
+    assert work["penjelasan"].startswith("Pekerjaan kepala keluarga") and work["penjelasan"].count("tidak bekerja") == 1
+    toilet = rows[rows["variabel"] == "fasilitas_sanitasi"].iloc[0]
+    assert toilet["dampak_persen"] == pytest.approx(100 * (0.90 * 0.96 - 1), abs=0.06)
+    assert toilet["nilai_keluarga"].count(",") == 1   # facility and closet; the unrecorded disposal is not named
+    assert len(rows) == 2
