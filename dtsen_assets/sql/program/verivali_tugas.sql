@@ -11,8 +11,11 @@
 -- dikonfirmasi_dukcapil) or a later decision about the same person. sejak: the meeting's date.
 CREATE OR REPLACE TABLE {w}.tugas_verivali AS
 WITH decision AS (
-    SELECT o.source_file, o.line_number, o.no_ba, o.kode_desa, o.tgl_musdes, o.aksi, o.person_id, o.outcome,
-           d.nik, d.no_kk, d.nama, d.nik_baru
+    -- a USULAN_BARU names no registry record: the family already in DTSEN is found by the proposed NIK
+    SELECT o.source_file, o.line_number, o.no_ba, o.kode_desa, o.tgl_musdes, o.aksi,
+           coalesce(o.person_id, CASE WHEN o.aksi = 'usulan_baru' AND d.nik IS NOT NULL
+                                      THEN (SELECT min(px.person_id) FROM {person} px WHERE px.nik = d.nik AND px.is_active) END) AS person_id,
+           o.outcome, d.nik, d.no_kk, d.nama, d.nik_baru
     FROM {verivali_outcome} o
     LEFT JOIN {verivali_decision} d ON d.source_file = o.source_file AND d.line_number = o.line_number
 ), later AS (
