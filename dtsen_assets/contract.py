@@ -37,6 +37,8 @@ PII_COLUMNS: frozenset[str] = frozenset({
     "nik_raw", "nama_raw", "no_kk_raw", "tgl_lahir_raw", "tgl_meninggal", "keterangan",
     # unify.match_evidence: the NIKs behind a match decision
     "nik_dukcapil", "nik_verivali", "nik_chosen", "nik_runner_up",
+    # Cek Bansos: who objects and whom, and the citizens' free text (it can hold names and NIKs)
+    "NIK_PENYANGGAH", "NIK_SASARAN", "ALASAN", "nik_penyanggah", "nik_sasaran", "alasan_warga",
 })
 
 
@@ -52,6 +54,7 @@ class SourceFile:
     record_id: tuple[str, ...]    # columns that together identify a record; () = none
     description: str
     many_files: bool = False      # zero or more files matched by a glob
+    optional: bool = False        # the file may be absent (an empty table then); present, it is checked like any other
 
     @property
     def table(self) -> str:
@@ -127,6 +130,22 @@ SOURCE_FILES: tuple[SourceFile, ...] = (
         record_id=(),
         description="Village meeting (musdes/muskel) decisions from every verivali/*.csv; zero or more files.",
         many_files=True,
+    ),
+    SourceFile(
+        key="cekbansos_usul", source="cekbansos", path="cekbansos/usul.csv", delimiter=",",
+        columns=("ID_USUL", "TGL_USUL", "NIK", "NO_KK", "NAMA", "KODE_DESA", "PROGRAM", "ALASAN"),
+        record_id=("ID_USUL",),
+        description="Cek Bansos proposals (usul): a citizen proposes themselves or their family for a program. "
+                    "Optional: a drop without the cekbansos/ folder is valid.",
+        optional=True,
+    ),
+    SourceFile(
+        key="cekbansos_sanggah", source="cekbansos", path="cekbansos/sanggah.csv", delimiter=",",
+        columns=("ID_SANGGAH", "TGL_SANGGAH", "NIK_PENYANGGAH", "NIK_SASARAN", "KODE_DESA", "ALASAN"),
+        record_id=("ID_SANGGAH",),
+        description="Cek Bansos objections (sanggah): a citizen objects to a listed beneficiary. "
+                    "Optional: a drop without the cekbansos/ folder is valid.",
+        optional=True,
     ),
 )
 

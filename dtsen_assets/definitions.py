@@ -7,11 +7,12 @@ import os
 import dagster as dg
 
 from dtsen_assets.assets.audit import audit_assets
+from dtsen_assets.assets.program import program_assets
 from dtsen_assets.assets.sources import raw_source_assets
 from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.assets.unify import unify_assets
 from dtsen_assets.assets.welfare import welfare_assets
-from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
+from dtsen_assets.resources import DuckDBWarehouse, ReportsDirectory, SourceDrop
 from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH
 from dtsen_assets.resources.source_drop import DEFAULT_SOURCE_DIR
 
@@ -21,7 +22,7 @@ def _env_or_default(name: str, default: str) -> str | dg.EnvVar:
     return dg.EnvVar(name) if os.environ.get(name) else default
 
 
-all_assets = [*raw_source_assets, *staging_assets, *unify_assets, *welfare_assets, *audit_assets]
+all_assets = [*raw_source_assets, *staging_assets, *unify_assets, *welfare_assets, *program_assets, *audit_assets]
 
 # DuckDB has one writer at a time: every step of a run executes in one process, in order.
 dtsen_build = dg.define_asset_job(
@@ -29,7 +30,8 @@ dtsen_build = dg.define_asset_job(
     # everything but the audit group (explanations for a configured list, materialized on demand)
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("audit"),
     executor_def=dg.in_process_executor,
-    description="Build everything from the source drop to welfare.decile, gated by blocking checks.",
+    description=("Build everything from the source drop to welfare.decile, the program candidates and the Dinas "
+                 "Sosial report, gated by blocking checks."),
 )
 
 semiannual_finalization = dg.ScheduleDefinition(
@@ -49,6 +51,8 @@ defs = dg.Definitions(
         "source_drop": SourceDrop(source_dir=_env_or_default("DTSEN_SOURCE_DIR", DEFAULT_SOURCE_DIR)),
         "warehouse": DuckDBWarehouse(database_path=_env_or_default("DTSEN_DUCKDB_PATH", DEFAULT_DATABASE_PATH),
                                      id_key=dg.EnvVar("DTSEN_ID_KEY") if os.environ.get("DTSEN_ID_KEY") else None),
+        # Reports go beside the warehouse unless DTSEN_REPORTS_DIR says otherwise.
+        "reports": ReportsDirectory(path=dg.EnvVar("DTSEN_REPORTS_DIR") if os.environ.get("DTSEN_REPORTS_DIR") else None),
     },
     executor=dg.in_process_executor,
 )

@@ -42,6 +42,15 @@ def ingest_source_file(
     def failed() -> bool:
         return any(o.blocking and not o.passed for o in outcomes)
 
+    if source_file.optional and not any(p.is_file() for p in paths):
+        # An optional file (Cek Bansos) that the drop does not hold: an empty table, and a passing check.
+        outcomes.extend(source_checks.optional_file_absent(source_file))
+        staged = staging_table(source_file.table)
+        load_csv_to_table(connection, [], source_file, [], [], staged, f"{staged}_rejects")
+        connection.execute(f"DROP TABLE IF EXISTS {staged}_rejects")
+        publish(connection, [source_file.table])
+        log(f"{source_file.path} is not in the drop (optional): published an empty {source_file.table}")
+        return IngestResult(outcomes, published=True, data_version="absent")
     if not source_file.many_files:
         outcomes.append(source_checks.check_file_present(source_file, paths))
         if failed():
@@ -79,7 +88,7 @@ def ingest_source_file(
     log(f"staged {rows:,} rows into {staged}")
     outcomes.append(source_checks.check_rows_well_formed(connection, rejects))
     connection.execute(f"DROP TABLE IF EXISTS {rejects}")
-    if not source_file.many_files:
+    if not source_file.many_files and not source_file.optional:
         outcomes.append(source_checks.check_not_empty(source_file, paths, rows))
     if source_file.record_id and not failed():
         outcomes.append(source_checks.check_record_id_unique(connection, staged, source_file))

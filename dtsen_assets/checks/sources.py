@@ -43,6 +43,8 @@ def raw_check_specs(source_file: SourceFile, asset_key: dg.AssetKey) -> list[dg.
     if source_file.many_files:
         names.pop("file_present")   # zero verivali files is a valid drop
         names.pop("not_empty")      # a meeting may decide nothing
+    if source_file.optional:
+        names.pop("not_empty")      # a present file with no proposal yet is valid too
     if not source_file.record_id:
         names.pop("record_id_unique")
     specs = [check_spec(asset_key, name, description) for name, description in names.items()]
@@ -59,6 +61,14 @@ def check_file_present(source_file: SourceFile, paths: list[Path]) -> CheckOutco
             metadata={"file": str(where)},
         )
     return CheckOutcome("file_present", True, f"{len(paths)} file(s) found")
+
+
+def optional_file_absent(source_file: SourceFile) -> list[CheckOutcome]:
+    """Every check of an optional file the drop does not hold passes, saying why."""
+    summary = f"file {source_file.path} is optional and not in the drop: an empty table"
+    asset_key = dg.AssetKey(["raw", source_file.key])
+    return [CheckOutcome(spec.name, True, summary, blocking=spec.blocking, metadata={"file": source_file.path})
+            for spec in raw_check_specs(source_file, asset_key)]
 
 
 def check_encoding(scans: list[FileScan]) -> CheckOutcome:
@@ -214,6 +224,8 @@ def _value_formats(source_file: SourceFile) -> list[tuple[str, str, float]]:
         "KODE_WILAYAH": (r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", 0.95),
         "TGL_LHR": (r"^\d{4}-\d{2}-\d{2}$", 0.95), "TGL_LAHIR": (r"^\d{1,4}-\d{2}-\d{2,4}$", 0.8),
         "TANGGAL_LAHIR": (r"^\d{4}-\d{2}-\d{2}$", 0.8), "TGL_MUSDES": (r"^\d{4}-\d{2}-\d{2}$", 0.95),
+        "TGL_USUL": (r"^\d{4}-\d{2}-\d{2}$", 0.95), "TGL_SANGGAH": (r"^\d{4}-\d{2}-\d{2}$", 0.95),
+        "NIK_PENYANGGAH": (r"^\d{16}$", 0.8), "NIK_SASARAN": (r"^\d{16}$", 0.8),
     }
     return [(c, *patterns[c]) for c in source_file.columns if c in patterns]
 

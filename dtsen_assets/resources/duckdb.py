@@ -17,7 +17,7 @@ DEFAULT_DATABASE_PATH = "data/warehouse.duckdb"
 # when the file itself is called dtsen.duckdb (DuckDB would otherwise name the catalog after it).
 CATALOG_ALIAS = "dtsen_warehouse"
 
-SCHEMAS = ("raw", "staging", "dtsen", "unify", "welfare")
+SCHEMAS = ("raw", "staging", "dtsen", "unify", "welfare", "program")
 
 
 class WarehouseLockedError(RuntimeError):

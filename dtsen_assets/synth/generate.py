@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dtsen_assets.contract import SOURCE_FILES
-from dtsen_assets.synth import inject, render, verivali
+from dtsen_assets.synth import cekbansos, inject, render, verivali
 from dtsen_assets.synth.codes import Codebook
 from dtsen_assets.synth.csvout import CsvSink
 from dtsen_assets.synth.economy import POVERTY_LINE, calibrate
@@ -24,7 +24,7 @@ from dtsen_assets.synth.reference import load_reference
 from dtsen_assets.synth.world import build_chunk, dates
 
 DEFAULT_PERSONS = 50_000
-DROP_FOLDERS = ("dukcapil", "dtks", "p3ke", "regsosek", "susenas", "verivali", "truth")
+DROP_FOLDERS = ("dukcapil", "dtks", "p3ke", "regsosek", "susenas", "verivali", "cekbansos", "truth")
 # Files whose columns come in a shuffled order when shuffle_columns is on (the contract allows any order).
 SHUFFLED_FILES = ("p3ke_keluarga", "regsosek_individu", "susenas_rumah_tangga", "verivali_musdes")
 TRUTH_COLUMNS = {
@@ -90,6 +90,7 @@ def generate_drop(out_dir: str | Path, persons: int = DEFAULT_PERSONS, seed: int
     registry = SerialRegistry()
     stats = _Stats()
     decisions = []
+    cek_bansos = cekbansos.CekBansosWriter()
     person_key_start = 0
     try:
         for index, chunk_villages in enumerate(chunks):
@@ -111,6 +112,10 @@ def generate_drop(out_dir: str | Path, persons: int = DEFAULT_PERSONS, seed: int
                 _write_registry_truth(truth, source, chunk, output)
             sinks["susenas_rumah_tangga"].write(render.render_susenas(ctx))
             decisions.append(verivali.decisions(ctx, outputs["dtks"]))
+            for key, rows in (("cekbansos_usul", cek_bansos.proposals(ctx)),
+                              ("cekbansos_sanggah", cek_bansos.objections(ctx, outputs["dtks"]))):
+                if rows:
+                    sinks[key].write(rows)
             _write_world_truth(truth, chunk)
             stats.add(chunk, outputs)
     finally:

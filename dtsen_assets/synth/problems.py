@@ -139,6 +139,9 @@ class Coverage:
     verivali_perbaikan_nik: float = 0.3    # of DTKS records whose NIK is wrong
     verivali_usulan_baru: float = 0.02     # of families not in DTKS
     verivali_tetap: float = 0.03           # of DTKS families (their head)
+    # Cek Bansos (cekbansos.py): proposals and objections citizens file in the app.
+    cekbansos_usul: float = 0.03           # of families not in DTKS (their head); and of persons aged 18-24 (KIP)
+    cekbansos_sanggah: float = 0.03        # of DTKS families receiving PKH or BPNT (their head)
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)

@@ -1,0 +1,250 @@
+"""The Dinas Sosial report: one self-contained HTML page, and CSV and XLSX files per kabupaten/kota.
+
+Sections (each an HTML `<section id=...>`, the same names as the per-regency files):
+  ringkasan   the release: when, which run, persons and families
+  desil       persons and families per desil (the table regencies publish), and a plot per province
+  kandidat    program candidates per program and status
+  penerima    today's DTKS recipients against the rules: who stays, who would leave and why, who is missing
+  tugas       open village tasks (verivali decisions, Cek Bansos) per kabupaten/kota
+  padan       share of active persons matched to Dukcapil (padan)
+  kualitas    data quality: records rejected, families without a desil, records with problems
+  perpindahan flows between desil since the last finalized semester (final.decile), or a note that none exists
+
+Plots are matplotlib figures embedded as base64 PNG, so the page opens without a network. No personal
+data reaches the report: it holds counts only.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from dtsen_assets.program.build import recipient_summary  # noqa: E402
+from dtsen_assets.sql import load_sql  # noqa: E402
+from dtsen_assets.warehouse import table_exists  # noqa: E402
+from dtsen_assets.welfare.regions import load_regions  # noqa: E402
+
+SECTIONS: dict[str, str] = {
+    "ringkasan": "Ringkasan rilis",
+    "desil": "Penduduk dan keluarga per desil",
+    "kandidat": "Kandidat program",
+    "penerima": "Penerima saat ini dibandingkan aturan",
+    "tugas": "Tugas verifikasi desa yang masih terbuka",
+    "padan": "Tingkat padan Dukcapil",
+    "kualitas": "Kualitas data",
+    "perpindahan": "Perpindahan desil sejak semester lalu",
+}
+HTML_NAME = "laporan_dinsos.html"
+
+
+@dataclass(frozen=True)
+class ReportTables:
+    """What the report reads (named by the caller, like the program SQL)."""
+
+    person: str = "dtsen.person"
+    family: str = "dtsen.family"
+    person_source: str = "dtsen.person_source"
+    decile: str = "welfare.decile"
+    belum_terdata: str = "welfare.belum_terdata"
+    person_record: str = "staging.person_record"
+    kandidat: str = "program.kandidat"
+    penerima_banding: str = "program.penerima_banding"
+    tugas: str = "program.tugas_verifikasi"
+    usulan: str = "program.usulan"
+    final_decile: str = "final.decile"
+    final_person: str = "final.person"
+
+
+@dataclass
+class ReportFiles:
+    html: Path
+    directory: Path
+    regency_files: list[Path] = field(default_factory=list)
+    sections: tuple[str, ...] = tuple(SECTIONS)
+
+
+def _query(connection: duckdb.DuckDBPyConnection, name: str, **tables: str) -> pd.DataFrame:
+    return connection.execute(load_sql("program", name).format(**tables)).df()
+
+
+def gather(connection: duckdb.DuckDBPyConnection, tables: ReportTables = ReportTables()) -> dict[str, pd.DataFrame]:
+    """Every figure of the report, per kabupaten/kota (kode_kab) where it has one."""
+    t = tables.__dict__
+    frames = {
+        "desil": _query(connection, "laporan_desil", **t),
+        "kandidat": _query(connection, "laporan_kandidat", **t),
+        "penerima": recipient_summary(connection, tables.penerima_banding, by_kabupaten=True),
+        "penerima_nasional": recipient_summary(connection, tables.penerima_banding),
+        "tugas": _query(connection, "laporan_tugas", **t),
+        "padan": _query(connection, "laporan_padan", **t),
+        "kualitas": _query(connection, "laporan_kualitas", **t),
+    }
+    frames["perpindahan"], frames["semester_lalu"] = _flows(connection, tables)
+    return frames
+
+
+def _flows(connection: duckdb.DuckDBPyConnection, tables: ReportTables) -> tuple[pd.DataFrame, str | None]:
+    if not (table_exists(connection, tables.final_decile) and table_exists(connection, tables.final_person)):
+        return pd.DataFrame(), None
+    semester = connection.execute(f"SELECT max(semester) FROM {tables.final_decile}").fetchone()[0]
+    if semester is None:
+        return pd.DataFrame(), None
+    flows = connection.execute(load_sql("program", "laporan_perpindahan").format(
+        **tables.__dict__, semester=semester.replace("'", "''"))).df()
+    return flows, str(semester)
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def plot_desil_per_province(desil: pd.DataFrame) -> str:
+    """Share of active persons in each desil, one horizontal stacked bar per province."""
+    names = load_regions().province_name
+    frame = desil.assign(provinsi=desil["kode_kab"].str[:2]).groupby(["provinsi", "desil"])["orang"].sum().unstack(fill_value=0)
+    frame = frame.div(frame.sum(axis=1), axis=0) * 100
+    frame.index = [f"{code} {names.get(code, '')}".strip() for code in frame.index]
+    figure, axis = plt.subplots(figsize=(9, max(2.5, 0.38 * len(frame) + 1.2)))
+    frame.plot(kind="barh", stacked=True, ax=axis, colormap="RdYlGn", width=0.8)
+    axis.set_xlabel("% penduduk aktif")
+    axis.set_ylabel("")
+    axis.set_xlim(0, 100)
+    axis.invert_yaxis()
+    axis.legend(title="desil", ncol=10, loc="upper center", bbox_to_anchor=(0.5, -0.12), fontsize=8)
+    axis.set_title("Sebaran desil per provinsi")
+    return _png(figure)
+
+
+def plot_flows(flows: pd.DataFrame, semester: str) -> str:
+    matrix = flows.pivot_table(index="desil_lama", columns="desil_baru", values="orang", aggfunc="sum", fill_value=0)
+    figure, axis = plt.subplots(figsize=(6.5, 5.5))
+    image = axis.imshow(matrix.to_numpy(), cmap="Blues")
+    axis.set_xticks(range(len(matrix.columns)), [str(c) for c in matrix.columns])
+    axis.set_yticks(range(len(matrix.index)), [str(i) for i in matrix.index])
+    axis.set_xlabel("desil kini")
+    axis.set_ylabel(f"desil {semester}")
+    for (row, column), value in pd.DataFrame(matrix.to_numpy()).stack().items():
+        axis.text(column, row, f"{value:,}", ha="center", va="center", fontsize=7)
+    figure.colorbar(image, ax=axis, label="orang")
+    axis.set_title(f"Perpindahan desil sejak {semester}")
+    return _png(figure)
+
+
+def _table(frame: pd.DataFrame, empty: str = "tidak ada") -> str:
+    if frame.empty:
+        return f"<p class='kosong'>{html.escape(empty)}</p>"
+    return frame.to_html(index=False, border=0, classes="tabel", na_rep="-", float_format=lambda v: f"{v:,.1f}")
+
+
+def _wide_desil(desil: pd.DataFrame, value: str) -> pd.DataFrame:
+    names = load_regions().regency_name
+    wide = desil.pivot_table(index="kode_kab", columns="desil", values=value, aggfunc="sum", fill_value=0)
+    wide.columns = [f"desil {c}" for c in wide.columns]
+    wide.insert(0, "kabupaten/kota", [names.get(k, k) for k in wide.index])
+    wide["jumlah"] = wide.drop(columns="kabupaten/kota").sum(axis=1)
+    return wide.reset_index()
+
+
+def render_html(frames: dict[str, pd.DataFrame], release: dict[str, object]) -> str:
+    desil = frames["desil"]
+    national = desil.groupby("desil")[["orang", "keluarga"]].sum().reset_index()
+    national_line = ", ".join(f"desil {int(r.desil)}: {int(r.orang):,} orang" for r in national.itertuples())
+    body = {
+        "ringkasan": "<dl>" + "".join(f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(str(v))}</dd>"
+                                      for k, v in release.items()) + "</dl>",
+        "desil": (f"<p>{html.escape(national_line) or 'belum ada desil'}</p>" + _table(national)
+                  + "<h3>Orang per desil per kabupaten/kota</h3>" + _table(_wide_desil(desil, "orang") if not desil.empty else desil)
+                  + "<h3>Keluarga per desil per kabupaten/kota</h3>" + _table(_wide_desil(desil, "keluarga") if not desil.empty else desil)
+                  + (f"<img alt='Sebaran desil per provinsi' src='data:image/png;base64,{plot_desil_per_province(desil)}'>"
+                     if not desil.empty else "")),
+        "kandidat": _table(frames["kandidat"].groupby(["program", "status"])[["keluarga", "orang"]].sum().reset_index()
+                           if not frames["kandidat"].empty else frames["kandidat"])
+                    + "<h3>Per kabupaten/kota</h3>" + _table(frames["kandidat"]),
+        "penerima": ("<p>Inclusion error: penerima yang akan keluar / semua penerima. Exclusion error: keluarga layak "
+                     "yang belum menerima / semua keluarga layak.</p>" + _table(frames["penerima_nasional"])
+                     + "<h3>Per kabupaten/kota</h3>" + _table(frames["penerima"])),
+        "tugas": _table(frames["tugas"], "tidak ada tugas terbuka"),
+        "padan": _table(frames["padan"]),
+        "kualitas": _table(frames["kualitas"]),
+        "perpindahan": (
+            f"<img alt='Perpindahan desil' src='data:image/png;base64,{plot_flows(frames['perpindahan'], frames['semester_lalu'])}'>"
+            + _table(frames["perpindahan"]) if frames["semester_lalu"] and not frames["perpindahan"].empty
+            else "<p class='kosong'>Belum ada semester yang ditetapkan (final.decile): tidak ada perpindahan desil "
+                 "untuk ditampilkan.</p>"),
+    }
+    sections = "\n".join(
+        f"<section id='{key}'><h2>{html.escape(title)}</h2>{body[key]}</section>" for key, title in SECTIONS.items())
+    nav = " · ".join(f"<a href='#{k}'>{html.escape(v)}</a>" for k, v in SECTIONS.items())
+    return f"""<!DOCTYPE html>
+<html lang="id"><head><meta charset="utf-8"><title>Laporan DTSEN untuk Dinas Sosial</title>
+<style>
+body {{ font-family: sans-serif; margin: 1.5em auto; max-width: 72em; color: #222; }}
+h1 {{ font-size: 1.5em; }} h2 {{ border-bottom: 2px solid #2c6e49; padding-bottom: .2em; margin-top: 1.6em; }}
+table.tabel {{ border-collapse: collapse; font-size: .85em; margin: .5em 0; }}
+table.tabel th, table.tabel td {{ padding: .2em .6em; border-bottom: 1px solid #ddd; text-align: right; }}
+table.tabel th {{ background: #eef5f0; }}
+dl {{ display: grid; grid-template-columns: max-content auto; gap: .2em 1em; }} dt {{ font-weight: bold; }}
+img {{ max-width: 100%; }} .kosong {{ color: #777; font-style: italic; }} nav {{ font-size: .85em; }}
+</style></head><body>
+<h1>Laporan DTSEN untuk Dinas Sosial</h1>
+<nav>{nav}</nav>
+{sections}
+</body></html>
+"""
+
+
+def _regency_frames(frames: dict[str, pd.DataFrame], kode_kab: str) -> dict[str, pd.DataFrame]:
+    return {name: frame[frame["kode_kab"] == kode_kab] for name, frame in frames.items()
+            if isinstance(frame, pd.DataFrame) and "kode_kab" in frame.columns}
+
+
+def write_report(connection: duckdb.DuckDBPyConnection, directory: Path, release: dict[str, object],
+                 tables: ReportTables = ReportTables()) -> ReportFiles:
+    """Write the HTML page and, per kabupaten/kota, one CSV per section and one XLSX with a sheet each."""
+    directory.mkdir(parents=True, exist_ok=True)
+    frames = gather(connection, tables)
+    page = directory / HTML_NAME
+    page.write_text(render_html(frames, release), encoding="utf-8")
+    files = ReportFiles(html=page, directory=directory)
+    regencies = sorted(set().union(*(set(f["kode_kab"].dropna()) for f in frames.values()
+                                     if isinstance(f, pd.DataFrame) and "kode_kab" in f.columns)))
+    for kode_kab in regencies:
+        folder = directory / "kabupaten" / kode_kab
+        folder.mkdir(parents=True, exist_ok=True)
+        per_regency = _regency_frames(frames, kode_kab)
+        for name, frame in per_regency.items():
+            path = folder / f"{kode_kab}_{name}.csv"
+            frame.to_csv(path, index=False)
+            files.regency_files.append(path)
+        workbook = folder / f"laporan_{kode_kab}.xlsx"
+        with pd.ExcelWriter(workbook, engine="xlsxwriter") as writer:
+            for name, frame in per_regency.items():
+                frame.to_excel(writer, sheet_name=name[:31], index=False)
+        files.regency_files.append(workbook)
+    return files
+
+
+def release_facts(connection: duckdb.DuckDBPyConnection, run_id: str, tables: ReportTables = ReportTables()) -> dict[str, object]:
+    persons, families = connection.execute(
+        f"SELECT (SELECT count(*) FROM {tables.person} WHERE is_active), (SELECT count(*) FROM {tables.family})"
+    ).fetchone()
+    return {
+        "dibuat": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "run Dagster": run_id,
+        "penduduk aktif": f"{persons:,}",
+        "keluarga": f"{families:,}",
+    }
