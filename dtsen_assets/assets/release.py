@@ -63,9 +63,9 @@ def build_release_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
         if not warehouse.run_key:
             raise dg.Failure(description="dtsen/release needs the warehouse resource with release_per_run=True "
                                          "(as the Definitions configure it): nothing of this run was staged as a release")
-        tally = blocking_check_tally(context.instance, context.run_id)
+        tally = blocking_check_tally(context.instance, context.run.run_id)
         with warehouse.connect() as connection:
-            row = release_run(connection, warehouse.run_key, context.run_id, code_version, tally)
+            row = release_run(connection, warehouse.run_key, context.run.run_id, code_version, tally)
             metadata = table_metadata(connection, RELEASE_TABLE)
         context.log.info(f"released {len(row['tables'])} tables as {row['release_id']}; "
                          f"removed {len(row['leftovers_removed'])} leftover run tables")

@@ -1,4 +1,4 @@
 from dtsen_assets.resources.duckdb import DuckDBWarehouse, WarehouseLockedError
-from dtsen_assets.resources.source_drop import SourceDrop
+from dtsen_assets.resources.source_drop import DropInbox, SourceDrop
 
-__all__ = ["DuckDBWarehouse", "SourceDrop", "WarehouseLockedError"]
+__all__ = ["DropInbox", "DuckDBWarehouse", "SourceDrop", "WarehouseLockedError"]

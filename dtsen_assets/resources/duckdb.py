@@ -46,7 +46,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     _run_id: str | None = PrivateAttr(default=None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        self._run_id = context.run_id
+        self._run_id = context.run.run_id if context.run else None
 
     @property
     def run_key(self) -> str | None:
