@@ -13,7 +13,11 @@ from dtsen_assets.checks import sources as source_checks
 from dtsen_assets.checks.core import CheckOutcome
 from dtsen_assets.contract import SourceFile
 from dtsen_assets.source_files import check_header, load_csv_to_table, scan_file
-from dtsen_assets.warehouse import drop_staging, publish, row_count, staging_table
+from dtsen_assets.warehouse import drop_staging, publish, row_count, staging_table, table_exists
+
+# One row per file of the drop as the raw tables hold it (source file key, path in the drop, size,
+# sha256): published with each raw table, so a release knows the hash of the drop it was built from.
+DROP_FILE_TABLE = "raw.drop_file"
 
 
 @dataclass
@@ -99,9 +103,30 @@ def ingest_source_file(
     if failed():
         drop_staging(connection, [table])
         return IngestResult(outcomes, published=False, files=files, data_version=data_version, rows=rows)
-    publish(connection, [table])
+    stage_drop_files(connection, drop_root, source_file.key, scans)
+    publish(connection, [table, DROP_FILE_TABLE])
     log(f"published {table}")
     return IngestResult(outcomes, published=True, files=files, data_version=data_version, rows=rows)
+
+
+def stage_drop_files(connection: duckdb.DuckDBPyConnection, drop_root: Path, key: str, scans) -> None:
+    """`raw.drop_file__staging`: the published rows of the other source files, and this one's files."""
+    staged = staging_table(DROP_FILE_TABLE)
+    connection.execute(f"CREATE OR REPLACE TABLE {staged} (source_key VARCHAR, path VARCHAR, size_bytes BIGINT, "
+                       "sha256 VARCHAR)")
+    if table_exists(connection, DROP_FILE_TABLE):
+        connection.execute(f"INSERT INTO {staged} SELECT source_key, path, size_bytes, sha256 FROM {DROP_FILE_TABLE} "
+                           "WHERE source_key <> ?", [key])
+    rows = [[key, _relative(scan.path, drop_root), scan.size_bytes, scan.sha256] for scan in scans]
+    if rows:
+        connection.executemany(f"INSERT INTO {staged} VALUES (?, ?, ?, ?)", rows)
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
 
 
 def _data_version(scans) -> str:

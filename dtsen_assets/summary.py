@@ -8,7 +8,7 @@ from pathlib import Path
 from dtsen_assets.contract import SOURCE_FILES
 from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH, DuckDBWarehouse
 
-PUBLISHED_SCHEMAS = ("raw", "staging", "dtsen", "unify", "welfare")
+PUBLISHED_SCHEMAS = ("raw", "staging", "dtsen", "unify", "welfare", "program", "final")
 
 
 def published_row_counts(warehouse: DuckDBWarehouse) -> dict[str, int]:
@@ -18,7 +18,7 @@ def published_row_counts(warehouse: DuckDBWarehouse) -> dict[str, int]:
             """
             SELECT table_schema || '.' || table_name FROM information_schema.tables
             WHERE table_catalog = current_database() AND table_schema IN (SELECT unnest(?))
-              AND table_name NOT LIKE '%\\_\\_staging%' ESCAPE '\\'
+              AND table_name NOT LIKE '%\\_\\_staging%' ESCAPE '\\' AND NOT contains(table_name, '__run_')
             ORDER BY table_schema, table_name
             """,
             [list(PUBLISHED_SCHEMAS)],

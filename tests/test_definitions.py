@@ -29,12 +29,26 @@ def test_job_schedule_and_checks_exist(defs: dg.Definitions) -> None:
         check_keys = graph.get_check_keys_for_assets([key])
         assert {"encoding_utf8", "required_columns_present", "rows_well_formed"} <= {c.name for c in check_keys}
         assert all(graph.get_check_spec(c).blocking for c in check_keys if c.name != "value_formats")
-    # the job covers the whole graph but the audit explanations (a configured list, on demand)
+    # the job covers the whole unpartitioned graph, ending in the release; finalization is its own job,
+    # and the audit explanations (a configured list) are materialized on demand
+    final = {k for k in graph.get_all_asset_keys() if k.path[0] == "final"}
     audit = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "audit"}
     assert dg.AssetKey(["audit", "explanation"]) in audit
-    assert set(job.asset_layer.selected_asset_keys) == set(graph.get_all_asset_keys()) - audit - {
+    assert set(job.asset_layer.selected_asset_keys) == set(graph.get_all_asset_keys()) - final - audit - {
         k for k in graph.get_all_asset_keys() if not graph.get(k).is_materializable
     }
+    release = dg.AssetKey(["dtsen", "release"])
+    assert release in job.asset_layer.selected_asset_keys
+    # the release waits for every other asset of the build
+    ancestors = dg.AssetSelection.assets(release).upstream().resolve(graph)
+    assert ancestors == set(job.asset_layer.selected_asset_keys)
+    finalize = defs.resolve_job_def("dtsen_finalize")
+    assert set(finalize.asset_layer.selected_asset_keys) == final
+    assert final >= {dg.AssetKey(["final", t]) for t in ("semester", "person", "family", "decile", "perubahan")}
+    assert finalize.partitions_def.get_partition_keys()[:3] == ["2025-S1", "2025-S2", "2026-S1"]
+    assert "2035-S2" in finalize.partitions_def.get_partition_keys()
+    assert finalize.executor_def.name == "in_process"
+    assert {s.name for s in defs.sensors} >= {"dtsen_finalize_after_build", "dtsen_new_drop"}
 
 
 def test_every_asset_is_documented(defs: dg.Definitions) -> None:

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
-from pydantic import Field
+from pydantic import Field, PrivateAttr
+
+from dtsen_assets.warehouse import RunScopedConnection, run_key_of
 
 DEFAULT_DATABASE_PATH = "data/warehouse.duckdb"
 
@@ -17,7 +19,7 @@ DEFAULT_DATABASE_PATH = "data/warehouse.duckdb"
 # when the file itself is called dtsen.duckdb (DuckDB would otherwise name the catalog after it).
 CATALOG_ALIAS = "dtsen_warehouse"
 
-SCHEMAS = ("raw", "staging", "dtsen", "unify", "welfare", "program")
+SCHEMAS = ("raw", "staging", "dtsen", "unify", "welfare", "program", "final")
 
 
 class WarehouseLockedError(RuntimeError):
@@ -40,6 +42,21 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             "Secret key person_id and family_id are derived with (env DTSEN_ID_KEY; at least 32 characters, "
             "e.g. 64 random hex digits). When unset, the warehouse creates one on first use and keeps it in "
             "its internal table secret.id_key (dtsen_assets/unify/ids.py)."))
+    release_per_run: bool = Field(default=False, description=(
+        "True (the Definitions): what the assets of a run publish stays under the run's own table names "
+        "(`dtsen.person__run_<8 chars of the run id>`), read by the run itself, until the run's last step "
+        "`dtsen/release` publishes all of it in one transaction; a failed run publishes nothing. False: each "
+        "asset publishes its tables directly once its checks passed (slices in tests)."))
+
+    _run_id: str | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._run_id = context.run.run_id if context.run else None
+
+    @property
+    def run_key(self) -> str | None:
+        """The run's 8 characters that name its tables, when this run publishes as a release."""
+        return run_key_of(self._run_id) if self.release_per_run and self._run_id else None
 
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -61,7 +78,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             if not read_only:
                 for schema in SCHEMAS:
                     connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            yield connection
+            yield RunScopedConnection(connection, self.run_key) if self.run_key else connection
         finally:
             connection.close()
 

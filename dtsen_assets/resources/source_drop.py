@@ -26,3 +26,18 @@ class SourceDrop(dg.ConfigurableResource):
         if any(ch in pattern for ch in "*?["):
             return sorted(self.root.glob(pattern))
         return [self.root / pattern]
+
+
+DEFAULT_INBOX_DIR = "data/drops/inbox"
+
+
+class DropInbox(dg.ConfigurableResource):
+    """The folder new drops arrive in, one sub-folder per drop, each complete once its MANIFEST.json is there."""
+
+    inbox_dir: str = Field(
+        default=DEFAULT_INBOX_DIR, description="Folder watched for new complete drops (env DTSEN_DROP_INBOX)."
+    )
+
+    def drops(self) -> list[Path]:
+        root = Path(self.inbox_dir)
+        return sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import duckdb
 
 from dtsen_assets.staging.sql import quote_identifier, run_sql, sql_string
+from dtsen_assets.warehouse import resolve_table
 
 
 def decode_codes(
@@ -24,7 +25,7 @@ def decode_codes(
     unknown or empty) and `code_problems`. Which columns are coded, and what they feed, is read
     off staging.codebook. Returns the coded raw columns.
     """
-    schema, table = raw_table.split(".")
+    schema, table = resolve_table(connection, raw_table).split(".")   # this run's version, else the published
     run_sql(connection, "coded_columns", [source, schema, table])
     coded = [row[0] for row in connection.execute(
         "SELECT DISTINCT raw_column FROM coded_column ORDER BY raw_column"

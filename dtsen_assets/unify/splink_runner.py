@@ -18,6 +18,7 @@ import duckdb
 from splink import DuckDBAPI, Linker
 
 from dtsen_assets.unify import model
+from dtsen_assets.warehouse import raw_connection
 
 # Floors for m and u probabilities Splink could not observe in training: a level never seen
 # among matches (or non-matches) of the sample is rare, not impossible.
@@ -27,7 +28,8 @@ SPLINK_LOG_LEVEL = logging.WARNING
 
 @contextmanager
 def splink_api(connection: duckdb.DuckDBPyConnection, work: str) -> Iterator[DuckDBAPI]:
-    cursor = connection.cursor()
+    # Splink needs DuckDB's own connection class; it only reads the in-memory work schema.
+    cursor = raw_connection(connection).cursor()
     cursor.execute(f"USE {work}")
     api = DuckDBAPI(connection=cursor)
     try:

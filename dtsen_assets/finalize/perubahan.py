@@ -1,0 +1,34 @@
+"""The change log `final.perubahan`: what changed in a finalized semester against the previous one.
+
+`build_perubahan` is the hook finalization calls, inside its transaction, right after the
+semester's snapshot rows were written to `final.person`, `final.family` and `final.decile`. It
+writes the rows of `semester` (its current snapshot, `current_snapshot(connection, semester)`)
+into `final.perubahan`. This version creates the table with the contract's columns and writes no
+rows; the change log itself (masuk, keluar, desil_naik, desil_turun, pindah_keluarga with their
+alasan, person ids followed through retired ids) replaces the body of `build_perubahan`.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+PERUBAHAN_TABLE = "final.perubahan"
+
+# The contract's columns (shared/spec/outputs.md) and `snapshot`, which finalization of the semester wrote them.
+PERUBAHAN_COLUMNS = """
+    semester VARCHAR, snapshot INTEGER, semester_sebelumnya VARCHAR, person_id VARCHAR, family_id VARCHAR,
+    kode_kab VARCHAR, jenis VARCHAR, alasan VARCHAR, desil_lama INTEGER, desil_baru INTEGER
+"""
+
+
+def ensure_perubahan_table(connection: duckdb.DuckDBPyConnection) -> None:
+    connection.execute(f"CREATE TABLE IF NOT EXISTS {PERUBAHAN_TABLE} ({PERUBAHAN_COLUMNS})")
+
+
+def build_perubahan(connection: duckdb.DuckDBPyConnection, semester: str, previous_semester: str | None) -> int:
+    """Write the change log of `semester` against `previous_semester` (None: the first finalized semester).
+
+    Returns the number of rows written. Runs inside the finalization's transaction.
+    """
+    ensure_perubahan_table(connection)
+    return 0
