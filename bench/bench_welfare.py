@@ -1,22 +1,28 @@
-"""Welfare benchmark: the PMT against the OLS baseline and the generator's truth, on generated drops.
+"""Welfare benchmark: the published PMT against the OLS baseline and the generator's truth, in two worlds.
 
-    python bench/bench_welfare.py [--persons 50000 300000] [--scoring-persons 1000000] [--seed 7]
-                                  [--work /tmp/dtsen_bench_welfare] [--standin | --standin-scoring]
+    python bench/bench_welfare.py [--persons 150000] [--worlds default linear] [--survey-households 2500 10000]
+                                  [--pipeline] [--candidates ...] [--scoring-persons 0] [--seed 7]
+                                  [--work /tmp/dtsen_bench_welfare]
 
-For each drop size it generates a drop (`dtsen_assets.synth`), builds `staging.susenas_household`
-and `dtsen.family` with the pipeline's own assets (raw, staging, unify), or with a documented
-stand-in read straight from the drop (--standin, see `standin_tables`); trains the PMT exactly as the
-`welfare/pmt_model` asset does, scores every family, assigns the desil, and prints side by side,
-for the chosen model, the OLS baseline and the generator's true expected consumption
+For each world of the generator (`default`: consumption follows a latent welfare the dwelling only
+reflects; `linear`: consumption linear in the attributes with heteroscedastic noise, R² about 0.5)
+and each survey size (`--susenas-households` of the generator), it generates a drop, builds
+`staging.susenas_household` and `dtsen.family` (by default with the documented stand-in read
+straight from the drop, see `standin_tables`; with --pipeline by the project's own raw, staging and
+unify assets), trains the PMT exactly as the `welfare/pmt_model` asset does (selection, nested-CV
+gate, fallback to the OLS baseline), scores every family, assigns the desil, and prints side by side,
+for the published model, the OLS baseline and the generator's true expected consumption
 (`truth/families.csv: log_pengeluaran_expected`), against the true consumption of each family
 (`truth/families.csv: pengeluaran_kapita`), all weighted by persons (`jumlah_art`):
 
-- exclusion and inclusion error at desil 1-4 (40% quota) and desil 1 (10% quota),
+- exclusion and inclusion error at desil 1-4 (40% quota) and desil 1 (10% quota), R² of log consumption,
 - Spearman rank correlation with true per-capita consumption (over families),
-- the share of persons in each desil (must be 10% +/- 0.5 pp).
+- the share of persons in each desil (must be 10% +/- 0.5 pp),
+- on the survey, by the gate's nested cross-validation: out-of-sample R², exclusion and inclusion
+  errors at desil 1-4 and desil 1 of the selection procedure and of the OLS baseline.
 
-Then it times scoring the families of `--scoring-persons` persons (must be under 60 s).
-Never part of the test run.
+It ends with one table of every world and survey size. With --scoring-persons N it also times scoring
+the families of N persons (must be under 60 s). Never part of the test run.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from dtsen_assets.contract import LIVESTOCK_COLUMNS, REGSOSEK_ASSET_COLUMNS  # noqa: E402
 from dtsen_assets.resources import DuckDBWarehouse  # noqa: E402
+from dtsen_assets.synth.economy import WORLDS  # noqa: E402
 from dtsen_assets.welfare.deciles import stage_decile  # noqa: E402
 from dtsen_assets.welfare.features import feature_query  # noqa: E402
 from dtsen_assets.welfare.metrics import spearman, targeting_errors  # noqa: E402
@@ -166,7 +173,7 @@ def build_upstream(drop: Path, database: Path, standin: bool = False) -> str:
     if standin:
         with DuckDBWarehouse(database_path=str(database)).connect() as connection:
             standin_tables(connection, drop)
-        return "stand-in from the drop (REGSOSEK families only), as asked (--standin)"
+        return "stand-in from the drop (REGSOSEK families only), (use --pipeline for the upstream assets)"
     _materialize_upstream_of([dg.AssetKey(["staging", "susenas_household"]), dg.AssetKey(["dtsen", "family"])],
                              drop, database)
     return "pipeline assets (raw -> staging -> unify: staging.susenas_household, dtsen.family)"
@@ -195,33 +202,64 @@ def evaluate_against_truth(connection: duckdb.DuckDBPyConnection, drop: Path, mo
     return frame
 
 
-def report(frame: pd.DataFrame, label: str) -> tuple[list[str], bool]:
+QUOTA_NAMES = (("desil_1_4", "desil 1-4 (40%)", 0.4), ("desil_1", "desil 1 (10%)", 0.1))
+
+
+def weighted_r2(actual: np.ndarray, predicted: np.ndarray, weights: np.ndarray) -> float:
+    mean = np.average(actual, weights=weights)
+    return float(1.0 - np.average((actual - predicted) ** 2, weights=weights)
+                 / np.average((actual - mean) ** 2, weights=weights))
+
+
+def figures(frame: pd.DataFrame) -> dict[str, dict]:
+    """predictor -> {r2, spearman, <quota>: {exclusion_error, inclusion_error}} against true consumption."""
     actual = np.log(frame["true_consumption"].to_numpy(float))
     weights = frame["jumlah_art"].to_numpy(float)
-    lines = [f"  {'':34s} {'chosen (' + label + ')':>22s} {'OLS baseline':>14s} {'true expectation':>17s}"]
-    predictors = {"chosen": frame["chosen"].to_numpy(), "baseline": frame["baseline"].to_numpy(),
-                  "truth": frame["true_expected"].to_numpy(float)}
-    beats = True
-    for quota_name, quota in (("desil 1-4 (40%)", 0.4), ("desil 1 (10%)", 0.1)):
+    out = {}
+    for name, column in (("published", "chosen"), ("ols", "baseline"), ("truth", "true_expected")):
+        predicted = frame[column].to_numpy(float)
+        out[name] = {"r2": weighted_r2(actual, predicted, weights), "spearman": spearman(predicted, actual)}
+        for quota, _, share in QUOTA_NAMES:
+            errors = targeting_errors(actual, predicted, weights, share)
+            out[name][quota] = {k: errors[k] for k in ("exclusion_error", "inclusion_error")}
+    return out
+
+
+def report(result: dict[str, dict], label: str) -> list[str]:
+    lines = [f"  {'against true consumption (families)':38s} {'published (' + label + ')':>30s} {'OLS baseline':>13s} "
+             f"{'true expectation':>17s}"]
+    for quota, quota_name, _ in QUOTA_NAMES:
         for kind in ("exclusion_error", "inclusion_error"):
-            values = [100 * targeting_errors(actual, p, weights, quota)[kind] for p in predictors.values()]
-            beats &= values[0] < values[1]
-            lines.append(f"  {kind.replace('_', ' ') + ' at ' + quota_name:34s} {values[0]:21.1f}% {values[1]:13.1f}% "
+            values = [100 * result[p][quota][kind] for p in ("published", "ols", "truth")]
+            lines.append(f"  {kind.replace('_', ' ') + ' at ' + quota_name:38s} {values[0]:29.1f}% {values[1]:12.1f}% "
                          f"{values[2]:16.1f}%")
-    values = [spearman(p, actual) for p in predictors.values()]
-    lines.append(f"  {'Spearman with true consumption':34s} {values[0]:22.3f} {values[1]:14.3f} {values[2]:17.3f}")
-    beats &= values[0] > values[1]
-    return lines, beats
+    for key, title in (("r2", "R² of log consumption"), ("spearman", "Spearman with true consumption")):
+        values = [result[p][key] for p in ("published", "ols", "truth")]
+        lines.append(f"  {title:38s} {values[0]:30.3f} {values[1]:13.3f} {values[2]:17.3f}")
+    return lines
 
 
-def run_size(persons: int, seed: int, work: Path, settings: TrainingSettings, standin: bool = False) -> dict:
+def nested_cv_lines(gate) -> list[str]:
+    lines = [f"  {'survey, nested CV of the gate (held out)':44s} {'selection procedure':>20s} {'OLS baseline':>13s}"]
+    for name, key in (("R² (out of sample)", None),):
+        lines.append(f"  {name:44s} {gate.chosen_metrics['r2']:20.3f} {gate.baseline_metrics['r2']:13.3f}")
+    for quota, quota_name, _ in QUOTA_NAMES:
+        for kind in ("exclusion_error", "inclusion_error"):
+            lines.append(f"  {kind.replace('_', ' ') + ' at ' + quota_name:44s} "
+                         f"{100 * gate.chosen_metrics[quota][kind]:19.1f}% {100 * gate.baseline_metrics[quota][kind]:12.1f}%")
+    return lines
+
+
+def run_size(persons: int, seed: int, work: Path, settings: TrainingSettings, standin: bool = True,
+             world: str = "default", households: int | None = None) -> dict:
     from dtsen_assets.synth import generate_drop
 
-    drop = work / f"drop_{persons}"
-    database = work / f"warehouse_{persons}.duckdb"
+    tag = f"{world}_{persons}_{households or 'default'}"
+    drop = work / f"drop_{tag}"
+    database = work / f"warehouse_{tag}.duckdb"
     database.unlink(missing_ok=True)
     started = time.perf_counter()
-    generate_drop(drop, persons=persons, seed=seed)
+    generate_drop(drop, persons=persons, seed=seed, world=world, susenas_households=households)
     how = build_upstream(drop, database, standin)
     generated = time.perf_counter() - started
     with DuckDBWarehouse(database_path=str(database)).connect() as connection:
@@ -238,28 +276,54 @@ def run_size(persons: int, seed: int, work: Path, settings: TrainingSettings, st
             FROM welfare.decile__bench d JOIN dtsen.family f USING (family_id) GROUP BY d.desil ORDER BY d.desil
         """).fetchall()
         frame = evaluate_against_truth(connection, drop, model)
-        families = connection.execute("SELECT count(*), sum(jumlah_art) FROM dtsen.family").fetchone()
-    print(f"\n=== drop of {persons:,} persons (seed {seed}) — upstream: {how}")
-    print(f"  survey households used {len(result.data.frame):,}; families {families[0]:,} "
-          f"({int(families[1] or 0):,} persons); scored {scoring.scored:,}, belum terdata {scoring.belum_terdata:,}; "
-          f"matched to truth {len(frame):,}")
-    print("  scored by data tier: " + ", ".join(f"{t} {n:,}" for t, n in sorted(scoring.by_tier.items())))
-    print(f"  chosen model: {model.chosen.name} {model.chosen.params_}; model_version {model.model_version}")
-    print(f"  survey CV (weighted, out-of-fold) exclusion error at desil 1-4: " + ", ".join(
+        families = connection.execute("SELECT count(*), sum(jumlah_art) FROM dtsen.family").fetchall()[0]
+    gate = result.gate
+    against_truth = figures(frame)
+    print(f"\n=== world {world}, drop of {persons:,} persons (seed {seed}), survey of {len(result.data.frame):,} "
+          f"households — upstream: {how}")
+    print(f"  families {families[0]:,} ({int(families[1] or 0):,} persons); scored {scoring.scored:,}, belum terdata "
+          f"{scoring.belum_terdata:,}; matched to truth {len(frame):,}")
+    print(f"  selected by CV: {gate.selected}; published: {model.chosen.name} {model.chosen.params_}"
+          f"{' (FALLBACK to the OLS baseline)' if gate.fallback_to_baseline else ''}; model_version {model.model_version}")
+    print("  survey CV (weighted, out-of-fold) exclusion error at desil 1-4: " + ", ".join(
         f"{name} {100 * m['desil_1_4']['exclusion_error']:.1f}%" for name, m in result.cv_metrics.items()))
-    print(f"  gate: {result.gate.summary}")
-    lines, beats = report(frame, model.chosen.name)
-    for line in lines:
+    print(f"  gate: {gate.summary}")
+    for line in nested_cv_lines(gate) + report(against_truth, model.chosen.name):
         print(line)
-    print(f"  chosen model beats the OLS baseline on every targeting figure above: {'yes' if beats else 'NO'}")
     print("  persons per desil (%): " + " ".join(f"{d}:{s:.2f}" for d, s in shares))
     worst = max(abs(s - 10.0) for _, s in shares)
     print(f"  largest deviation from 10%: {worst:.3f} pp ({'OK' if worst <= 0.5 else 'FAILS'} the 0.5 pp rule)")
-    print(f"  timings: generate+upstream {generated:.1f} s, train {trained:.1f} s, score {scoring.seconds:.1f} s")
-    return {"model": model, "database": database, "scoring_seconds": scoring.seconds}
+    print(f"  timings: generate+upstream {generated:.1f} s, train {trained:.1f} s, score {scoring.seconds:.1f} s",
+          flush=True)
+    return {"world": world, "households": len(result.data.frame), "published": model.chosen.name,
+            "selected": gate.selected, "fallback": gate.fallback_to_baseline, "truth": against_truth, "gate": gate,
+            "model": model, "database": database, "scoring_seconds": scoring.seconds, "train_seconds": trained}
 
 
-def time_scoring(persons: int, seed: int, work: Path, settings: TrainingSettings, standin: bool = False) -> None:
+def summary_table(rows: list[dict]) -> list[str]:
+    header = (f"| world | survey households | published (selected) | excl. d1-4: published / OLS / truth | "
+              f"incl. d1-4: published / OLS | excl. d1: published / OLS / truth | incl. d1: published / OLS | "
+              f"R²: published / OLS / truth | nested CV excl. d1-4: procedure / OLS | nested CV R²: procedure / OLS |")
+    lines = [header, "|" + "---|" * header.count(" | ") + "---|"]
+    for r in rows:
+        t, g = r["truth"], r["gate"]
+
+        def pct(*values):
+            return " / ".join(f"{100 * v:.1f}" for v in values)
+        published = r["published"] + ("" if r["published"] == r["selected"] else f" ({r['selected']}; fallback)")
+        lines.append(
+            f"| {r['world']} | {r['households']:,} | {published} | "
+            f"{pct(t['published']['desil_1_4']['exclusion_error'], t['ols']['desil_1_4']['exclusion_error'], t['truth']['desil_1_4']['exclusion_error'])} | "
+            f"{pct(t['published']['desil_1_4']['inclusion_error'], t['ols']['desil_1_4']['inclusion_error'])} | "
+            f"{pct(t['published']['desil_1']['exclusion_error'], t['ols']['desil_1']['exclusion_error'], t['truth']['desil_1']['exclusion_error'])} | "
+            f"{pct(t['published']['desil_1']['inclusion_error'], t['ols']['desil_1']['inclusion_error'])} | "
+            f"{t['published']['r2']:.3f} / {t['ols']['r2']:.3f} / {t['truth']['r2']:.3f} | "
+            f"{pct(g.chosen_metrics['desil_1_4']['exclusion_error'], g.baseline_metrics['desil_1_4']['exclusion_error'])} | "
+            f"{g.chosen_metrics['r2']:.3f} / {g.baseline_metrics['r2']:.3f} |")
+    return lines
+
+
+def time_scoring(persons: int, seed: int, work: Path, settings: TrainingSettings, standin: bool = True) -> None:
     seconds = run_size(persons, seed, work, settings, standin)["scoring_seconds"]
     verdict = "under" if seconds < 60 else "NOT under"
     print(f"\nScoring the families of {persons:,} persons took {seconds:.1f} s ({verdict} 60 s): features computed in "
@@ -268,24 +332,41 @@ def time_scoring(persons: int, seed: int, work: Path, settings: TrainingSettings
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--persons", type=int, nargs="+", default=[50_000, 300_000])
-    parser.add_argument("--scoring-persons", type=int, default=1_000_000)
+    parser.add_argument("--persons", type=int, default=150_000, help="persons of every generated drop")
+    parser.add_argument("--worlds", nargs="+", default=list(WORLDS), choices=WORLDS)
+    parser.add_argument("--survey-households", type=int, nargs="+", default=[2_500, 10_000],
+                        help="SUSENAS sizes to generate (the generator's --susenas-households)")
+    parser.add_argument("--candidates", nargs="+", default=None, help="PMT candidates (default: the asset's default)")
+    parser.add_argument("--scoring-persons", type=int, default=0, help="also time scoring a drop of this many persons")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work", default="/tmp/dtsen_bench_welfare")
-    parser.add_argument("--standin", action="store_true",
-                        help="build dtsen.family and the survey table straight from the drop (REGSOSEK only) instead of "
-                             "running the upstream assets (much faster for large drops)")
-    parser.add_argument("--standin-scoring", action="store_true",
-                        help="the stand-in only for the --scoring-persons drop")
+    parser.add_argument("--pipeline", action="store_true",
+                        help="build dtsen.family and the survey table with the upstream assets (raw, staging, unify) "
+                             "instead of the stand-in read straight from the drop (REGSOSEK families only)")
     args = parser.parse_args(argv)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    settings = TrainingSettings()
-    for persons in args.persons:
-        run_size(persons, args.seed, work, settings, args.standin)
+    settings = TrainingSettings(**({"candidates": tuple(args.candidates)} if args.candidates else {}))
+    print(f"candidates: {', '.join(settings.candidates)}; baseline ols_baseline; {settings.cv_folds} folds x "
+          f"{settings.cv_repeats} repeats (nested CV for the gate)")
+    rows = []
+    for world in args.worlds:
+        for households in args.survey_households:
+            rows.append(run_size(args.persons, args.seed, work, settings, not args.pipeline, world, households))
+    print("\nAll worlds and survey sizes (errors in %, persons-weighted, against the true consumption of every scored "
+          "family; nested CV on the survey):")
+    for line in summary_table(rows):
+        print(line)
+    for row in rows:
+        if row["world"] == "linear":
+            t = row["truth"]
+            gain = 100 * (t["ols"]["desil_1_4"]["exclusion_error"] - t["published"]["desil_1_4"]["exclusion_error"])
+            print(f"linear world, {row['households']:,} survey households: published exclusion error at desil 1-4 "
+                  f"{'no worse than' if gain >= 0 else 'WORSE than'} OLS ({gain:+.1f} pp; "
+                  f"{'>=' if gain >= 1 else '<'} 1 pp better)")
     if args.scoring_persons:
-        time_scoring(args.scoring_persons, args.seed + 1, work, settings, args.standin or args.standin_scoring)
-    print(f"\npeak memory of the benchmark (generation, upstream assets, training, scoring): {peak_memory_mb():,.0f} MB")
+        time_scoring(args.scoring_persons, args.seed + 1, work, settings, not args.pipeline)
+    print(f"\npeak memory of the benchmark (generation, upstream, training, scoring): {peak_memory_mb():,.0f} MB")
     print("machine:", machine())
     return 0
 

@@ -32,6 +32,7 @@ from dtsen_assets.welfare.models import (
     MODEL_CODE_VERSION,
     TrainingSettings,
     models_dir,
+    planned_model_version,
     save_model,
     train_pmt,
     training_set,
@@ -39,7 +40,9 @@ from dtsen_assets.welfare.models import (
 from dtsen_assets.welfare.registry import (
     EVALUATION_TABLE,
     REGISTRY_TABLE,
+    Registration,
     current_model,
+    current_registration,
     model_of_scores,
     stage_registry,
 )
@@ -78,7 +81,8 @@ class PmtModelConfig(dg.Config):
     """How the PMT is fitted, chosen and gated. Every value is hashed into model_version."""
 
     candidates: list[str] = Field(default=list(_DEFAULTS.candidates), description=(
-        f"PMT candidates to compare, from {list(CANDIDATES)}; {BASELINE} is always measured as the baseline."))
+        f"PMT candidates to compare, from {list(CANDIDATES)}; {BASELINE} is always measured as the baseline, and "
+        "published instead of the selection when the selection is not better on held-out households."))
     cv_folds: int = Field(default=_DEFAULTS.cv_folds, description="Cross-validation folds (also the outer folds of "
                           "the nested cross-validation of the publish gate).")
     cv_repeats: int = Field(default=_DEFAULTS.cv_repeats, description="Seeded repetitions of the cross-validation "
@@ -86,6 +90,9 @@ class PmtModelConfig(dg.Config):
     seed: int = Field(default=_DEFAULTS.seed, description="Seed of every fold split and of gradient boosting.")
     ridge_alphas: list[float] = Field(default=list(_DEFAULTS.ridge_alphas), description=(
         "Ridge penalties tried; the one with the lowest weighted leave-one-out error is used."))
+    region_penalty_ratios: list[float] = Field(default=list(_DEFAULTS.region_penalty_ratios), description=(
+        "ridge_shrunk: penalties of the regional terms (regency/province effects, provincial slopes) relative to the "
+        "attributes' penalty, tried by GCV; large = regional coefficients shrunk harder toward the national ones."))
     gbm_max_iter: int = Field(default=_DEFAULTS.gbm_max_iter, description="Boosting iterations (gbm).")
     gbm_learning_rate: float = Field(default=_DEFAULTS.gbm_learning_rate, description="Learning rate (gbm).")
     gbm_max_depth: int = Field(default=_DEFAULTS.gbm_max_depth, description="Tree depth (gbm); shallow for a small survey.")
@@ -102,7 +109,8 @@ class PmtModelConfig(dg.Config):
     def settings(self) -> TrainingSettings:
         return TrainingSettings(
             candidates=tuple(self.candidates), cv_folds=self.cv_folds, cv_repeats=self.cv_repeats, seed=self.seed,
-            ridge_alphas=tuple(self.ridge_alphas), gbm_max_iter=self.gbm_max_iter,
+            ridge_alphas=tuple(self.ridge_alphas), region_penalty_ratios=tuple(self.region_penalty_ratios),
+            gbm_max_iter=self.gbm_max_iter,
             gbm_learning_rate=self.gbm_learning_rate, gbm_max_depth=self.gbm_max_depth,
             gbm_min_samples_leaf=self.gbm_min_samples_leaf, gbm_l2_regularization=self.gbm_l2_regularization,
             selection_quota=self.selection_quota, gate_tolerance_pp=self.gate_tolerance_pp,
@@ -187,72 +195,131 @@ def _province_markdown(result) -> str:
 # welfare/pmt_model
 # ----------------------------------------------------------------------------------------------
 
+def _model_metadata(card: dict, path, training: str, reason: str) -> dict:
+    """What the UI shows of the published PMT, from its card (the same for a trained and a reused model)."""
+    chosen = card["chosen"]
+    cv = card.get("cv", {})
+    gate = card.get("held_out_gate", {})
+    chosen_cv = cv.get(chosen, {})
+    metadata = {
+        "model_version": card["model_version"],
+        "chosen_model": chosen,
+        "published_model": chosen,
+        "selected_by_cv": card.get("selected_by_cv", chosen),
+        "fallback_to_baseline": bool(card.get("fallback_to_baseline", False)),
+        "publication": card.get("publication", ""),
+        "training": training,
+        "training_reason": reason,
+        "chosen_params": json.dumps(card.get("chosen_params", {})),
+        "artifact": dg.MetadataValue.path(str(path)),
+        "training_households": card["training_households"],
+        "training_persons_represented": card["training_persons_represented"],
+        "trained_at": card["trained_at"],
+        "features": ", ".join(card["features"]["variables"]),
+        "model_card": dg.MetadataValue.json(card),
+    }
+    if chosen_cv:
+        metadata.update({
+            "cv_exclusion_error_desil_1_4": chosen_cv["desil_1_4"]["exclusion_error"],
+            "cv_exclusion_error_desil_1": chosen_cv["desil_1"]["exclusion_error"],
+            "cv_r2": chosen_cv["r2"],
+        })
+    if cv:
+        metadata["candidates_cross_validated"] = dg.MetadataValue.md(_metrics_markdown(cv))
+    if "published_procedure" in gate:
+        metadata["held_out_nested_cv"] = dg.MetadataValue.md(_metrics_markdown({
+            "selection procedure": gate["published_procedure"], BASELINE: gate["baseline"]}))
+    tiers = card.get("data_tiers", {})
+    if tiers:
+        metadata["data_tiers_cross_validated"] = dg.MetadataValue.md(_metrics_markdown(
+            {f"{chosen} on tier {tier}": t["cv_of_chosen_kind"] for tier, t in tiers.items()}))
+    return metadata
+
+
+def training_decision(version: str, current: Registration | None, directory) -> tuple[str, str]:
+    """("reused" | "trained", why): reuse the current model only when training would give the same
+    version (survey, settings and model code unchanged) and its artifact is on disk."""
+    if current is None:
+        return "trained", "no PMT published yet"
+    if current.model_version != version:
+        return "trained", (f"the survey, the training settings or the model code changed since "
+                           f"{current.model_version}: training {version}")
+    if not (directory / current.artifact_file).is_file():
+        return "trained", (f"the artifact {current.artifact_file} of the current model {version} is missing under "
+                           f"{directory} (warehouse copied without its models/ folder?): recreating it by training")
+    return "reused", (f"survey, training settings and model code unchanged since {version} was trained: "
+                      "the current model is reused")
+
+
 @dg.asset(
     key=PMT_MODEL,
     deps=[SUSENAS_HOUSEHOLD],
     description=(
         "The proxy means test (PMT): predicts a family's per-capita consumption (pengeluaran per kapita) from what "
         "a registry records about it. Trained on the SUSENAS sample (staging.susenas_household), the only place "
-        "consumption is measured. Candidates: the conventional weighted OLS with regency effects (baseline), ridge, "
-        "ridge with regional slopes, gradient boosting; the one with the lowest weighted cross-validated exclusion "
-        "error is published, and only if it excludes no more of the poor than the baseline on held-out households. "
+        "consumption is measured. Candidates (by default few, well-regularized and monotone: the monotone ridge, "
+        "the monotone ridge with regional coefficients shrunk toward the national ones, and their average) are "
+        "compared by weighted cross-validated exclusion error; the selection is published when it excludes no "
+        "more of the poor than the conventional OLS PMT on held-out households, and otherwise the OLS baseline is "
+        "published: a valid survey always gets a model. Retrained only when the survey, the settings or the model "
+        "code changed (or its artifact is missing); otherwise the current model is reused. "
         f"Artifact: <warehouse dir>/models/<model_version>.joblib; registry {REGISTRY_TABLE}, metrics {EVALUATION_TABLE}."
     ),
     group_name=GROUP,
     kinds={"scikit-learn", "duckdb"},
     owners=[OWNER],
-    code_version=f"welfare-pmt-model-1+{MODEL_CODE_VERSION}",
+    code_version=f"welfare-pmt-model-2+{MODEL_CODE_VERSION}",
     check_specs=checks.specs(PMT_MODEL, checks.PMT_MODEL_CHECKS),
     tags={"layer": "welfare"},
 )
 def pmt_model(context: dg.AssetExecutionContext, config: PmtModelConfig, warehouse: DuckDBWarehouse):
     settings = config.settings()
     tables = [REGISTRY_TABLE, EVALUATION_TABLE]
+    directory = models_dir(warehouse.database_path)
     with warehouse.connect() as connection:
         query = feature_query(connection, SURVEY_TABLE, "id_rt")
         survey = connection.execute(query.sql).df()
         data = training_set(survey)
-        outcomes = [checks.check_survey_households(len(data.frame), data.dropped, settings),
+        outcomes = [checks.check_survey_households(data, settings),
                     checks.check_survey_variables(query.missing_columns)]
         if not outcomes[0].passed:
             for outcome in outcomes:
                 yield outcome.to_result(PMT_MODEL)
             raise_if_blocking_failed("welfare/pmt_model", outcomes)
-        context.log.info(f"training on {len(data.frame)} survey households: {', '.join(settings.candidates)}")
-        result = train_pmt(survey, settings)
-        model = result.model
-        outcomes.insert(1, checks.check_gate(result.gate))
-        for outcome in outcomes:
-            yield outcome.to_result(PMT_MODEL)
-        raise_if_blocking_failed(f"welfare/pmt_model ({model.model_version}, {model.chosen.name})", outcomes)
-        path = save_model(model, models_dir(warehouse.database_path))
-        stage_registry(connection, result, path.name, staging_table(REGISTRY_TABLE), staging_table(EVALUATION_TABLE))
-        publish(connection, tables)
-        context.log.info(f"published PMT {model.model_version} ({model.chosen.name}) -> {path}")
-    card = model.card
+        version = planned_model_version(survey, settings)
+        current = current_registration(connection)
+        training, reason = training_decision(version, current, directory)
+        context.log.info(f"PMT {version}: {training} ({reason})")
+        if training == "reused":
+            outcomes.insert(1, checks.check_gate_of_reused_model(current.card))
+            for outcome in outcomes:
+                yield outcome.to_result(PMT_MODEL)
+            raise_if_blocking_failed(f"welfare/pmt_model ({version}, reused)", outcomes)
+            card, path, extra = current.card, directory / current.artifact_file, {}
+        else:
+            context.log.info(f"training on {len(data.frame)} survey households: {', '.join(settings.candidates)}")
+            result = train_pmt(survey, settings)
+            model = result.model
+            gate = result.gate
+            if gate.fallback_to_baseline:
+                context.log.warning(f"publishing the OLS baseline ({BASELINE}) instead of {gate.selected}: {gate.summary}")
+            else:
+                context.log.info(f"gate: {gate.summary}")
+            outcomes.insert(1, checks.check_gate(gate))
+            for outcome in outcomes:
+                yield outcome.to_result(PMT_MODEL)
+            raise_if_blocking_failed(f"welfare/pmt_model ({model.model_version}, {model.chosen.name})", outcomes)
+            path = save_model(model, directory)
+            stage_registry(connection, result, path.name, staging_table(REGISTRY_TABLE),
+                           staging_table(EVALUATION_TABLE))
+            publish(connection, tables)
+            context.log.info(f"published PMT {model.model_version} ({model.chosen.name}) -> {path}")
+            card = model.card
+            extra = {"held_out_by_province": dg.MetadataValue.md(_province_markdown(result))}
     yield dg.MaterializeResult(
         asset_key=PMT_MODEL,
-        metadata={
-            "model_version": model.model_version,
-            "chosen_model": model.chosen.name,
-            "chosen_params": json.dumps(model.chosen.params_),
-            "artifact": dg.MetadataValue.path(str(path)),
-            "training_households": card["training_households"],
-            "training_persons_represented": card["training_persons_represented"],
-            "trained_at": card["trained_at"],
-            "cv_exclusion_error_desil_1_4": round(result.cv_metrics[model.chosen.name]["desil_1_4"]["exclusion_error"], 4),
-            "cv_exclusion_error_desil_1": round(result.cv_metrics[model.chosen.name]["desil_1"]["exclusion_error"], 4),
-            "cv_r2": round(result.cv_metrics[model.chosen.name]["r2"], 4),
-            "candidates_cross_validated": dg.MetadataValue.md(_metrics_markdown(result.cv_metrics)),
-            "held_out_nested_cv": dg.MetadataValue.md(_metrics_markdown({
-                "published procedure": result.gate.chosen_metrics, BASELINE: result.gate.baseline_metrics})),
-            "held_out_by_province": dg.MetadataValue.md(_province_markdown(result)),
-            "data_tiers_cross_validated": dg.MetadataValue.md(_metrics_markdown(
-                {f"{model.chosen.name} on tier {tier}": m for tier, m in result.tier_metrics.items()})),
-            "features": ", ".join(card["features"]["variables"]),
-            "model_card": dg.MetadataValue.json(card),
-        },
-        data_version=dg.DataVersion(model.model_version),
+        metadata={**_model_metadata(card, path, training, reason), **extra},
+        data_version=dg.DataVersion(card["model_version"]),
     )
 
 

@@ -15,17 +15,25 @@ from dtsen_assets.checks.core import CheckOutcome, check_spec, format_examples
 from dtsen_assets.checks.expectations import validate_table
 from dtsen_assets.pii import mask_identifier
 from dtsen_assets.welfare.db import scalar
-from dtsen_assets.welfare.models import GateResult, TrainingSettings
+from dtsen_assets.welfare.models import (
+    GateResult,
+    TrainingSet,
+    TrainingSettings,
+    gate_decision,
+    survey_problem,
+)
 
 # name -> (description, blocking)
 PMT_MODEL_CHECKS: dict[str, tuple[str, bool]] = {
     "survey_households_sufficient": (
-        "Enough SUSENAS households with a measured consumption, a weight, members and a regency to fit and "
-        "cross-validate a PMT (min_households).", True),
+        "The survey can train a PMT: enough SUSENAS households (min_households) with a measured consumption, a "
+        "weight, members and a regency, and consumption that varies. The only reason a PMT is refused; the "
+        "message says what to supply.", True),
     "not_worse_than_ols_baseline": (
         "Publish gate: on held-out survey households (nested cross-validation, the model choice made without "
-        "them) the published procedure's population-weighted exclusion error at the selection quota is not "
-        "larger than the OLS baseline's.", True),
+        "them) the published model's population-weighted exclusion error at the selection quota is not larger "
+        "than the OLS baseline's. When the selection procedure is not better than the baseline, the baseline "
+        "itself (the conventional PMT) is published and passes: a valid survey always gets a model.", True),
     "survey_has_every_variable": (
         "staging.susenas_household has every canonical family welfare variable the feature builder uses.", False),
 }
@@ -74,25 +82,45 @@ def _masked_ids(rows: list) -> str:
 # welfare/pmt_model
 # ----------------------------------------------------------------------------------------------
 
-def check_survey_households(usable: int, dropped: dict[str, int], settings: TrainingSettings) -> CheckOutcome:
+def check_survey_households(data: TrainingSet, settings: TrainingSettings) -> CheckOutcome:
+    usable, dropped = len(data.frame), data.dropped
     left_out = ", ".join(f"{k}: {v}" for k, v in dropped.items() if v) or "none"
+    problem = survey_problem(data, settings)
     return _outcome(
-        PMT_MODEL_CHECKS, "survey_households_sufficient", usable >= settings.min_households,
-        f"{usable} usable survey households (minimum {settings.min_households}); left out: {left_out}",
+        PMT_MODEL_CHECKS, "survey_households_sufficient", problem is None,
+        problem or f"{usable} usable survey households (minimum {settings.min_households}); left out: {left_out}",
         usable_households=usable, **{f"left_out_{k}": v for k, v in dropped.items()},
     )
 
 
 def check_gate(gate: GateResult) -> CheckOutcome:
+    """The published model against the baseline: the selection when it is not worse, else the baseline itself."""
     return _outcome(
-        PMT_MODEL_CHECKS, "not_worse_than_ols_baseline", gate.passed, gate.summary,
+        PMT_MODEL_CHECKS, "not_worse_than_ols_baseline",
+        gate_decision(gate.published_exclusion_error, gate.baseline_exclusion_error, gate.tolerance_pp),
+        gate.summary,
         quota=gate.quota,
-        published_procedure_exclusion_error=round(gate.chosen_exclusion_error, 4),
+        published_model=gate.published,
+        fallback_to_baseline=gate.fallback_to_baseline,
+        published_exclusion_error=round(gate.published_exclusion_error, 4),
+        selection_procedure_exclusion_error=round(gate.chosen_exclusion_error, 4),
         baseline_exclusion_error=round(gate.baseline_exclusion_error, 4),
         tolerance_pp=gate.tolerance_pp,
-        published_procedure_r2=round(gate.chosen_metrics["r2"], 4),
+        selection_procedure_r2=round(gate.chosen_metrics["r2"], 4),
         baseline_r2=round(gate.baseline_metrics["r2"], 4),
         candidate_chosen_per_fold=", ".join(gate.chosen_per_fold),
+    )
+
+
+def check_gate_of_reused_model(card: dict) -> CheckOutcome:
+    """The gate as decided when the reused model was trained (its card), for a run that does not retrain."""
+    gate = card.get("held_out_gate", {})
+    return _outcome(
+        PMT_MODEL_CHECKS, "not_worse_than_ols_baseline", True,
+        f"model {card.get('model_version')} reused (survey, settings and model code unchanged); when trained: "
+        f"{gate.get('summary', 'no gate summary recorded')}",
+        published_model=card.get("chosen", ""), fallback_to_baseline=bool(card.get("fallback_to_baseline", False)),
+        reused=True,
     )
 
 

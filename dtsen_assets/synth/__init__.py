@@ -6,8 +6,10 @@ generates drops in exactly the format of `sources.md` (dtsen_assets.contract), w
 
     python -m dtsen_assets.synth --persons 50000 --seed 0 --out data/drops/demo
         [--rate nik_typo=0.05 ...] [--rate-scale 2] [--clean] [--no-shuffle]
+        [--world default|linear] [--susenas-households N]
     generate_drop(out_dir, persons, seed, rates=..., rate_scale=..., coverage=...,
-                  shuffle_columns=True, nik_typo=0.05, ...) -> summary dict
+                  shuffle_columns=True, world="default", susenas_households=None,
+                  nik_typo=0.05, ...) -> summary dict
 
 The same seed and options give the same bytes. Columns of a few files (p3ke/keluarga,
 regsosek/individu, susenas, verivali) come shuffled unless shuffle_columns=False; fields are
@@ -22,6 +24,10 @@ World model
   persons per card, 4.7 among the poor) and per-capita consumption,
   log(c) = a_province + log price_regency + 0.45 w - 0.35 log(size) + noise, calibrated so each
   province's share of poor persons matches its P0 at the Rp 609,160 line (about 9% nationally).
+  `--world linear` keeps welfare, sizes and housing but makes consumption linear in the dwelling,
+  assets, size and region with heteroscedastic noise (R² of the expectation 0.5): a world that is
+  not kind to flexible PMT models (economy.py). `--susenas-households N` scales the SUSENAS
+  sampling rates so that about N households are sampled (e.g. 2,500, a real provincial sample).
 - Housing and assets (housing.py) follow latent welfare and town/village, so floor, wall, roof,
   water, power, fuel, toilet, assets, land and livestock correlate as in REGSOSEK and SUSENAS.
 - Members (members.py): head, spouse, children, sometimes parents, in-laws and grandchildren; ages,

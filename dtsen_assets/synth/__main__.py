@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 
+from dtsen_assets.synth.economy import WORLDS
 from dtsen_assets.synth.generate import DEFAULT_PERSONS, generate_drop, resolve_rates
 
 
@@ -57,15 +58,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-scale", type=float, default=None, help="multiply every problem rate")
     parser.add_argument("--clean", action="store_true", help="no problems at all (every rate 0)")
     parser.add_argument("--no-shuffle", action="store_true", help="keep every file's columns in contract order")
+    parser.add_argument("--world", choices=WORLDS, default="default", help=(
+        "the economy: 'default' (consumption follows a latent welfare the dwelling only reflects) or 'linear' "
+        "(consumption linear in the dwelling, assets, size and region, heteroscedastic noise, R² about 0.5: "
+        "not kind to flexible models)"))
+    parser.add_argument("--susenas-households", type=int, default=None, metavar="N", help=(
+        "expected number of SUSENAS households (default: 2-3.5%% of families, smaller regencies sampled more); "
+        "e.g. 2500 for a survey of the size of a real provincial sample"))
     args = parser.parse_args(argv)
     scale = 0.0 if args.clean else args.rate_scale
     try:
         rates = resolve_rates(rate_scale=scale, **dict(args.rate))
     except ValueError as error:
         parser.error(str(error))
-    summary = generate_drop(args.out, args.persons, args.seed, rates=rates, shuffle_columns=not args.no_shuffle)
-    keys = ("persons", "families", "persons_per_family", "national_p0", "villages", "generation_seconds")
-    print(json.dumps({k: summary[k] for k in keys}))
+    try:
+        summary = generate_drop(args.out, args.persons, args.seed, rates=rates, shuffle_columns=not args.no_shuffle,
+                                world=args.world, susenas_households=args.susenas_households)
+    except ValueError as error:
+        parser.error(str(error))
+    keys = ("persons", "families", "persons_per_family", "national_p0", "villages", "world", "generation_seconds")
+    print(json.dumps({k: summary[k] for k in keys} | {"susenas_households": summary["susenas"]["households"]}))
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -57,13 +58,17 @@ def generate_drop(out_dir: str | Path, persons: int = DEFAULT_PERSONS, seed: int
                   rates: ProblemRates | None = None, rate_scale: float | None = None,
                   coverage: Coverage | None = None, shuffle_columns: bool = True,
                   chunk_persons: int = CHUNK_PERSONS, data_dir: str | None = None,
+                  world: str = "default", susenas_households: int | None = None,
                   **rate_overrides: float) -> dict:
     """Write a drop of `persons` persons (Dukcapil rows) to `out_dir`, with truth/ beside it.
 
     `rates` (default ProblemRates()) times `rate_scale`, then any `rate_overrides` by name
-    (e.g. nik_typo=0.1), set the injected problems; `coverage` who is in which source. The same
-    arguments give the same drop, byte for byte. Returns the summary also written to
-    truth/summary.json.
+    (e.g. nik_typo=0.1), set the injected problems; `coverage` who is in which source. `world`
+    chooses the economy (economy.WORLDS: "default", or "linear": consumption linear in the
+    attributes with heteroscedastic noise, R² about 0.5). `susenas_households` sets the expected
+    size of the SUSENAS sample (the sampling rates of `coverage` scaled, smaller regencies still
+    sampled more). The same arguments give the same drop, byte for byte. Returns the summary also
+    written to truth/summary.json.
     """
     started = time.perf_counter()
     if persons < 1:
@@ -74,10 +79,12 @@ def generate_drop(out_dir: str | Path, persons: int = DEFAULT_PERSONS, seed: int
     for folder in DROP_FOLDERS:     # a new drop replaces an old one (verivali file names vary)
         shutil.rmtree(out / folder, ignore_errors=True)
     reference = load_reference(data_dir)
-    economy = calibrate(coverage, data_dir)
+    economy = calibrate(coverage, data_dir, world)
     codebook = Codebook(reference.codebook)
     plan_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
     villages = sample_villages(reference, persons, plan_rng)
+    if susenas_households is not None:
+        coverage = survey_of_size(coverage, susenas_households, villages, reference, economy, rates)
     chunks = plan_chunks(villages, chunk_persons)
 
     columns = {f.key: list(f.columns) for f in SOURCE_FILES}
@@ -132,9 +139,32 @@ def generate_drop(out_dir: str | Path, persons: int = DEFAULT_PERSONS, seed: int
 
     summary = stats.summary(persons=person_key_start, seed=seed, rates=rates, coverage=coverage,
                             villages=villages, chunks=len(chunks), economy=economy, decisions=table)
+    summary["world"] = world
     summary["generation_seconds"] = round(time.perf_counter() - started, 2)
     (out / "truth" / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def survey_of_size(coverage: Coverage, households: int, villages: pd.DataFrame, reference, economy,
+                   rates: ProblemRates) -> Coverage:
+    """`coverage` with the SUSENAS sampling rates scaled so that about `households` are sampled.
+
+    The expected number of families of each sampled village is its living persons over the
+    calibrated persons per family; a regency's rate follows its population rank as in world.py.
+    """
+    if households < 1:
+        raise ValueError("susenas_households must be at least 1")
+    population = reference.regencies.set_index("kode_kab")["population"]
+    share = population.rank(pct=True).reindex(villages["kode_kab"].to_numpy()).to_numpy()
+    low, high = coverage.susenas_min_rate, coverage.susenas_max_rate
+    rate = high - (high - low) * share
+    families = villages["persons"].to_numpy() * (1.0 - rates.dead) / economy.persons_per_family
+    expected = float(np.sum(families * rate))
+    factor = households / expected
+    if high * factor > 1.0:
+        raise ValueError(f"a survey of {households:,} households needs more families than the drop's about "
+                         f"{int(families.sum()):,}: ask for fewer households or more persons")
+    return replace(coverage, susenas_min_rate=low * factor, susenas_max_rate=high * factor)
 
 
 def _registry_files(source: str) -> tuple[str, str]:

@@ -106,15 +106,23 @@ def build_chunk(index: int, villages: pd.DataFrame, person_key_start: int, refer
         "welfare": welfare,
         "jumlah_art": size,
     })
-    log_expected = eco.expected_log_consumption(
-        eco.lookup(economy.province_intercept, fam["kode_prov"].to_numpy()),
-        eco.lookup(economy.regency_price, fam["kode_kab"].to_numpy()), welfare, size)
-    consumption = np.round(np.exp(log_expected + eco.CONSUMPTION_NOISE_SD * rng.standard_normal(families)))
+    intercept = eco.lookup(economy.province_intercept, fam["kode_prov"].to_numpy())
+    log_price = eco.lookup(economy.regency_price, fam["kode_kab"].to_numpy())
+    if economy.world == "linear":
+        # consumption linear in the dwelling and possessions, heteroscedastic noise (economy.py)
+        housing = draw_housing(rng, welfare, fam["urban"].to_numpy(), size, fam["kode_prov"].to_numpy())
+        z = eco.linear_index(economy, housing)
+        log_expected = eco.linear_expected_log_consumption(intercept, log_price, z, size)
+        noise_sd = eco.linear_noise_scale(economy.linear_noise_sd, z, fam["urban"].to_numpy())
+        consumption = np.round(np.exp(log_expected + noise_sd * rng.standard_normal(families)))
+    else:
+        log_expected = eco.expected_log_consumption(intercept, log_price, welfare, size)
+        consumption = np.round(np.exp(log_expected + eco.CONSUMPTION_NOISE_SD * rng.standard_normal(families)))
+        housing = draw_housing(rng, welfare, fam["urban"].to_numpy(), size, fam["kode_prov"].to_numpy())
     fam["log_pengeluaran_expected"] = log_expected
     fam["pengeluaran_kapita"] = consumption.astype(np.int64)
     fam["is_poor"] = consumption < eco.POVERTY_LINE
-    for column, values in draw_housing(rng, welfare, fam["urban"].to_numpy(), size,
-                                       fam["kode_prov"].to_numpy()).items():
+    for column, values in housing.items():
         fam[column] = values
 
     members = compose_families(rng, size, welfare)

@@ -3,35 +3,50 @@
 A proxy means test predicts log per-capita consumption from what a registry can observe.
 Candidates (all fitted with weights = persons represented, `bobot * jumlah_art`, normalized to mean 1):
 
-- `ols_baseline`   the conventional Indonesian PMT: weighted OLS on one-hot attributes, household
-                   composition and head of household, with province and regency effects
-                   (minimum-norm least squares where dummies are collinear);
-- `ridge`          the same design plus "at least this good" indicators of ordered variables
-                   (`variables.ORDINAL`), with a ridge penalty chosen by weighted generalized CV:
-                   with a few households per regency, shrinking regency effects and rare categories
-                   towards zero is what a small survey needs;
-- `ridge_regional` ridge plus regional slopes: per-province and town/regency slopes of family size
-                   and floor area (penalized like everything else);
-- `ridge_monotone` ridge in which ordered variables enter only through their "at least this good"
-                   indicators, each with a coefficient >= 0: a better floor, wall, roof, toilet,
-                   fuel, electricity or head's schooling never lowers the prediction. A PMT step with
-                   the wrong sign cannot be defended to a family that objects (sanggahan);
-- `gbm`            histogram gradient boosting (shallow trees, strong leaf minimum) on the same
-                   variables, region entering as province, town flag and provincial poverty.
+- `ols_baseline`     the conventional Indonesian PMT: weighted OLS on one-hot attributes, household
+                     composition and head of household, with province and regency effects
+                     (minimum-norm least squares where dummies are collinear);
+- `ridge`            the same design plus "at least this good" indicators of ordered variables
+                     (`variables.ORDINAL`), with a ridge penalty chosen by weighted generalized CV:
+                     with a few households per regency, shrinking regency effects and rare categories
+                     towards zero is what a small survey needs;
+- `ridge_regional`   ridge plus regional slopes: per-province and town/regency slopes of family size
+                     and floor area (penalized like everything else);
+- `ridge_monotone`   ridge in which ordered variables enter only through their "at least this good"
+                     indicators, each with a coefficient >= 0: a better floor, wall, roof, toilet,
+                     fuel, electricity or head's schooling never lowers the prediction. A PMT step with
+                     the wrong sign cannot be defended to a family that objects (sanggahan);
+- `ridge_shrunk`     the monotone ridge with regional coefficients shrunk toward the national ones:
+                     per-province slopes of family size and floor area as deviations from the national
+                     slope, regional terms with their own penalty (ratio to the attributes' chosen by GCV);
+- `monotone_average` the average of `ridge_monotone` and `ridge_shrunk` (one linear, monotone model);
+- `gbm`              histogram gradient boosting (shallow trees, strong leaf minimum) on the same
+                     variables, region entering as province, town flag and provincial poverty.
+
+Default candidates (`DEFAULT_CANDIDATES`): the three monotone ones. Selecting among five candidates
+on a survey of a few thousand households costs more than the flexible ones gain (measured in
+`bench/bench_welfare.py` and the welfare README), so the default compares fewer, better
+regularized candidates, and every one of them keeps the no-wrong-direction property.
 
 Choice: the candidate with the lowest weighted cross-validated exclusion error at the selection
 quota (default desil 1-4) on the survey (`cv_folds` folds, `cv_repeats` seeded repetitions; ties:
 exclusion error at desil 1, then R²).
 
 Gate (`gate_against_baseline`): nested cross-validation (repeated `cv_repeats` times), where every
-survey household is held out of both the fitting and the choice of candidate. The published model may not have a larger
-held-out exclusion error at the selection quota than the OLS baseline fitted on the same folds.
+survey household is held out of both the fitting and the choice of candidate. When the selection
+procedure's held-out exclusion error at the selection quota is larger than the OLS baseline's
+fitted on the same folds, the baseline itself is published (`GateResult.fallback_to_baseline`):
+the gate guards against a worse model, never against having one. Only a survey that cannot train
+any model is refused (`survey_problem`: too few usable households, no measured consumption, no
+variation in it), with a message that says what to supply.
 
-Data tiers: the chosen kind and the baseline are also fitted with only the variables of each poorer
-data tier (`variables.TIERS`), for families whose registries record less (scored by `scoring.py`).
+Data tiers: the published kind and the baseline are also fitted with only the variables of each
+poorer data tier (`variables.TIERS`), for families whose registries record less (scored by `scoring.py`).
 
-Version: `model_version` hashes the training rows, the feature specification and every setting,
-so the same survey and settings give the same version (and artifact) again.
+Version: `model_version` hashes the training rows, the feature specification, every setting, the
+code version and a fingerprint of the model modules' source, so the same survey, settings and code
+give the same version (and artifact) again; `planned_model_version` computes it without training,
+which lets the asset reuse the current model when nothing changed.
 """
 
 from __future__ import annotations
@@ -65,20 +80,26 @@ from dtsen_assets.welfare.features import (
 from dtsen_assets.welfare.metrics import QUOTAS, evaluate
 from dtsen_assets.welfare.variables import FULL_TIER, MODEL_VARIABLES, ORDINAL, TIERS
 
-MODEL_CODE_VERSION = "pmt-models-4"      # change when fitting or prediction logic changes
+MODEL_CODE_VERSION = "pmt-models-5"      # change when fitting or prediction logic changes
 BASELINE = "ols_baseline"
-CANDIDATES = ("ols_baseline", "ridge", "ridge_regional", "ridge_monotone", "gbm")
+CANDIDATES = ("ols_baseline", "ridge", "ridge_regional", "ridge_monotone", "ridge_shrunk", "monotone_average", "gbm")
+# Compared by default: few, well-regularized and monotone candidates (see the module docstring).
+DEFAULT_CANDIDATES = ("ridge_monotone", "ridge_shrunk", "monotone_average")
+# The source files whose content decides a fitted model: part of model_version, so that a change
+# of the model code retrains the model even where MODEL_CODE_VERSION was not bumped.
+MODEL_SOURCE_FILES = ("models.py", "features.py", "variables.py", "metrics.py")
 
 
 @dataclass(frozen=True)
 class TrainingSettings:
     """Everything that decides the fitted model (hashed into model_version)."""
 
-    candidates: tuple[str, ...] = CANDIDATES
+    candidates: tuple[str, ...] = DEFAULT_CANDIDATES
     cv_folds: int = 5
     cv_repeats: int = 2
     seed: int = 20_250_301
     ridge_alphas: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0)
+    region_penalty_ratios: tuple[float, ...] = (0.3, 1.0, 3.0, 10.0)
     gbm_max_iter: int = 150
     gbm_learning_rate: float = 0.06
     gbm_max_depth: int = 3
@@ -97,6 +118,10 @@ class TrainingSettings:
             raise ValueError(f"selection_quota must be one of {list(QUOTAS)}")
         if self.cv_folds < 2 or self.cv_repeats < 1:
             raise ValueError("cv_folds must be at least 2 and cv_repeats at least 1")
+        if not self.region_penalty_ratios or min(self.region_penalty_ratios) <= 0:
+            raise ValueError("region_penalty_ratios must be positive numbers")
+        if self.min_households < 2 * self.cv_folds:
+            raise ValueError(f"min_households must be at least 2 x cv_folds ({2 * self.cv_folds})")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -165,30 +190,69 @@ def fit_weighted_ridge(x: np.ndarray, y: np.ndarray, w: np.ndarray,
     One eigen-decomposition of the weighted, centred Gram matrix serves every alpha:
     GCV(alpha) = RSS(alpha) / (1 - df(alpha) / n)^2, the rotation-invariant form of leave-one-out.
     """
-    w = np.asarray(w, float)
-    n = y.size
-    x_mean = w @ x / w.sum()
-    y_mean = float(w @ y / w.sum())
-    root = np.sqrt(w)
-    xc = (x - x_mean) * root[:, None]
-    yc = (y - y_mean) * root
-    eigenvalues, vectors = np.linalg.eigh(xc.T @ xc)
+    coef, intercept, alpha, _ = _ridge_gcv(x, y, w, alphas)
+    return coef, intercept, alpha
+
+
+@dataclass
+class WeightedGram:
+    """The weighted, centred cross products a ridge needs: computed once per design, reused for every
+    penalty (and every rescaling of the columns)."""
+
+    gram: np.ndarray        # X'WX of the centred design
+    moment: np.ndarray      # X'Wy
+    total: float            # y'Wy
+    x_mean: np.ndarray
+    y_mean: float
+    n: int
+
+    @classmethod
+    def of(cls, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> WeightedGram:
+        w = np.asarray(w, float)
+        x_mean = w @ x / w.sum()
+        y_mean = float(w @ y / w.sum())
+        root = np.sqrt(w)
+        xc = (x - x_mean) * root[:, None]
+        yc = (y - y_mean) * root
+        return cls(xc.T @ xc, xc.T @ yc, float(yc @ yc), x_mean, y_mean, int(y.size))
+
+    def intercept(self, coef: np.ndarray) -> float:
+        return self.y_mean - float(self.x_mean @ coef)
+
+
+def _gcv_ridge(g: WeightedGram, alphas: tuple[float, ...],
+               scale: np.ndarray | None = None) -> tuple[np.ndarray, float, float]:
+    """(coef, alpha, GCV) of the ridge on the design with columns multiplied by `scale` (coef in the
+    original units): scaling a column by 1/sqrt(r) is penalizing its coefficient r times harder."""
+    gram, moment = g.gram, g.moment
+    if scale is not None:
+        gram, moment = gram * np.outer(scale, scale), moment * scale
+    eigenvalues, vectors = np.linalg.eigh(gram)
     eigenvalues = np.clip(eigenvalues, 0.0, None)
-    projected = vectors.T @ (xc.T @ yc)                 # V' X' y  (= s * U' y)
+    projected = vectors.T @ moment                      # V' X' y  (= s * U' y)
     with np.errstate(divide="ignore", invalid="ignore"):
         uty_squared = np.where(eigenvalues > 1e-10 * eigenvalues.max(), projected ** 2 / eigenvalues, 0.0)
-    total = float(yc @ yc)
     best = None
     for alpha in alphas:
         shrink = eigenvalues / (eigenvalues + alpha)
-        rss = total - float(np.sum((2 * shrink - shrink ** 2) * uty_squared))
+        rss = g.total - float(np.sum((2 * shrink - shrink ** 2) * uty_squared))
         df = float(shrink.sum()) + 1.0                   # + the intercept
-        gcv = rss / max(1.0 - df / n, 1e-6) ** 2
+        gcv = rss / max(1.0 - df / g.n, 1e-6) ** 2
         if best is None or gcv < best[0] - 1e-15:
             best = (gcv, alpha)
     alpha = best[1]
     coef = vectors @ (projected / (eigenvalues + alpha))
-    return coef, y_mean - float(x_mean @ coef), float(alpha)
+    if scale is not None:
+        coef = coef * scale
+    return coef, float(alpha), float(best[0])
+
+
+def _ridge_gcv(x: np.ndarray, y: np.ndarray, w: np.ndarray,
+               alphas: tuple[float, ...]) -> tuple[np.ndarray, float, float, float]:
+    """fit_weighted_ridge, also returning the GCV score of the chosen alpha."""
+    g = WeightedGram.of(x, y, w)
+    coef, alpha, gcv = _gcv_ridge(g, alphas)
+    return coef, g.intercept(coef), alpha, gcv
 
 
 class RidgeCandidate(Candidate):
@@ -201,26 +265,27 @@ class RidgeCandidate(Candidate):
         return self
 
 
-def fit_bounded_ridge(x: np.ndarray, y: np.ndarray, w: np.ndarray, alpha: float,
+def fit_bounded_ridge(x: np.ndarray, y: np.ndarray, w: np.ndarray, alpha: float | np.ndarray,
                       nonnegative: np.ndarray) -> tuple[np.ndarray, float]:
     """Weighted ridge (intercept not penalized) with the coefficients `nonnegative` held >= 0.
 
-    Solved as bounded least squares on the p x p Cholesky factor of the penalized Gram matrix
-    (||R b - q||² equals the ridge objective up to a constant), so the cost grows with the number
-    of design columns, not of households.
+    `alpha` is one penalty, or one per column. Solved as bounded least squares on the p x p
+    Cholesky factor of the penalized Gram matrix (||R b - q||² equals the ridge objective up to a
+    constant), so the cost grows with the number of design columns, not of households.
     """
-    w = np.asarray(w, float)
-    x_mean = w @ x / w.sum()
-    y_mean = float(w @ y / w.sum())
-    root = np.sqrt(w)
-    xc = (x - x_mean) * root[:, None]
-    yc = (y - y_mean) * root
-    upper = np.linalg.cholesky(xc.T @ xc + alpha * np.eye(x.shape[1])).T
-    target = solve_triangular(upper, xc.T @ yc, trans="T")
-    lower = np.full(x.shape[1], -np.inf)
+    g = WeightedGram.of(x, y, w)
+    coef = _bounded_ridge(g, alpha, nonnegative)
+    return coef, g.intercept(coef)
+
+
+def _bounded_ridge(g: WeightedGram, alpha: float | np.ndarray, nonnegative: np.ndarray) -> np.ndarray:
+    width = g.gram.shape[0]
+    penalty = np.broadcast_to(np.asarray(alpha, float), (width,))
+    upper = np.linalg.cholesky(g.gram + np.diag(penalty)).T
+    target = solve_triangular(upper, g.moment, trans="T")
+    lower = np.full(width, -np.inf)
     lower[nonnegative] = 0.0
-    coef = lsq_linear(upper, target, bounds=(lower, np.inf), method="bvls").x
-    return coef, y_mean - float(x_mean @ coef)
+    return lsq_linear(upper, target, bounds=(lower, np.inf), method="bvls").x
 
 
 class RidgeMonotone(RidgeCandidate):
@@ -241,13 +306,98 @@ class RidgeMonotone(RidgeCandidate):
         return [self.encoder.column_variables[i] for i in self._columns()]
 
     def fit(self, batch, y, w):
-        x = self.design(batch).toarray()
-        _, _, alpha = fit_weighted_ridge(x, y, w, self.settings.ridge_alphas)
+        g = WeightedGram.of(self.design(batch).toarray(), y, w)
+        _, alpha, _ = _gcv_ridge(g, self.settings.ridge_alphas)
         columns, thresholds = self._columns(), self.encoder.region_column_slices["ordinal"]
         nonnegative = np.flatnonzero((columns >= thresholds.start) & (columns < thresholds.stop))
-        self.coef_, self.intercept_ = fit_bounded_ridge(x, y, w, alpha, nonnegative)
+        self.coef_ = _bounded_ridge(g, alpha, nonnegative)
+        self.intercept_ = g.intercept(self.coef_)
         self.params_ = {"alpha": alpha}
         return self
+
+
+class RidgeShrunk(RidgeMonotone):
+    """The monotone ridge with regional coefficients shrunk toward the national ones.
+
+    BPS fits a PMT per region; with a few thousand survey households a separate model per province
+    has too few households, so here each province gets its own slope of family size and floor area
+    as a *deviation* from the national slope, and the regency and province effects are deviations
+    from what the national terms (town flag, provincial poverty rate) predict. Region terms and
+    deviations get their own penalty, `region_penalty_ratio` x the attributes' one, both chosen by
+    weighted GCV: a province the survey knows well keeps its own slope, one it barely knows takes
+    the national slope. Ordered variables keep the monotone constraint (no wrong-direction step)."""
+
+    name = "ridge_shrunk"
+
+    def _slope_columns(self) -> list[int]:
+        names = [n for n, _, _ in NUMERIC_FEATURES]
+        start = len(self.encoder.categorical_columns)
+        return [start + names.index(f) for f in SLOPE_FEATURES]
+
+    def design(self, batch):
+        province = batch.linear[:, self.encoder.region_column_slices["provinsi"]]
+        blocks = [batch.linear[:, self._columns()]]
+        blocks += [province.multiply(batch.linear[:, column]) for column in self._slope_columns()]
+        return sp.hstack(blocks, format="csr")
+
+    def design_variables(self):
+        feature_variable = {n: v for n, v, _ in NUMERIC_FEATURES}
+        variables = super().design_variables()
+        for feature in SLOPE_FEATURES:
+            variables += [feature_variable[feature]] * len(self.encoder.provinces)
+        return variables
+
+    def _groups(self) -> tuple[np.ndarray, np.ndarray]:
+        """(is a regional column, indices of the columns held >= 0) of the design."""
+        columns, slices = self._columns(), self.encoder.region_column_slices
+        regional = (columns >= slices["regional"].start) & (columns < slices["kab"].stop)
+        regional = np.r_[regional, np.ones(len(self.encoder.provinces) * len(SLOPE_FEATURES), dtype=bool)]
+        nonnegative = np.flatnonzero((columns >= slices["ordinal"].start) & (columns < slices["ordinal"].stop))
+        return regional, nonnegative
+
+    def fit(self, batch, y, w):
+        g = WeightedGram.of(self.design(batch).toarray(), y, w)
+        regional, nonnegative = self._groups()
+        best = None
+        for ratio in self.settings.region_penalty_ratios:
+            # penalizing the regional columns ratio x alpha = scaling them by 1 / sqrt(ratio)
+            _, alpha, gcv = _gcv_ridge(g, self.settings.ridge_alphas, np.where(regional, 1.0 / np.sqrt(ratio), 1.0))
+            if best is None or gcv < best[0] - 1e-15:
+                best = (gcv, alpha, ratio)
+        _, alpha, ratio = best
+        self.coef_ = _bounded_ridge(g, np.where(regional, alpha * ratio, alpha), nonnegative)
+        self.intercept_ = g.intercept(self.coef_)
+        self.params_ = {"alpha": alpha, "region_penalty_ratio": ratio}
+        return self
+
+
+class MonotoneAverage(Candidate):
+    """The average of `ridge_monotone` and `ridge_shrunk`, rather than a choice between them.
+
+    Averaging two fits that err differently lowers the variance of the prediction; the average of
+    two linear models is linear (both designs side by side, each coefficient halved), so it is
+    explained exactly, and of two monotone models monotone."""
+
+    name = "monotone_average"
+    members = ("ridge_monotone", "ridge_shrunk")
+
+    def fit(self, batch, y, w):
+        self.parts_ = [make_candidate(name, self.encoder, self.settings).fit(batch, y, w) for name in self.members]
+        share = 1.0 / len(self.parts_)
+        self.coef_ = np.concatenate([share * part.coef_ for part in self.parts_])
+        self.intercept_ = float(share * sum(part.intercept_ for part in self.parts_))
+        self.params_ = {part.name: part.params_ for part in self.parts_}
+        return self
+
+    def design(self, batch):
+        parts = self.parts_ if hasattr(self, "parts_") else [
+            make_candidate(name, self.encoder, self.settings) for name in self.members]
+        return sp.hstack([part.design(batch) for part in parts], format="csr")
+
+    def design_variables(self):
+        parts = self.parts_ if hasattr(self, "parts_") else [
+            make_candidate(name, self.encoder, self.settings) for name in self.members]
+        return [variable for part in parts for variable in part.design_variables()]
 
 
 SLOPE_FEATURES = ("log_jumlah_art", "log_luas_lantai")
@@ -300,7 +450,8 @@ class GradientBoosting(Candidate):
 
 
 CANDIDATE_CLASSES: dict[str, type[Candidate]] = {
-    c.name: c for c in (OlsBaseline, RidgeCandidate, RidgeRegional, RidgeMonotone, GradientBoosting)
+    c.name: c for c in (OlsBaseline, RidgeCandidate, RidgeRegional, RidgeMonotone, RidgeShrunk, MonotoneAverage,
+                        GradientBoosting)
 }
 
 
@@ -371,11 +522,40 @@ def out_of_fold(name: str, encoder: FeatureEncoder, batch: EncodedBatch, y: np.n
     for repeat in range(repeats):
         predictions = np.zeros(rows.size)
         for train, test in _folds(rows.size, settings.cv_folds, settings.seed + seed_offset + repeat):
-            model = make_candidate(name, encoder, settings).fit(_take(batch, rows[train]), y[rows[train]],
-                                                                w[rows[train]])
-            predictions[test] = model.predict(_take(batch, rows[test]))
+            predictions[test] = fold_prediction(name, encoder, batch, y, w, settings, rows[train], rows[test])
         out.append(predictions)
     return out
+
+
+# Within one training, the same candidate is fitted on the same fold by several evaluations (the
+# choice, the gate's inner folds, an average and its members): each fold's predictions are kept.
+_FOLD_CACHE: dict | None = None
+
+
+def fold_prediction(name: str, encoder: FeatureEncoder, batch: EncodedBatch, y: np.ndarray, w: np.ndarray,
+                    settings: TrainingSettings, train: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """Predictions for households `test` of candidate `name` fitted on households `train`.
+
+    An average of candidates (`members`) predicts the mean of its members' fold predictions, which
+    is exactly its own prediction (its coefficients are its members' averaged)."""
+    key = None
+    if _FOLD_CACHE is not None:
+        digest = hashlib.blake2b(train.tobytes(), digest_size=16)
+        digest.update(test.tobytes())
+        key = (name, id(batch), digest.hexdigest())
+        if key in _FOLD_CACHE:
+            return _FOLD_CACHE[key]
+        _FOLD_CACHE[("batch", id(batch))] = batch      # kept alive: its id is never reused by another batch
+    members = getattr(CANDIDATE_CLASSES[name], "members", None)
+    if members:
+        predictions = np.mean([fold_prediction(m, encoder, batch, y, w, settings, train, test) for m in members],
+                              axis=0)
+    else:
+        model = make_candidate(name, encoder, settings).fit(_take(batch, train), y[train], w[train])
+        predictions = model.predict(_take(batch, test))
+    if key is not None:
+        _FOLD_CACHE[key] = predictions
+    return predictions
 
 
 def cross_validate(name: str, encoder: FeatureEncoder, batch: EncodedBatch, data_y: np.ndarray, w: np.ndarray,
@@ -418,6 +598,12 @@ def choose(metrics_by_candidate: dict[str, dict], quota: str) -> str:
 
 @dataclass
 class GateResult:
+    """The held-out comparison of the selection procedure with the OLS baseline, and what it decided.
+
+    `passed`: the procedure is not worse than the baseline, and its choice is published. Otherwise
+    the baseline itself is published (`fallback_to_baseline`): the gate guards against a worse
+    model, never against having a model, so a valid survey always ends with scores and desil."""
+
     passed: bool
     quota: str
     chosen_exclusion_error: float
@@ -426,14 +612,31 @@ class GateResult:
     chosen_metrics: dict
     baseline_metrics: dict
     chosen_per_fold: list[str]
+    selected: str = ""              # the candidate the procedure chose on the whole survey
+
+    @property
+    def fallback_to_baseline(self) -> bool:
+        return not self.passed
+
+    @property
+    def published(self) -> str:
+        return self.selected if self.passed else BASELINE
+
+    @property
+    def published_exclusion_error(self) -> float:
+        return self.chosen_exclusion_error if self.passed else self.baseline_exclusion_error
 
     @property
     def summary(self) -> str:
-        verdict = "not worse than" if self.passed else "WORSE than"
-        return (f"held-out (nested CV) exclusion error at {self.quota}: published procedure "
-                f"{100 * self.chosen_exclusion_error:.1f}% vs OLS baseline {100 * self.baseline_exclusion_error:.1f}% "
-                f"(tolerance {self.tolerance_pp:.1f} pp): {verdict} the baseline; "
-                f"candidate chosen per outer fold: {', '.join(self.chosen_per_fold)}")
+        comparison = (f"held-out (nested CV) exclusion error at {self.quota}: selection procedure "
+                      f"{100 * self.chosen_exclusion_error:.1f}% vs OLS baseline "
+                      f"{100 * self.baseline_exclusion_error:.1f}% (tolerance {self.tolerance_pp:.1f} pp); "
+                      f"candidate chosen per outer fold: {', '.join(self.chosen_per_fold)}")
+        if self.passed:
+            return f"{comparison}. Not worse than the baseline: {self.selected or 'its choice'} is published."
+        return (f"{comparison}. The procedure is not better than the conventional PMT, so the OLS baseline "
+                f"({BASELINE}) is published instead of {self.selected or 'its choice'}; being the baseline, "
+                "it passes the gate.")
 
 
 def gate_decision(chosen_error: float, baseline_error: float, tolerance_pp: float) -> bool:
@@ -460,10 +663,8 @@ def gate_against_baseline(encoder: FeatureEncoder, batch: EncodedBatch, data: Tr
                                                      seed_offset=100 * (fold + 1) + 1000 * repeat, repeats=1)
             name = choose(inner_metrics, settings.selection_quota)
             chosen_names.append(name)
-            model = make_candidate(name, encoder, settings).fit(_take(batch, train), y[train], w[train])
-            held_out[test] = model.predict(_take(batch, test))
-            base = make_candidate(BASELINE, encoder, settings).fit(_take(batch, train), y[train], w[train])
-            baseline[test] = base.predict(_take(batch, test))
+            held_out[test] = fold_prediction(name, encoder, batch, y, w, settings, train, test)
+            baseline[test] = fold_prediction(BASELINE, encoder, batch, y, w, settings, train, test)
         chosen_runs.append(evaluate(y, held_out, weights, data.provinces))
         baseline_runs.append(evaluate(y, baseline, weights, data.provinces))
     chosen_metrics = average_metrics(chosen_runs)
@@ -557,15 +758,56 @@ def train_pmt(features: pd.DataFrame, settings: TrainingSettings = TrainingSetti
     Runs single-threaded: hundreds of small fits are faster without BLAS/OpenMP thread start-up
     and contention, and the result does not depend on the machine's core count.
     """
+    global _FOLD_CACHE
     with threadpool_limits(limits=1):
-        return _train_pmt(features, settings, regions, now)
+        _FOLD_CACHE = {}
+        try:
+            return _train_pmt(features, settings, regions, now)
+        finally:
+            _FOLD_CACHE = None
+
+
+class UnusableSurvey(ValueError):
+    """The survey cannot train any PMT, not even the OLS baseline; the message says what to supply."""
+
+
+def survey_problem(data: TrainingSet, settings: TrainingSettings) -> str | None:
+    """Why the survey cannot train a PMT (and what to supply), or None when it can.
+
+    Only what makes every model impossible: too few usable households, no measured consumption, or
+    no variation in it. Anything else trains, at worst, the OLS baseline."""
+    usable = len(data.frame)
+    left_out = ", ".join(f"{reason} {count}" for reason, count in data.dropped.items() if count) or "none"
+    supply = ("supply a SUSENAS household file (susenas/rumah_tangga.csv) with PENGELUARAN_KAPITA (Rp per person "
+              "per month, > 0), BOBOT (> 0), JUMLAH_ART (>= 1) and a valid KODE_KAB")
+    if usable == 0 and data.dropped.get("pengeluaran_kapita_tidak_valid", 0) == sum(data.dropped.values()) > 0:
+        return (f"no survey household has a measured consumption (staging.susenas_household.pengeluaran_kapita "
+                f"empty or not positive in all {data.dropped['pengeluaran_kapita_tidak_valid']} rows): {supply}")
+    if usable < settings.min_households:
+        return (f"only {usable} usable survey households (left out: {left_out}); a PMT needs at least "
+                f"{settings.min_households} to be fitted and cross-validated: {supply}")
+    log_consumption = data.log_consumption
+    if float(np.ptp(log_consumption)) < 1e-9:
+        return (f"all {usable} usable survey households report the same pengeluaran_kapita, so there is no "
+                f"variation for a PMT to explain (placeholder values?): {supply} as measured")
+    return None
+
+
+def planned_model_version(features: pd.DataFrame, settings: TrainingSettings, regions=None) -> str:
+    """The model_version training on `features` with `settings` would give, without training.
+
+    Equal to the current model's version exactly when neither the survey, the settings nor the
+    model code changed: then the current model can be reused."""
+    data = training_set(features)
+    encoder = FeatureEncoder.fit(data.frame, data.person_weights, regions)
+    return model_version(data.frame, encoder, settings)
 
 
 def _train_pmt(features: pd.DataFrame, settings: TrainingSettings, regions, now: datetime | None) -> TrainingResult:
     data = training_set(features)
-    if len(data.frame) < settings.min_households:
-        raise ValueError(f"only {len(data.frame)} usable survey households; at least {settings.min_households} "
-                         "are needed to fit and cross-validate a PMT")
+    problem = survey_problem(data, settings)
+    if problem:
+        raise UnusableSurvey(problem)
     y, w, weights = data.log_consumption, data.fit_weights, data.person_weights
     encoder = FeatureEncoder.fit(data.frame, data.person_weights, regions)
     batch = encoder.encode(data.frame)
@@ -573,18 +815,20 @@ def _train_pmt(features: pd.DataFrame, settings: TrainingSettings, regions, now:
     for name in (*settings.candidates, *(() if BASELINE in settings.candidates else (BASELINE,))):
         # the baseline is always measured: the gate and the card compare against it
         cv_metrics[name] = cross_validate(name, encoder, batch, y, w, weights, settings, data.provinces)
-    chosen_name = choose({k: v for k, v in cv_metrics.items() if k in settings.candidates}, settings.selection_quota)
+    selected = choose({k: v for k, v in cv_metrics.items() if k in settings.candidates}, settings.selection_quota)
     gate = gate_against_baseline(encoder, batch, data, settings)
-    chosen = make_candidate(chosen_name, encoder, settings).fit(batch, y, w)
+    gate.selected = selected
+    published = gate.published          # the selection, or the OLS baseline when it is not better
+    chosen = make_candidate(published, encoder, settings).fit(batch, y, w)
     baseline = make_candidate(BASELINE, encoder, settings).fit(batch, y, w)
     tier_models, tier_metrics = {}, {}
     for tier in TIERS:
         if tier == FULL_TIER:
             continue
         tier_batch = encoder.encode(blank_outside_tier(data.frame, tier))
-        tier_models[tier] = (make_candidate(chosen_name, encoder, settings).fit(tier_batch, y, w),
+        tier_models[tier] = (make_candidate(published, encoder, settings).fit(tier_batch, y, w),
                              make_candidate(BASELINE, encoder, settings).fit(tier_batch, y, w))
-        tier_metrics[tier] = cross_validate(chosen_name, encoder, tier_batch, y, w, weights, settings, repeats=1)
+        tier_metrics[tier] = cross_validate(published, encoder, tier_batch, y, w, weights, settings, repeats=1)
     version = model_version(data.frame, encoder, settings)
     model = PmtModel(version, encoder, chosen, baseline, tier_models=tier_models)
     model.card = model_card(model, cv_metrics, gate, data, settings, now or datetime.now(UTC), tier_metrics)
@@ -603,7 +847,17 @@ def model_version(frame: pd.DataFrame, encoder: FeatureEncoder, settings: Traini
                               "tree": encoder.tree_column_names, "tiers": TIERS}, sort_keys=True).encode())
     digest.update(json.dumps(asdict(settings), sort_keys=True, default=list).encode())
     digest.update(MODEL_CODE_VERSION.encode())
+    digest.update(model_code_fingerprint().encode())
     return "pmt-" + digest.hexdigest()[:16]
+
+
+def model_code_fingerprint() -> str:
+    """sha256 of the welfare modules whose code decides a fitted model (MODEL_SOURCE_FILES)."""
+    digest = hashlib.sha256()
+    for name in MODEL_SOURCE_FILES:
+        digest.update(name.encode())
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _rounded(metrics: dict) -> dict:
@@ -620,6 +874,12 @@ def model_card(model: PmtModel, cv_metrics: dict, gate: GateResult, data: Traini
         "model_version": model.model_version,
         "chosen": chosen,
         "chosen_params": model.chosen.params_,
+        "selected_by_cv": gate.selected,
+        "fallback_to_baseline": gate.fallback_to_baseline,
+        "publication": (f"{chosen}: the selection procedure is not worse than the OLS baseline on held-out households"
+                        if gate.passed else
+                        f"{BASELINE} (the conventional PMT): the selection procedure ({gate.selected}) was not "
+                        "better than it on held-out households, so the baseline is published"),
         "trained_at": trained_at.isoformat(timespec="seconds"),
         "target": "log pengeluaran per kapita (Rp/orang/bulan), SUSENAS",
         "weights": "bobot x jumlah_art (persons represented)",
@@ -636,9 +896,12 @@ def model_card(model: PmtModel, cv_metrics: dict, gate: GateResult, data: Traini
         "data_tiers": {tier: {"variables": len(TIERS[tier]), "cv_of_chosen_kind": _rounded(m)}
                        for tier, m in (tier_metrics or {}).items()},
         "held_out_gate": {"passed": gate.passed, "summary": gate.summary,
+                          "fallback_to_baseline": gate.fallback_to_baseline, "published": gate.published,
                           "published_procedure": _rounded(gate.chosen_metrics),
-                          "baseline": _rounded(gate.baseline_metrics)},
+                          "baseline": _rounded(gate.baseline_metrics),
+                          "chosen_per_fold": list(gate.chosen_per_fold)},
         "code_version": MODEL_CODE_VERSION,
+        "code_fingerprint": model_code_fingerprint(),
     }
 
 

@@ -8,6 +8,7 @@ refused model never does, so scoring always applies a model that passed the gate
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -31,6 +32,8 @@ def stage_registry(connection: duckdb.DuckDBPyConnection, result: TrainingResult
     row = pd.DataFrame([{
         "model_version": model.model_version,
         "model": model.chosen.name,
+        "selected_by_cv": result.gate.selected,
+        "fallback_to_baseline": result.gate.fallback_to_baseline,
         "artifact_file": artifact_file,
         "trained_at": _utc_naive(card["trained_at"]),
         "training_households": int(card["training_households"]),
@@ -100,6 +103,32 @@ def _row(version, name, evaluation, quota, province, province_name, errors, r2) 
             "kode_prov": province, "nama_provinsi": province_name,
             "exclusion_error": errors["exclusion_error"], "inclusion_error": errors["inclusion_error"],
             "r2": r2, "survey_households": errors["units"], "poor_persons_represented": errors["poor_persons"]}
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The current row of the registry: which model is published, where its artifact is, its card."""
+
+    model_version: str
+    model: str
+    artifact_file: str
+    card: dict
+
+
+def current_registration(connection: duckdb.DuckDBPyConnection) -> Registration | None:
+    """The current published model's registry row, or None when nothing is published yet."""
+    schema, name = REGISTRY_TABLE.split(".")
+    # fetchall, not table_exists' fetchone: a result left unfinished blocks the connection's next register()
+    if not connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = "
+                              "current_database() AND table_schema = ? AND table_name = ?",
+                              [schema, name]).fetchall()[0][0]:
+        return None
+    rows = connection.execute(f"SELECT model_version, model, artifact_file, card_json FROM {REGISTRY_TABLE} "
+                              "WHERE is_current ORDER BY trained_at DESC LIMIT 1").fetchall()
+    if not rows:
+        return None
+    row = rows[0]
+    return Registration(row[0], row[1], row[2], json.loads(row[3]) if row[3] else {})
 
 
 class NoPublishedModel(RuntimeError):

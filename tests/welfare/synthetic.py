@@ -157,3 +157,19 @@ def dtsen_family(n: int = 2000, seed: int = 2, missing_share: float = 0.02,
     frame.loc[frame.index[-1], "kode_desa"] = "99X"
     truth.insert(0, "family_id", family_id)
     return frame, truth
+
+
+def ols_best_survey(n: int = 400, seed: int = 3) -> pd.DataFrame:
+    """staging.susenas_household where the conventional OLS PMT is the best model.
+
+    Consumption is still log-linear in the recorded attributes, but it *falls* with every better
+    floor, wall and level of the head's schooling: the free OLS coefficients fit that exactly, while
+    every default candidate holds those steps non-negative (monotone) and cannot. A few regencies,
+    a survey large for them: nothing for regularization to gain either."""
+    from dtsen_assets.welfare.variables import ORDINAL
+
+    frame = susenas_household(n, seed)
+    for variable, step in (("lantai", -0.25), ("dinding", -0.3), ("krt_pendidikan", -0.2)):
+        rank = frame[variable].map({level: i for i, level in enumerate(ORDINAL[variable])}).fillna(0).to_numpy(float)
+        frame["pengeluaran_kapita"] = np.round(frame["pengeluaran_kapita"] * np.exp(step * rank))
+    return frame

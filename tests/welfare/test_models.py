@@ -51,11 +51,41 @@ def predictions_by_level(model, encoder, frame: pd.DataFrame, variable: str) -> 
     return np.array(rows)
 
 
-def test_monotone_ridge_never_lowers_the_prediction_for_a_better_ordered_value(reversed_floor_survey) -> None:
-    model, encoder, frame = fitted("ridge_monotone", reversed_floor_survey)
+@pytest.mark.parametrize("name", ["ridge_monotone", "ridge_shrunk", "monotone_average"])
+def test_monotone_models_never_lower_the_prediction_for_a_better_ordered_value(reversed_floor_survey, name) -> None:
+    model, encoder, frame = fitted(name, reversed_floor_survey)
     for variable in ORDINAL:
         by_level = predictions_by_level(model, encoder, frame.head(50), variable)
         assert (np.diff(by_level, axis=0) >= -1e-9).all(), variable
+
+
+def test_shrunk_regional_ridge_gives_provinces_their_own_slopes(survey_frame) -> None:
+    with duckdb.connect() as connection:
+        connection.register("survey", survey_frame)
+        features = connection.execute(feature_query(connection, "survey", "id_rt").sql).df()
+    model, encoder, frame = fitted("ridge_shrunk", features)
+    assert model.params_["region_penalty_ratio"] in TrainingSettings().region_penalty_ratios
+    provinces = len(encoder.provinces)
+    slopes = model.coef_[-2 * provinces:]
+    assert len(model.design_variables()) == model.coef_.size
+    assert model.design_variables()[-2 * provinces:] == ["jumlah_art"] * provinces + ["luas_lantai"] * provinces
+    # the provincial deviations are shrunk, not zero: each province's size slope differs a little
+    assert np.abs(slopes).max() > 1e-6
+    # a larger penalty ratio shrinks the regional terms toward the national ones
+    strict = make_candidate("ridge_shrunk", encoder, TrainingSettings(region_penalty_ratios=(1e4,)))
+    strict.fit(encoder.encode(frame), training_set(features).log_consumption, training_set(features).fit_weights)
+    assert np.abs(strict.coef_[-2 * provinces:]).sum() < np.abs(slopes).sum()
+
+
+def test_the_average_is_one_linear_model_of_its_members(survey_frame) -> None:
+    with duckdb.connect() as connection:
+        connection.register("survey", survey_frame)
+        features = connection.execute(feature_query(connection, "survey", "id_rt").sql).df()
+    average, encoder, frame = fitted("monotone_average", features)
+    batch = encoder.encode(frame)
+    members = [part.predict(batch) for part in average.parts_]
+    np.testing.assert_allclose(average.predict(batch), np.mean(members, axis=0), atol=1e-9)
+    assert len(average.design_variables()) == average.design(batch).shape[1] == average.coef_.size
 
 
 def test_a_free_ridge_learns_the_reversed_floor(reversed_floor_survey) -> None:
