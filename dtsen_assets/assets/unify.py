@@ -23,6 +23,7 @@ from dtsen_assets.unify.evidence import FAMILY_VALUE_SOURCE_TABLE, MATCH_EVIDENC
 from dtsen_assets.unify.pipeline import (
     FAMILY_TABLE,
     LINKAGE_MODEL_TABLE,
+    PERSON_ID_HISTORY_TABLE,
     PERSON_SOURCE_TABLE,
     PERSON_TABLE,
     VERIVALI_OUTCOME_TABLE,
@@ -168,6 +169,8 @@ def unify_registries(context: dg.AssetExecutionContext, config: UnifyConfig, war
             f"FROM {PERSON_TABLE} GROUP BY ALL ORDER BY 1").fetchall())
         outcomes_verivali = {f"{a}: {o}": n for a, o, n in connection.execute(
             f"SELECT aksi, outcome, count(*) FROM {VERIVALI_OUTCOME_TABLE} GROUP BY ALL ORDER BY 1, 2").fetchall()}
+        retired = dict(connection.execute(
+            f"SELECT reason, count(*) FROM {PERSON_ID_HISTORY_TABLE} GROUP BY ALL ORDER BY 1").fetchall())
         sources = {f"{s}": n for s, n in connection.execute(
             f"SELECT status_bangunan_source, count(*) FROM {FAMILY_TABLE} GROUP BY ALL ORDER BY 2 DESC").fetchall()}
 
@@ -177,6 +180,7 @@ def unify_registries(context: dg.AssetExecutionContext, config: UnifyConfig, war
         "status_padan": _markdown_counts(status, ("status", "persons")),
         "inactive_reasons": _markdown_counts(figures["inactive_reasons"], ("reason", "persons")),
         "padan_rate_by_source": dg.MetadataValue.json(figures["padan_rate_by_source"]),
+        "retired_person_ids": _markdown_counts(retired, ("reason (unify.person_id_history)", "ids")),
         "stage_seconds": round(timings.get("total", 0.0), 1),
     })
     metadata[PERSON_SOURCE_KEY].update({

@@ -11,7 +11,13 @@ generates drops in exactly the format of `sources.md` (dtsen_assets.contract), w
                   shuffle_columns=True, world="default", susenas_households=None,
                   nik_typo=0.05, ...) -> summary dict
 
-The same seed and options give the same bytes. Columns of a few files (p3ke/keluarga,
+    python -m dtsen_assets.synth next --from DROP --out DROP2 [--seed S] [--rate deaths=0.02] [--only deaths]
+    next_semester(drop, out, seed, rates=NextRates(...)) -> counts of every change
+
+The same seed and options give the same bytes. `next` writes the next semester of a drop (six
+months on: deaths, births, new families, moves, re-issued cards, marriages, families leaving,
+housing updates, corrected NIKs, new village decisions) with truth/changes.csv: every change and
+the change-log entry it should give (next_semester.py; grading.py grades a log against it). Columns of a few files (p3ke/keluarga,
 regsosek/individu, susenas, verivali) come shuffled unless shuffle_columns=False; fields are
 quoted only where they hold the delimiter or a quote.
 
@@ -48,7 +54,7 @@ World model
 truth/
 ------
 persons.csv, source_records.csv, source_families.csv, families.csv, verivali.csv, problems.csv,
-summary.json (see generate.TRUTH_COLUMNS). A record's `problems` lists what was injected into it
+summary.json (see generate.TRUTH_COLUMNS); changes.csv in a next-semester drop. A record's `problems` lists what was injected into it
 and what it carries from the world (nik_old_prefix, dead_still_listed, moved_village, kk_reissued).
 
 Everything is vectorised with numpy and arrow and written chunk by chunk (whole districts of about

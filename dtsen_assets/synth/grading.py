@@ -7,7 +7,9 @@ the later one (who entered, moved family). Per jenis: expected rows (truth), log
 (both), precision, recall, and the share of found rows whose alasan agrees. Changes the log must
 not show (a move within the regency, a re-issued card, a corrected NIK) count against precision
 when logged. Desil moves are graded by direction: of persons whose family's housing improved
-(worsened), how many were logged desil_naik (desil_turun), and how many were logged the other way.
+(worsened), how many were logged desil_naik (desil_turun), how many the other way (the housing
+copied from a better-off family is better on the whole, not in every variable), and how many with
+the alasan `data_keluarga_berubah` (all of them, when the log is right: nothing else changed there).
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ def grade_change_log(log: pd.DataFrame, changes: pd.DataFrame, before: dict[str,
         people = expected[expected["change"] == change].dropna(subset=["person_id"])
         desil = log[log["jenis"].isin(("desil_naik", "desil_turun"))].merge(people[["person_id"]], on="person_id")
         report[change] = {"persons": len(people), direction: int((desil["jenis"] == direction).sum()),
-                          "other_direction": int((desil["jenis"] != direction).sum())}
+                          "other_direction": int((desil["jenis"] != direction).sum()),
+                          "alasan_data_keluarga_berubah": int((desil["alasan"] == "data_keluarga_berubah").sum())}
     report["desil_moves_logged"] = int(log["jenis"].isin(("desil_naik", "desil_turun")).sum())
     return report

@@ -3,8 +3,10 @@ and no published id (or metadata) that can be traced back to a NIK.
 
 One warehouse, four builds of a 10,000-person drop (the PMT needs its SUSENAS sample), each snapshot
 into final.* by `snapshot_for_tests` (the finalize job's part, until that job exists):
-    2026-S1  the drop                     2026-S2  the same drop again
-    2027-S1  the drop with deaths only    2027-S2  the drop's full next semester (synth next)
+    2025-S2  the drop                     2026-S1  the same drop again
+    2026-S2  the drop with deaths only    2027-S1  the drop's full next semester (synth next)
+The generator's world stands at 2025-12-31 and its next semester at 2026-06-30, so both later drops
+are compared with 2026-S1 (births and village decisions count from its first day, 2026-01-01).
 """
 
 from __future__ import annotations
@@ -54,9 +56,9 @@ def semesters(tmp_path_factory: pytest.TempPathFactory) -> dict:
     database = work / "warehouse.duckdb"
     warehouse = DuckDBWarehouse(database_path=str(database))
     out: dict = {"first": first, "deaths": deaths, "full": full, "database": database, "ids": {}}
-    for semester, drop in (("2026-S1", first), ("2026-S2", first), ("2027-S1", deaths), ("2027-S2", full)):
+    for semester, drop in (("2025-S2", first), ("2026-S1", first), ("2026-S2", deaths), ("2027-S1", full)):
         result = build(drop, database)
-        if semester == "2026-S1":
+        if semester == "2025-S2":
             out["metadata"] = metadata_text(result)
         with warehouse.connect() as connection:
             out["ids"][semester] = person_ids_of_truth(connection, drop / "truth")
@@ -65,9 +67,9 @@ def semesters(tmp_path_factory: pytest.TempPathFactory) -> dict:
             snapshot_for_tests(connection, semester)
     with warehouse.connect() as connection:
         out["counts"] = {
+            "2026-S1": build_change_log(connection, "2026-S1", "2025-S2"),
             "2026-S2": build_change_log(connection, "2026-S2", "2026-S1"),
-            "2027-S1": build_change_log(connection, "2027-S1", "2026-S2"),
-            "2027-S2": build_change_log(connection, "2027-S2", "2026-S2"),
+            "2027-S1": build_change_log(connection, "2027-S1", "2026-S1"),
         }
         out["log"] = connection.execute("SELECT * FROM final.perubahan").df()
         out["decile_moves"] = connection.execute("""
@@ -86,29 +88,29 @@ def semesters(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
 
 def test_the_same_drop_again_gives_the_same_ids_and_an_empty_log(semesters) -> None:
-    assert semesters["lineage 2026-S1"] == semesters["lineage 2026-S2"]
-    assert semesters["ids"]["2026-S1"] == semesters["ids"]["2026-S2"]
-    assert semesters["counts"]["2026-S2"] == {}
+    assert semesters["lineage 2025-S2"] == semesters["lineage 2026-S1"]
+    assert semesters["ids"]["2025-S2"] == semesters["ids"]["2026-S1"]
+    assert semesters["counts"]["2026-S1"] == {}
 
 
 def test_deaths_only_give_exactly_those_persons_as_keluar_meninggal(semesters) -> None:
     changes = pd.read_csv(semesters["deaths"] / "truth" / "changes.csv", dtype=str)
     assert set(changes["change"]) == {"meninggal"} and len(changes) > 20
-    dead = {semesters["ids"]["2026-S2"][key] for key in changes["person_key"]}
-    log = semesters["log"][semesters["log"]["semester"] == "2027-S1"]
+    dead = {semesters["ids"]["2026-S1"][key] for key in changes["person_key"]}
+    log = semesters["log"][semesters["log"]["semester"] == "2026-S2"]
     left = log[log["jenis"] == "keluar"]
     assert set(left["person_id"]) == dead and len(left) == len(dead)
     assert set(left["alasan"]) == {"meninggal"}
     assert set(log["jenis"]) <= {"keluar", "desil_naik", "desil_turun"}     # desil: families got smaller
     # everyone else keeps the id they had
-    unchanged = {k: v for k, v in semesters["ids"]["2027-S1"].items() if k not in set(changes["person_key"])}
-    assert unchanged == {k: v for k, v in semesters["ids"]["2026-S2"].items() if k in unchanged}
+    unchanged = {k: v for k, v in semesters["ids"]["2026-S2"].items() if k not in set(changes["person_key"])}
+    assert unchanged == {k: v for k, v in semesters["ids"]["2026-S1"].items() if k in unchanged}
 
 
 def test_the_next_semester_log_matches_the_generators_truth(semesters) -> None:
     changes = pd.read_csv(semesters["full"] / "truth" / "changes.csv", dtype=str, keep_default_na=False)
-    log = semesters["log"][semesters["log"]["semester"] == "2027-S2"]
-    report = grade_change_log(log, changes, semesters["ids"]["2026-S2"], semesters["ids"]["2027-S2"])
+    log = semesters["log"][semesters["log"]["semester"] == "2027-S1"]
+    report = grade_change_log(log, changes, semesters["ids"]["2026-S1"], semesters["ids"]["2027-S1"])
     for jenis in ("masuk", "keluar", "pindah_keluarga"):
         assert report[jenis]["expected"] > 0, (jenis, report)             # every change type is generated ...
         assert report[jenis]["recall"] == 1.0, (jenis, report)            # ... and found
@@ -117,11 +119,14 @@ def test_the_next_semester_log_matches_the_generators_truth(semesters) -> None:
     expected_reasons = set(changes.loc[changes["jenis"] != "", "alasan"]) - {""}
     assert expected_reasons == {"meninggal", "pindah", "mampu", "lahir", "baru_terdata", "usulan"}
     assert report["logged_though_no_change_expected"] == {}               # new cards, moves: not in the log
-    assert report["rumah_membaik"]["desil_naik"] > 0 and report["rumah_membaik"]["other_direction"] == 0
-    assert report["rumah_memburuk"]["other_direction"] == 0
+    # housing updates move desil, mostly the way they point, and always for the right reason
+    for change, direction in (("rumah_membaik", "desil_naik"), ("rumah_memburuk", "desil_turun")):
+        moved = report[change][direction] + report[change]["other_direction"]
+        assert report[change]["alasan_data_keluarga_berubah"] == moved, report[change]
+    assert report["rumah_membaik"]["desil_naik"] > 2 * report["rumah_membaik"]["other_direction"]
     assert semesters["decile_moves"] == 0          # every desil row is a real move between the snapshots
     totals = dict(semesters["summary"])
-    assert totals["2027-S2"] == len(log) and "2026-S2" not in totals
+    assert totals["2027-S1"] == len(log) and "2026-S1" not in totals
 
 
 def test_no_published_id_or_metadata_reveals_a_nik(semesters) -> None:

@@ -35,6 +35,21 @@ FROM {decisions}
 WHERE aksi IN ('meninggal', 'pindah', 'mampu', 'usulan_baru')
   AND (tgl_musdes IS NULL OR tgl_musdes >= DATE '{previous_start}');
 
+-- the decision that says why a person left: its own (MENINGGAL, PINDAH, MAMPU) or its card's
+-- (MAMPU), the latest first, the person's own before its card's
+CREATE OR REPLACE TEMP TABLE perubahan_keluar_decision AS
+SELECT person_id, aksi
+FROM (
+    SELECT p.person_id, d.aksi, d.tgl_musdes, 1 AS own
+    FROM perubahan_prev p JOIN perubahan_decision d ON d.nik = p.nik
+    WHERE d.aksi IN ('meninggal', 'pindah', 'mampu')
+    UNION ALL
+    SELECT p.person_id, d.aksi, d.tgl_musdes, 0 AS own
+    FROM perubahan_prev p JOIN perubahan_decision d ON d.no_kk = p.no_kk
+    WHERE d.aksi = 'mampu'
+)
+QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY tgl_musdes DESC NULLS LAST, own DESC, aksi) = 1;
+
 -- a family's successor: the current family holding most of its members that are active in both
 CREATE OR REPLACE TEMP TABLE perubahan_successor AS
 SELECT p.family_id AS previous_family_id, c.family_id AS family_id
@@ -52,17 +67,12 @@ SELECT p.pid AS person_id, p.family_id, coalesce(p.family_kode_kab, left(p.kode_
        CASE
            WHEN c.person_id IS NOT NULL AND c.inactive_reason LIKE 'meninggal%' THEN 'meninggal'
            WHEN c.person_id IS NOT NULL AND NOT c.is_active THEN coalesce(c.inactive_reason, 'tidak_aktif')
-           ELSE coalesce((
-               SELECT d.aksi
-               FROM perubahan_decision d
-               WHERE d.aksi IN ('meninggal', 'pindah', 'mampu')
-                 AND (d.nik = p.nik OR (d.aksi = 'mampu' AND d.no_kk = p.no_kk))
-               ORDER BY d.tgl_musdes DESC NULLS LAST, d.nik = p.nik DESC, d.aksi
-               LIMIT 1), 'tidak_terdata')
+           ELSE coalesce(k.aksi, 'tidak_terdata')
        END AS alasan,
        p.desil AS desil_lama, c.desil AS desil_baru
 FROM perubahan_prev_rank p
 LEFT JOIN perubahan_cur c ON c.person_id = p.pid
+LEFT JOIN perubahan_keluar_decision k ON k.person_id = p.person_id
 WHERE p.rank_in_pid = 1 AND p.is_active AND NOT coalesce(c.is_active, false)
 UNION ALL
 -- keluar as a duplicate: an earlier id, active then, of a person another id now stands for
@@ -76,8 +86,8 @@ SELECT c.person_id, c.family_id, coalesce(c.family_kode_kab, left(c.kode_desa, 4
        CASE
            WHEN c.tgl_lahir >= DATE '{previous_start}' THEN 'lahir'
            WHEN p.pid IS NOT NULL THEN 'aktif_kembali'
-           WHEN EXISTS (SELECT 1 FROM perubahan_decision d
-                        WHERE d.aksi = 'usulan_baru' AND (d.nik = c.nik OR d.no_kk = c.no_kk)) THEN 'usulan'
+           WHEN c.nik IN (SELECT nik FROM perubahan_decision WHERE aksi = 'usulan_baru')
+             OR c.no_kk IN (SELECT no_kk FROM perubahan_decision WHERE aksi = 'usulan_baru') THEN 'usulan'
            ELSE 'baru_terdata'
        END,
        p.desil, c.desil
@@ -116,5 +126,6 @@ DROP TABLE perubahan_prev;
 DROP TABLE perubahan_cur;
 DROP TABLE perubahan_prev_rank;
 DROP TABLE perubahan_decision;
+DROP TABLE perubahan_keluar_decision;
 DROP TABLE perubahan_successor;
 DROP TABLE perubahan_new;
