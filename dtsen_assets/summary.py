@@ -8,7 +8,7 @@ from pathlib import Path
 from dtsen_assets.contract import SOURCE_FILES
 from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH, DuckDBWarehouse
 
-PUBLISHED_SCHEMAS = ("raw", "staging", "dtsen", "unify", "welfare")
+PUBLISHED_SCHEMAS = ("raw", "staging", "dtsen", "unify", "welfare", "program")
 
 
 def published_row_counts(warehouse: DuckDBWarehouse) -> dict[str, int]:
@@ -40,6 +40,10 @@ def main() -> None:
         for table, count in others.items():
             print(f"  {table:<57} {count:>12,}")
     print(f"\nDuckDB warehouse: {database.resolve()}")
+    reports = Path(os.environ.get("DTSEN_REPORTS_DIR") or database.parent / "laporan")
+    pages = sorted(reports.glob("rilis_*/laporan_dinsos.html"))
+    if pages:
+        print(f"Dinas Sosial report (latest): {pages[-1].resolve()}")
 
 
 if __name__ == "__main__":
