@@ -40,6 +40,10 @@ def main() -> None:
         for table, count in others.items():
             print(f"  {table:<57} {count:>12,}")
     print(f"\nDuckDB warehouse: {database.resolve()}")
+    reports = Path(os.environ.get("DTSEN_REPORTS_DIR") or database.parent / "laporan")
+    pages = sorted(reports.glob("rilis_*/laporan_dinsos.html"))
+    if pages:
+        print(f"Dinas Sosial report (latest): {pages[-1].resolve()}")
 
 
 if __name__ == "__main__":

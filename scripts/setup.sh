@@ -13,6 +13,12 @@ fi
 .venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements.lock
 .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e .
 
+# Headless Chromium from Debian for the report's browser test (Playwright drives it; its own browser
+# download cannot work offline). Only when missing, and only as root with apt-get available.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get install -y --no-install-recommends chromium >/dev/null || echo "setup: could not install chromium; the report's browser test will be skipped" >&2
+fi
+
 # A persistent Dagster instance for the CLI runs and the UI: telemetry off (no network); Splink's
 # own log lines (EM training, unobserved levels) go to the run's event log instead of bare stderr.
 mkdir -p .dagster_home

@@ -190,9 +190,9 @@ def program_tables(context: dg.AssetExecutionContext, config: ProgramConfig, war
 def laporan_dinsos(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, reports: ReportsDirectory):
     """Write the report files of this release and link them from the metadata."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-    directory = reports.root(warehouse.database_path) / f"rilis_{stamp}_{context.run_id[:8]}"
+    directory = reports.root(warehouse.database_path) / f"rilis_{stamp}_{context.run.run_id[:8]}"
     with warehouse.connect() as connection:
-        files = write_report(connection, directory, release_facts(connection, context.run_id))
+        files = write_report(connection, directory, release_facts(connection, context.run.run_id))
     html_path = files.html.resolve()
     return dg.MaterializeResult(metadata={
         "laporan": dg.MetadataValue.path(str(html_path)),

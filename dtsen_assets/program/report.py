@@ -46,6 +46,10 @@ SECTIONS: dict[str, str] = {
     "perpindahan": "Perpindahan desil sejak semester lalu",
 }
 HTML_NAME = "laporan_dinsos.html"
+# per kabupaten/kota on the page (the CSV and XLSX files keep every column)
+PENERIMA_RINGKAS = ["program", "kode_kab", "penerima", "tetap_layak", "tetap_perlu_asesmen", "keluar_desil_tinggi",
+                    "keluar_meninggal", "keluar_pindah", "keluar_mampu", "layak_belum_menerima", "inclusion_error_pct",
+                    "exclusion_error_pct"]
 
 
 @dataclass(frozen=True)
@@ -147,14 +151,37 @@ def plot_flows(flows: pd.DataFrame, semester: str) -> str:
 def _table(frame: pd.DataFrame, empty: str = "tidak ada") -> str:
     if frame.empty:
         return f"<p class='kosong'>{html.escape(empty)}</p>"
-    return frame.to_html(index=False, border=0, classes="tabel", na_rep="-", float_format=lambda v: f"{v:,.1f}")
+    frame = _named(frame)
+    table = frame.to_html(index=False, border=0, classes="tabel", na_rep="-", float_format=lambda v: f"{v:,.1f}")
+    return f"<div class='gulir'>{table}</div>"
+
+
+def _named(frame: pd.DataFrame) -> pd.DataFrame:
+    """The regency's name beside its code."""
+    if "kode_kab" not in frame.columns or "kabupaten/kota" in frame.columns:
+        return frame
+    names = load_regions().regency_name
+    named = frame.copy()
+    named.insert(list(named.columns).index("kode_kab") + 1, "kabupaten/kota",
+                 [names.get(str(k), "") for k in named["kode_kab"]])
+    return named
+
+
+def _wide(frame: pd.DataFrame, columns: list[str], value: str) -> pd.DataFrame:
+    """kode_kab down, `columns` across (joined by a space), `value` in the cells."""
+    if frame.empty:
+        return frame
+    wide = frame.assign(_kolom=frame[columns].astype(str).agg(" ".join, axis=1)).pivot_table(
+        index="kode_kab", columns="_kolom", values=value, aggfunc="sum", fill_value=0)
+    wide.columns.name = None
+    return wide.reset_index()
 
 
 def _wide_desil(desil: pd.DataFrame, value: str) -> pd.DataFrame:
     names = load_regions().regency_name
     wide = desil.pivot_table(index="kode_kab", columns="desil", values=value, aggfunc="sum", fill_value=0)
     wide.columns = [f"desil {c}" for c in wide.columns]
-    wide.insert(0, "kabupaten/kota", [names.get(k, k) for k in wide.index])
+    wide.insert(0, "kabupaten/kota", [names.get(k, "") for k in wide.index])
     wide["jumlah"] = wide.drop(columns="kabupaten/kota").sum(axis=1)
     return wide.reset_index()
 
@@ -173,11 +200,16 @@ def render_html(frames: dict[str, pd.DataFrame], release: dict[str, object]) -> 
                      if not desil.empty else "")),
         "kandidat": _table(frames["kandidat"].groupby(["program", "status"])[["keluarga", "orang"]].sum().reset_index()
                            if not frames["kandidat"].empty else frames["kandidat"])
-                    + "<h3>Per kabupaten/kota</h3>" + _table(frames["kandidat"]),
-        "penerima": ("<p>Inclusion error: penerima yang akan keluar / semua penerima. Exclusion error: keluarga layak "
-                     "yang belum menerima / semua keluarga layak.</p>" + _table(frames["penerima_nasional"])
-                     + "<h3>Per kabupaten/kota</h3>" + _table(frames["penerima"])),
-        "tugas": _table(frames["tugas"], "tidak ada tugas terbuka"),
+                    + "<h3>Keluarga kandidat per kabupaten/kota (program, status)</h3>"
+                    + _table(_wide(frames["kandidat"], ["program", "status"], "keluarga")),
+        "penerima": ("<p>Penerima DTKS hari ini (PKH, BPNT, PBI_JK) menurut aturan program: yang tetap, yang akan keluar "
+                     "dan alasannya, dan keluarga layak yang belum menerima. Inclusion error: penerima yang akan keluar / "
+                     "semua penerima. Exclusion error: keluarga layak yang belum menerima / semua keluarga layak.</p>"
+                     + _table(frames["penerima_nasional"])
+                     + "<h3>Per kabupaten/kota</h3>"
+                     + _table(frames["penerima"][[c for c in PENERIMA_RINGKAS if c in frames["penerima"].columns]])),
+        "tugas": ("<p>Keputusan musdes dan klaim Cek Bansos yang menunggu cek lapangan atau registrasi, per jenis.</p>"
+                  + _table(_wide(frames["tugas"], ["jenis"], "tugas"), "tidak ada tugas terbuka")),
         "padan": _table(frames["padan"]),
         "kualitas": _table(frames["kualitas"]),
         "perpindahan": (
@@ -195,10 +227,10 @@ def render_html(frames: dict[str, pd.DataFrame], release: dict[str, object]) -> 
 body {{ font-family: sans-serif; margin: 1.5em auto; max-width: 72em; color: #222; }}
 h1 {{ font-size: 1.5em; }} h2 {{ border-bottom: 2px solid #2c6e49; padding-bottom: .2em; margin-top: 1.6em; }}
 table.tabel {{ border-collapse: collapse; font-size: .85em; margin: .5em 0; }}
-table.tabel th, table.tabel td {{ padding: .2em .6em; border-bottom: 1px solid #ddd; text-align: right; }}
+table.tabel th, table.tabel td {{ padding: .2em .6em; border-bottom: 1px solid #ddd; text-align: right; white-space: nowrap; }}
 table.tabel th {{ background: #eef5f0; }}
 dl {{ display: grid; grid-template-columns: max-content auto; gap: .2em 1em; }} dt {{ font-weight: bold; }}
-img {{ max-width: 100%; }} .kosong {{ color: #777; font-style: italic; }} nav {{ font-size: .85em; }}
+img {{ max-width: 100%; }} .gulir {{ overflow-x: auto; max-width: 100%; }} .kosong {{ color: #777; font-style: italic; }} nav {{ font-size: .85em; }}
 </style></head><body>
 <h1>Laporan DTSEN untuk Dinas Sosial</h1>
 <nav>{nav}</nav>
