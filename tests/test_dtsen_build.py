@@ -1,5 +1,6 @@
 """The documented interface end to end: `dagster job execute -j dtsen_build` with the two environment
-variables, from a generated drop to welfare.decile, and a later bad drop that must change nothing."""
+variables, from a generated drop to welfare.decile and its release, then a run failing at its last
+check and a bad drop, neither of which may change anything published."""
 
 from __future__ import annotations
 
@@ -28,18 +29,39 @@ CONTRACT_COLUMNS = {
 FAMILY_LEADING_COLUMNS = ["family_id", "no_kk", "kode_desa"]
 
 
-def run_dtsen_build(drop: Path, database: Path, dagster_home: Path) -> subprocess.CompletedProcess:
+def run_dtsen_build(drop: Path, database: Path, dagster_home: Path,
+                    config: Path | None = None) -> subprocess.CompletedProcess:
     dagster_home.mkdir(parents=True, exist_ok=True)
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {**os.environ, "DTSEN_SOURCE_DIR": str(drop), "DTSEN_DUCKDB_PATH": str(database),
            "DAGSTER_HOME": str(dagster_home)}
-    return subprocess.run([str(DAGSTER), "job", "execute", "-m", "dtsen_assets.definitions", "-j", "dtsen_build"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    extra = ["-c", str(config)] if config else []
+    return subprocess.run([str(DAGSTER), "job", "execute", "-m", "dtsen_assets.definitions", "-j", "dtsen_build",
+                           *extra], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
 
 
-def fingerprint(database: Path, tables: list[str]) -> dict[str, tuple]:
+PUBLISHED_SCHEMAS = ("raw", "staging", "dtsen", "unify", "welfare", "program")
+
+
+def published_tables(database: Path) -> list[str]:
+    """Every published table (contract tables, and the raw and staging tables the release was built from)."""
+    with DuckDBWarehouse(database_path=str(database)).connect(read_only=True) as connection:
+        return [t for (t,) in connection.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema IN "
+            "(SELECT unnest(?)) AND NOT contains(table_name, '__') ORDER BY 1", [list(PUBLISHED_SCHEMAS)]).fetchall()]
+
+
+def fingerprint(database: Path, tables: list[str] | None = None) -> dict[str, tuple]:
+    tables = tables if tables is not None else published_tables(database)
     with DuckDBWarehouse(database_path=str(database)).connect(read_only=True) as connection:
         return {t: connection.execute(f"SELECT count(*), sum(hash(x)) FROM {t} AS x").fetchone() for t in tables}
+
+
+def run_tables(database: Path) -> list[str]:
+    with DuckDBWarehouse(database_path=str(database)).connect(read_only=True) as connection:
+        return [t for (t,) in connection.execute(
+            "SELECT table_schema || '.' || table_name FROM information_schema.tables "
+            "WHERE contains(table_name, '__run_') ORDER BY 1").fetchall()]
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +113,53 @@ def test_the_job_publishes_every_contract_table(built: tuple[Path, Path, Path]) 
         assert versions == [(True,)]
 
 
+def test_the_build_is_recorded_as_the_one_current_release(built: tuple[Path, Path, Path]) -> None:
+    _, database, _ = built
+    with DuckDBWarehouse(database_path=str(database)).connect(read_only=True) as connection:
+        releases = connection.execute(
+            "SELECT drop_sha256, persons_active, families, model_version, code_version, is_current, "
+            "blocking_checks_failed FROM dtsen.release").fetchall()
+        assert len(releases) == 1
+        drop_sha256, persons_active, families, model_version, code_version, is_current, failed = releases[0]
+        assert is_current and failed == 0 and len(drop_sha256) == 64 and code_version.startswith("dtsen-")
+        assert persons_active == connection.execute(
+            "SELECT count(*) FROM dtsen.person WHERE is_active").fetchone()[0] > 0
+        assert families == connection.execute("SELECT count(*) FROM dtsen.family").fetchone()[0]
+        assert model_version == connection.execute(
+            "SELECT model_version FROM welfare.pmt_model WHERE is_current").fetchone()[0]
+        # the drop's hash covers every file the raw tables were loaded from
+        assert connection.execute("SELECT count(DISTINCT source_key) FROM raw.drop_file").fetchone()[0] == 9
+    assert run_tables(database) == []
+
+
+def test_a_run_failing_at_its_last_check_changes_nothing_published(built: tuple[Path, Path, Path]) -> None:
+    """Another drop, built up to the decile check, which is made to fail: nothing of it may be published."""
+    from dtsen_assets.synth import generate_drop
+
+    _, database, work = built
+    before = fingerprint(database)
+    assert {"dtsen.person", "dtsen.family", "dtsen.release", "welfare.decile", "welfare.pmt_model", "raw.dtks_art",
+            "staging.person_record"} <= set(before)
+    other = work / "other_drop"
+    generate_drop(other, persons=12_000, seed=12)
+    config = work / "failing_decile.yaml"
+    config.write_text("ops:\n  welfare__decile:\n    config:\n      tolerance_pp: -1.0\n")
+
+    completed = run_dtsen_build(other, database, work / "dagster_home", config)
+
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0
+    assert "desil_person_share" in output
+    assert fingerprint(database) == before
+    # what the failed run built stays inspectable under its run's names, from the other drop
+    left = run_tables(database)
+    assert any(t.startswith("dtsen.person__run_") for t in left)
+    assert any(t.startswith("welfare.pmt_score__run_") for t in left)
+    assert not any(t.startswith("welfare.decile__run_") for t in left)
+    person = next(t for t in left if t.startswith("dtsen.person__run_"))
+    assert fingerprint(database, [person])[person] != before["dtsen.person"]
+
+
 def test_summary_prints_row_counts_and_the_warehouse(built: tuple[Path, Path, Path]) -> None:
     _, database, _ = built
     completed = subprocess.run([sys.executable, "-m", "dtsen_assets.summary"], cwd=ROOT, capture_output=True,
@@ -101,7 +170,9 @@ def test_summary_prints_row_counts_and_the_warehouse(built: tuple[Path, Path, Pa
 
 def test_a_bad_drop_fails_the_job_and_changes_nothing_published(built: tuple[Path, Path, Path]) -> None:
     drop, database, work = built
-    tables = ["raw.dtks_art", "dtsen.person", "dtsen.family", "welfare.pmt_score", "welfare.decile"]
+    tables = published_tables(database)
+    assert {"raw.dtks_art", "dtsen.person", "dtsen.family", "welfare.pmt_score", "welfare.decile",
+            "welfare.pmt_model", "dtsen.release"} <= set(tables)
     before = fingerprint(database, tables)
     art = drop / "dtks" / "art.csv"
     lines = art.read_text(encoding="utf-8").splitlines(keepends=True)
