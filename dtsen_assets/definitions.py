@@ -11,6 +11,7 @@ from dtsen_assets.assets.sources import raw_source_assets
 from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.assets.unify import unify_assets
 from dtsen_assets.assets.welfare import welfare_assets
+from dtsen_assets.build_info import run_tags, with_audit_metadata
 from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
 from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH
 from dtsen_assets.resources.source_drop import DEFAULT_SOURCE_DIR
@@ -21,7 +22,7 @@ def _env_or_default(name: str, default: str) -> str | dg.EnvVar:
     return dg.EnvVar(name) if os.environ.get(name) else default
 
 
-all_assets = [*raw_source_assets, *staging_assets, *unify_assets, *welfare_assets, *audit_assets]
+all_assets = with_audit_metadata([*raw_source_assets, *staging_assets, *unify_assets, *welfare_assets, *audit_assets])
 
 # DuckDB has one writer at a time: every step of a run executes in one process, in order.
 dtsen_build = dg.define_asset_job(
@@ -30,6 +31,7 @@ dtsen_build = dg.define_asset_job(
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("audit"),
     executor_def=dg.in_process_executor,
     description="Build everything from the source drop to welfare.decile, gated by blocking checks.",
+    tags=run_tags(),   # the code version and git commit on every run of the job
 )
 
 semiannual_finalization = dg.ScheduleDefinition(
