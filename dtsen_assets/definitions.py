@@ -14,6 +14,7 @@ from dtsen_assets.assets.sources import raw_source_assets
 from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.assets.unify import unify_assets
 from dtsen_assets.assets.welfare import welfare_assets
+from dtsen_assets.build_info import run_tags, with_audit_metadata
 from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ReportsDirectory, SourceDrop
 from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH
 from dtsen_assets.resources.source_drop import DEFAULT_INBOX_DIR, DEFAULT_SOURCE_DIR
@@ -25,10 +26,11 @@ def _env_or_default(name: str, default: str) -> str | dg.EnvVar:
     return dg.EnvVar(name) if os.environ.get(name) else default
 
 
-build_assets = [*raw_source_assets, *staging_assets, *unify_assets, *welfare_assets, *program_assets]
+build_assets = with_audit_metadata([*raw_source_assets, *staging_assets, *unify_assets, *welfare_assets,
+                                    *program_assets])
 release = build_release_asset(build_assets)
 # the audit group (explanations for a configured list) is materialized on demand, outside the build
-all_assets = [*build_assets, release, *final_assets, *audit_assets]
+all_assets = [*build_assets, release, *final_assets, *with_audit_metadata(audit_assets)]
 
 # DuckDB has one writer at a time: every step of a run executes in one process, in order.
 dtsen_build = dg.define_asset_job(
@@ -37,6 +39,7 @@ dtsen_build = dg.define_asset_job(
     executor_def=dg.in_process_executor,
     description=("Build everything from the source drop to welfare.decile, the program candidates and the Dinas "
                  "Sosial report, gated by blocking checks, and publish it as one release (dtsen.release)."),
+    tags=run_tags(),   # the code version and git commit on every run of the job
 )
 
 dtsen_finalize = dg.define_asset_job(

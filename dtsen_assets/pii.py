@@ -56,6 +56,20 @@ def mask_value(column: str, value: object) -> object:
 # id is never paired with the visible digits of a NIK (ids are keyed hashes, see unify/ids.py, but
 # a preview should not invite the attempt).
 ID_COLUMNS = frozenset({"person_id", "family_id"})
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
+
+
+def markdown_cell(value: object) -> object:
+    """Text safe in a Markdown table cell: `****-**-**` would be read as emphasis and `|` as a new
+    cell, so Markdown's special characters are escaped (the UI then shows exactly the masked value)."""
+    if not isinstance(value, str):
+        return value
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value).replace("\n", " ")
+
+
+def markdown_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a small frame whose text cells are safe in a Markdown table (see markdown_cell)."""
+    return frame.map(markdown_cell)
 
 
 def mask_frame(frame: pd.DataFrame) -> pd.DataFrame:

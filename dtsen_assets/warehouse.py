@@ -22,7 +22,8 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from dtsen_assets.pii import mask_frame
+from dtsen_assets.column_docs import column_lineage, describe_column
+from dtsen_assets.pii import markdown_frame, mask_frame
 
 STAGING_SUFFIX = "__staging"
 RUN_MARK = "__run_"
@@ -184,7 +185,8 @@ def row_count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
 
 def column_schema(connection: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
     rows = connection.execute(f"DESCRIBE {table}").fetchall()
-    return dg.TableSchema(columns=[dg.TableColumn(name=r[0], type=str(r[1])) for r in rows])
+    return dg.TableSchema(columns=[dg.TableColumn(name=r[0], type=str(r[1]), description=describe_column(table, r[0]))
+                                   for r in rows])
 
 
 PREVIEW_CELL_CHARS = 60
@@ -200,17 +202,21 @@ def _shorten(value: object) -> object:
 def masked_preview(connection: duckdb.DuckDBPyConnection, table: str, limit: int = 5) -> str:
     """A few rows as markdown, personal columns masked, long text cut short."""
     frame: pd.DataFrame = connection.execute(f"SELECT * FROM {table} LIMIT {int(limit)}").df()
-    return mask_frame(frame).map(_shorten).to_markdown(index=False)
+    return markdown_frame(mask_frame(frame).map(_shorten)).to_markdown(index=False)
 
 
 def table_metadata(connection: duckdb.DuckDBPyConnection, table: str, preview_rows: int = 5) -> dict[str, object]:
     """Row count, column schema and a masked preview: the metadata every table asset carries."""
-    return {
+    metadata = {
         "table": dg.MetadataValue.text(table),
         "dagster/row_count": dg.MetadataValue.int(row_count(connection, table)),
         "dagster/column_schema": column_schema(connection, table),
         "preview": dg.MetadataValue.md(masked_preview(connection, table, preview_rows)),
     }
+    lineage = column_lineage(table)
+    if lineage is not None:
+        metadata["dagster/column_lineage"] = lineage
+    return metadata
 
 
 def stream_batches(connection: duckdb.DuckDBPyConnection, query: str, batch_rows: int = 200_000):

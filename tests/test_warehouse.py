@@ -7,6 +7,7 @@ import sys
 import time
 from pathlib import Path
 
+import markdown
 import pytest
 
 from dtsen_assets.resources import DuckDBWarehouse, WarehouseLockedError
@@ -61,10 +62,13 @@ def test_publish_swaps_all_staged_tables_or_none(tmp_path: Path) -> None:
 
 def test_preview_masks_personal_columns_and_cuts_long_text(tmp_path: Path) -> None:
     with DuckDBWarehouse(database_path=str(tmp_path / "w.duckdb")).connect() as connection:
-        connection.execute("CREATE TABLE dtsen.sample (nik VARCHAR, nama VARCHAR, model_json VARCHAR)")
-        connection.execute("INSERT INTO dtsen.sample VALUES ('3204010101900001', 'SITI AMINAH', ?)",
+        connection.execute("CREATE TABLE dtsen.sample (nik VARCHAR, nama VARCHAR, tgl_lahir DATE, model_json VARCHAR)")
+        connection.execute("INSERT INTO dtsen.sample VALUES ('3204010101900001', 'SITI AMINAH', '1990-01-01', ?)",
                            ['{"comparisons": [' + "1" * 500 + "]}"])
         preview = masked_preview(connection, "dtsen.sample")
-    assert "3204010101900001" not in preview and "3204********0001" in preview
+    assert "3204010101900001" not in preview and r"3204\*\*\*\*\*\*\*\*0001" in preview
     assert "AMINAH" not in preview
+    # Markdown renders the masked values as they are (no emphasis eating the asterisks)
+    html = markdown.markdown(preview, extensions=["tables"])
+    assert "3204********0001" in html and "****-**-**" in html and "<em>" not in html
     assert "1" * PREVIEW_CELL_CHARS not in preview and "…" in preview

@@ -84,7 +84,7 @@ OUTPUT_SPECS = [
             "Splink. person_id is a keyed hash (the warehouse's secret key) of the NIK, else of the smallest record "
             "id, so it reveals nothing; it stays the same across runs and drops (unify.person_id_history keeps "
             "retired ids: NIK confirmed later, two ids merged). Dead in Dukcapil -> inactive ('meninggal_dukcapil'); current NO_KK and village from Dukcapil."),
-        metadata={"table": "dtsen.person", "contract": "shared/spec/outputs.md"}),
+        metadata={"table": "dtsen.person", "contract": "docs/contract.md"}),
     dg.AssetSpec(
         PERSON_SOURCE_KEY, kinds={"duckdb", "splink"}, **_SPEC,
         description=(
@@ -92,14 +92,14 @@ OUTPUT_SPECS = [
             "it became, how (exact_nik, cleaned_nik, corrected_nik, nik_ganda_resolved, verivali_nik, "
             "exact_nik_scored, dukcapil_search, linked_record, probabilistic_cluster, unmatched), the confidence and, "
             "for a rejected record, why."),
-        metadata={"table": "dtsen.person_source", "contract": "shared/spec/outputs.md"}),
+        metadata={"table": "dtsen.person_source", "contract": "docs/contract.md"}),
     dg.AssetSpec(
         FAMILY_KEY, kinds={"duckdb"}, **_SPEC,
         description=(
             "dtsen.family: one row per current family card with active members; composition and head-of-family "
             "variables from the active members, housing/asset/land/livestock variables by survivorship (DTKS when "
             "updated after REGSOSEK, then REGSOSEK, DTKS, P3KE), each with the source it came from."),
-        metadata={"table": "dtsen.family", "contract": "shared/spec/outputs.md"}),
+        metadata={"table": "dtsen.family", "contract": "docs/contract.md"}),
     dg.AssetSpec(
         VERIVALI_OUTCOME_KEY, kinds={"duckdb"}, **_SPEC,
         description=(

@@ -19,7 +19,8 @@ from pydantic import Field
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.checks import welfare as checks
 from dtsen_assets.checks.core import audit_then_publish, raise_if_blocking_failed
-from dtsen_assets.pii import mask_frame, mask_identifier
+from dtsen_assets.column_docs import column_lineage
+from dtsen_assets.pii import markdown_frame, mask_frame
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.warehouse import column_schema, publish, row_count, staging_table
 from dtsen_assets.welfare.deciles import stage_cut_points, stage_decile, stage_desil_kabupaten
@@ -140,23 +141,26 @@ class ExplanationConfig(dg.Config):
 
 
 # ----------------------------------------------------------------------------------------------
-# Metadata helpers (identifiers masked: a family_id may be built from a family card number)
+# Metadata helpers (personal columns masked; family_id is a salted hash, shown so a row can be
+# followed with `python -m dtsen_assets.explain --family-id`)
 # ----------------------------------------------------------------------------------------------
 
 def _masked_preview(connection, table: str, limit: int = 5, order: str | None = None) -> str:
     frame = connection.execute(f"SELECT * FROM {table} {('ORDER BY ' + order) if order else ''} LIMIT {int(limit)}").df()
-    if "family_id" in frame:
-        frame["family_id"] = [mask_identifier(v) for v in frame["family_id"]]
-    return mask_frame(frame).to_markdown(index=False, floatfmt=".4g")
+    return markdown_frame(mask_frame(frame)).to_markdown(index=False, floatfmt=".4g")
 
 
 def _table_metadata(connection, table: str, order: str | None = None) -> dict:
-    return {
+    metadata = {
         "table": dg.MetadataValue.text(table),
         "dagster/row_count": dg.MetadataValue.int(row_count(connection, table)),
         "dagster/column_schema": column_schema(connection, table),
         "preview": dg.MetadataValue.md(_masked_preview(connection, table, order=order)),
     }
+    lineage = column_lineage(table)
+    if lineage is not None:
+        metadata["dagster/column_lineage"] = lineage
+    return metadata
 
 
 def _percent(value: float) -> str:
@@ -452,10 +456,9 @@ def explanation(context: dg.AssetExecutionContext, config: ExplanationConfig, wa
                                 ORDER BY hash(family_id) LIMIT 3)
             ORDER BY hash(family_id), peringkat
         """).df()
-    sample["family_id"] = [mask_identifier(v) for v in sample["family_id"]]
     yield dg.MaterializeResult(metadata={
         **metadata,
-        "masked_sample": dg.MetadataValue.md(sample.to_markdown(index=False)),
+        "masked_sample": dg.MetadataValue.md(markdown_frame(sample).to_markdown(index=False)),
         "families_explained": result.families - result.families_without_factor,
         "families_without_factor": result.families_without_factor,
         "model_version": model.model_version,
