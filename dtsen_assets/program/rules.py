@@ -142,8 +142,9 @@ def parse_rules(document: object, where: str = "rules") -> ProgramRules:
 
 def write_rule_tables(connection: duckdb.DuckDBPyConnection, rules: ProgramRules, schema: str) -> None:
     """`<schema>.aturan` and `<schema>.aturan_komponen`, the rules as the SQL reads them."""
-    rule_frame = rules.rule_frame()  # noqa: F841  (read by DuckDB's replacement scan)
-    component_frame = rules.component_frame()  # noqa: F841
+    # registered by name: a replacement scan would not see these locals through a run-scoped connection
+    connection.register("rule_frame", rules.rule_frame())
+    connection.register("component_frame", rules.component_frame())
     connection.execute(f"CREATE OR REPLACE TABLE {schema}.aturan AS SELECT * FROM rule_frame")
     connection.execute(
         f"""CREATE OR REPLACE TABLE {schema}.aturan_komponen AS
@@ -152,3 +153,5 @@ def write_rule_tables(connection: duckdb.DuckDBPyConnection, rules: ProgramRules
                    harus_sekolah::BOOLEAN AS harus_sekolah, harus_disabilitas::BOOLEAN AS harus_disabilitas
             FROM component_frame"""
     )
+    connection.unregister("rule_frame")
+    connection.unregister("component_frame")
