@@ -45,6 +45,9 @@ World model
 - Sources (render.py, verivali.py): Dukcapil holds everyone; REGSOSEK most families; DTKS and P3KE
   mostly the poor, with inclusion and exclusion errors; SUSENAS a 2-3.5% weighted household sample
   with measured consumption; village meetings make claims of every kind, some of them wrong.
+- Cek Bansos (cekbansos.py): citizens' proposals (cekbansos/usul.csv: heads of families DTKS lacks,
+  young adults for KIP Kuliah, a few mistyped NIKs) and objections (cekbansos/sanggah.csv: against heads
+  of DTKS families receiving PKH or BPNT, mostly better-off ones); ALASAN is free text that may name a person.
 - Problems (problems.py): every problem of "What real extracts contain" at a rate documented in
   ProblemRates, counted per file and column in truth/problems.csv (inject.py does the spoiling).
   Not problems: questions skipped after a gate question are blank (JENIS_KLOSET and
