@@ -173,7 +173,7 @@ def build_upstream(drop: Path, database: Path, standin: bool = False) -> str:
     if standin:
         with DuckDBWarehouse(database_path=str(database)).connect() as connection:
             standin_tables(connection, drop)
-        return "stand-in from the drop (REGSOSEK families only), (use --pipeline for the upstream assets)"
+        return "stand-in from the drop (REGSOSEK families only; --pipeline for the upstream assets)"
     _materialize_upstream_of([dg.AssetKey(["staging", "susenas_household"]), dg.AssetKey(["dtsen", "family"])],
                              drop, database)
     return "pipeline assets (raw -> staging -> unify: staging.susenas_household, dtsen.family)"
@@ -241,8 +241,7 @@ def report(result: dict[str, dict], label: str) -> list[str]:
 
 def nested_cv_lines(gate) -> list[str]:
     lines = [f"  {'survey, nested CV of the gate (held out)':44s} {'selection procedure':>20s} {'OLS baseline':>13s}"]
-    for name, key in (("R² (out of sample)", None),):
-        lines.append(f"  {name:44s} {gate.chosen_metrics['r2']:20.3f} {gate.baseline_metrics['r2']:13.3f}")
+    lines.append(f"  {'R² (out of sample)':44s} {gate.chosen_metrics['r2']:20.3f} {gate.baseline_metrics['r2']:13.3f}")
     for quota, quota_name, _ in QUOTA_NAMES:
         for kind in ("exclusion_error", "inclusion_error"):
             lines.append(f"  {kind.replace('_', ' ') + ' at ' + quota_name:44s} "

@@ -46,7 +46,7 @@ def registry(warehouse) -> list[tuple]:
                                   "ORDER BY trained_at").fetchall()
 
 
-def survey_features(frame) -> duckdb.DuckDBPyRelation:
+def survey_features(frame):
     connection = duckdb.connect()
     connection.register("survey", frame)
     return connection.execute(feature_query(connection, "survey", "id_rt").sql).df()
