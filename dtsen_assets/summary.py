@@ -39,11 +39,22 @@ def main() -> None:
         print("\nOther published tables:")
         for table, count in others.items():
             print(f"  {table:<57} {count:>12,}")
+    release = current_release_of(DuckDBWarehouse(database_path=str(database)))
+    if release:
+        print(f"\nCurrent release: {release['release_id']} (drop sha256 {str(release['drop_sha256'])[:12]}…, "
+              f"{release['persons_active'] or 0:,} active persons, {release['families'] or 0:,} families)")
     print(f"\nDuckDB warehouse: {database.resolve()}")
     reports = Path(os.environ.get("DTSEN_REPORTS_DIR") or database.parent / "laporan")
     pages = sorted(reports.glob("rilis_*/laporan_dinsos.html"))
     if pages:
         print(f"Dinas Sosial report (latest): {pages[-1].resolve()}")
+
+
+def current_release_of(warehouse: DuckDBWarehouse) -> dict[str, object] | None:
+    from dtsen_assets.release import current_release
+
+    with warehouse.connect(read_only=True) as connection:
+        return current_release(connection)
 
 
 if __name__ == "__main__":
