@@ -37,8 +37,10 @@ def ingest_source_file(
 ) -> IngestResult:
     """Stage the file(s) as `raw.<key>__staging`, run the contract checks, publish if all pass.
 
-    Stops at the first failing file-level check (later checks would only repeat it); the
-    published `raw.<key>` is left untouched unless everything passed.
+    Stops at a failing file-level check that makes the later ones meaningless (missing file, not
+    UTF-8, wrong delimiter, missing columns: every later check would only repeat it). Once the rows
+    are loaded, every check runs on the rows that parsed, so a file with a malformed row *and* a
+    duplicated id reports both. The published `raw.<key>` is left untouched unless everything passed.
     """
     paths = sorted(drop_root.glob(source_file.path)) if source_file.many_files else [drop_root / source_file.path]
     outcomes: list[CheckOutcome] = []
@@ -94,10 +96,9 @@ def ingest_source_file(
     connection.execute(f"DROP TABLE IF EXISTS {rejects}")
     if not source_file.many_files and not source_file.optional:
         outcomes.append(source_checks.check_not_empty(source_file, paths, rows))
-    if source_file.record_id and not failed():
+    if source_file.record_id:
         outcomes.append(source_checks.check_record_id_unique(connection, staged, source_file))
-    if not failed():
-        outcomes.extend(source_checks.check_column_expectations(connection, staged, source_file))
+    outcomes.extend(source_checks.check_column_expectations(connection, staged, source_file))
 
     data_version = _data_version(scans)
     if failed():

@@ -30,3 +30,10 @@ python_logs:
     - splink
   python_log_level: INFO
 YAML
+
+# The browser tests (tests/ui) drive the distribution's headless Chromium through Playwright
+# (Playwright's own browser download is not used). Installed when missing and apt-get can (root).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1) \
+    || echo "setup: could not install chromium; the browser tests (tests/ui) will be skipped" >&2
+fi

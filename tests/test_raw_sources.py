@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import markdown
 import pytest
 
 from dtsen_assets.assets.sources import raw_source_assets
@@ -80,7 +81,7 @@ def test_metadata_carries_hash_schema_and_masked_preview(tiny_drop: Path, wareho
     assert metadata["size_bytes"].value == (tiny_drop / "dukcapil/penduduk.csv").stat().st_size
     assert {c.name for c in metadata["dagster/column_schema"].value.columns} >= {"NIK", "NAMA_LGKP", "_line_number"}
     preview = metadata["preview"].value
-    assert "3204********0002" in preview
+    assert "3204********0002" in markdown.markdown(preview, extensions=["tables"])   # as the UI renders it
     for clear in ("3204105508800002", "SITI AMINAH", "1980-08-15", "JL. MAWAR"):
         assert clear not in preview
     assert materialization.tags["dagster/data_version"] == metadata["sha256"].value
@@ -219,3 +220,20 @@ def test_catalog_alias_avoids_clash_with_schema_names(tmp_path: Path) -> None:
         connection.execute("CREATE TABLE dtsen.person AS SELECT 1 AS person_id")
         assert connection.execute("SELECT current_database()").fetchone()[0] == CATALOG_ALIAS
         assert connection.execute("SELECT count(*) FROM dtsen.person").fetchone()[0] == 1
+
+
+def test_a_file_with_two_different_problems_reports_both(tiny_drop: Path, warehouse_path: Path) -> None:
+    """A malformed row and a duplicated record id: both checks fail, both are named in the failure."""
+    _duplicate_id(tiny_drop)
+    _malformed_row(tiny_drop)
+    result = materialize(tiny_drop, warehouse_path, ["dtks_art"])
+    assert not result.success
+    checks = check_results(result)
+    assert checks[("dtks_art", "rows_well_formed")] is False
+    assert checks[("dtks_art", "record_id_unique")] is False
+    message = failure_message(result)
+    assert "2 blocking check(s) failed" in message
+    assert "rows_well_formed" in message and "too many columns" in message
+    assert "record_id_unique" in message and "ID_ART" in message
+    for clear in ("3204101203780001", "AHMAD SOLEH"):
+        assert clear not in message
