@@ -88,7 +88,7 @@ def compare_with_published(connection: duckdb.DuckDBPyConnection, staged: str, p
         def shares(table: str) -> str:
             return (f"SELECT column_name, v, count(*) / sum(count(*)) OVER (PARTITION BY column_name) AS share "
                     f"FROM (SELECT {select} FROM {table}) UNPIVOT INCLUDE NULLS (v FOR column_name IN ({unpivot})) "
-                    "GROUP BY ALL")
+                    "GROUP BY column_name, v")
 
         distances = connection.execute(
             f"""
