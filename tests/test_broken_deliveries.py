@@ -445,3 +445,22 @@ def test_the_same_file_again_is_within_bounds(generated_delivery: tuple[Path, Pa
     assert result.success
     passed = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert passed["drift_within_bounds"] is True
+
+
+def test_drift_compares_empty_cells_as_a_code(tmp_path: Path) -> None:
+    """The same file twice is no drift, also in a column that is mostly empty (skipped questions)."""
+    from dtsen_assets.checks.drift import DriftBounds, compare_with_published
+
+    source_file = SOURCE_FILES_BY_KEY["regsosek_individu"]
+    columns = ", ".join(f"CASE WHEN i % 2 = 1 THEN 'a' END AS {c}" if c == "LAPANGAN_USAHA"
+                        else f"'x' || (i % 3) AS {c}" for c in source_file.columns)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        connection.execute("CREATE SCHEMA raw")
+        connection.execute(f"CREATE TABLE raw.old AS SELECT i AS _line_number, {columns} FROM range(1000) t(i)")
+        connection.execute("CREATE TABLE raw.new AS SELECT * FROM raw.old")
+        changes, figures = compare_with_published(connection, "raw.new", "raw.old", source_file, DriftBounds())
+        assert changes == [] and figures["largest_code_shift"] == 0.0
+        connection.execute("UPDATE raw.new SET LAPANGAN_USAHA = 'b' WHERE _line_number < 400 AND LAPANGAN_USAHA IS NULL")
+        changes, _ = compare_with_published(connection, "raw.new", "raw.old", source_file, DriftBounds())
+        assert changes == ["column LAPANGAN_USAHA: empty cells 50.0% -> 30.0%",
+                           "column LAPANGAN_USAHA: 20.0% of the rows moved to other codes (bound 10%)"]

@@ -93,9 +93,10 @@ def compare_with_published(connection: duckdb.DuckDBPyConnection, staged: str, p
         distances = connection.execute(
             f"""
             WITH o AS ({shares(published)}), n AS ({shares(staged)})
-            SELECT column_name, sum(abs(coalesce(n.share, 0) - coalesce(o.share, 0))) / 2 AS distance
-            FROM o FULL JOIN n USING (column_name, v)
-            GROUP BY column_name ORDER BY distance DESC
+            SELECT coalesce(o.column_name, n.column_name) AS column_name,
+                   sum(abs(coalesce(n.share, 0) - coalesce(o.share, 0))) / 2 AS distance
+            FROM o FULL JOIN n ON o.column_name = n.column_name AND o.v IS NOT DISTINCT FROM n.v
+            GROUP BY 1 ORDER BY distance DESC, 1
             """
         ).fetchall()
         for column, distance in distances:
