@@ -32,6 +32,7 @@ class FileScan:
     invalid_utf8_lines: list[int] = field(default_factory=list)   # 1-based line numbers, at most 5
     invalid_utf8_line_count: int = 0
     header_line: str | None = None
+    line_count: int = 0                  # physical lines (a last line without a newline counts)
 
 
 @dataclass
@@ -42,6 +43,8 @@ class HeaderCheck:
     missing: list[str]                   # required columns not found
     rename: dict[str, str]               # found name -> contract name, where only case/space differ
     delimiter_found: str | None          # the delimiter that would have worked, when it is not the contract's
+    duplicated: list[str] = field(default_factory=list)   # names found twice (ignoring case/spaces)
+    empty_positions: list[int] = field(default_factory=list)  # 1-based positions of empty names
 
 
 def scan_file(path: Path, max_examples: int = 5) -> FileScan:
@@ -53,11 +56,14 @@ def scan_file(path: Path, max_examples: int = 5) -> FileScan:
     carry = b""
     header: bytes | None = None
     size = 0
+    last_byte = b""
     with path.open("rb") as handle:
         while True:
             chunk = handle.read(CHUNK_BYTES)
             size += len(chunk)
             digest.update(chunk)
+            if chunk:
+                last_byte = chunk[-1:]
             data = carry + chunk
             if chunk:
                 cut = data.rfind(b"\n") + 1    # decode whole lines only
@@ -77,13 +83,14 @@ def scan_file(path: Path, max_examples: int = 5) -> FileScan:
                             invalid_count += 1
                             if len(invalid) < max_examples:
                                 invalid.append(lines_before + offset + 1)
-                lines_before += block.count(b"\n")
+            lines_before += block.count(b"\n")
             if not chunk:
                 break
     header_text = None
     if header is not None:
         header_text = header.removeprefix(UTF8_BOM).decode("utf-8", errors="replace").rstrip("\r")
-    return FileScan(path, size, digest.hexdigest(), invalid, invalid_count, header_text)
+    line_count = lines_before + (1 if size and last_byte != b"\n" else 0)
+    return FileScan(path, size, digest.hexdigest(), invalid, invalid_count, header_text, line_count)
 
 
 def check_header(header_line: str, source_file: SourceFile) -> HeaderCheck:
@@ -106,7 +113,14 @@ def check_header(header_line: str, source_file: SourceFile) -> HeaderCheck:
             if sum(_normalize(r) in other for r in source_file.columns) > len(source_file.columns) // 2:
                 delimiter_found = candidate
                 break
-    return HeaderCheck(columns, missing, rename, delimiter_found)
+    seen: set[str] = set()
+    duplicated = []
+    for column in columns:
+        if column and _normalize(column) in seen and column not in duplicated:
+            duplicated.append(column)
+        seen.add(_normalize(column))
+    empty_positions = [i + 1 for i, c in enumerate(columns) if not c]
+    return HeaderCheck(columns, missing, rename, delimiter_found, duplicated, empty_positions)
 
 
 def _split_header(header_line: str, delimiter: str) -> list[str]:
@@ -198,3 +212,87 @@ def _ident(name: str) -> str:
 
 def _literal(text: str) -> str:
     return text.replace("'", "''")
+
+
+@dataclass
+class DropListing:
+    """The files of one contract entry found in a drop, and what stands in their way."""
+
+    paths: list[Path]                                   # the CSV files to read
+    problem: str | None = None                          # why the drop cannot be read for this entry
+    refused: list[Path] = field(default_factory=list)   # files in a many-files folder that are not CSV
+
+
+def list_source_files(drop_root: Path, source_file: SourceFile) -> DropListing:
+    """The file(s) of `source_file` in the drop; a missing or empty drop folder is a problem, not zero files.
+
+    For a folder of zero or more files (verivali), an empty or absent folder in a drop that holds the
+    other sources is "no decisions"; names ending in .csv in any case are read, and any other file is
+    refused by name (never skipped silently).
+    """
+    if not drop_root.is_dir():
+        return DropListing([], f"the drop folder {drop_root} does not exist (DTSEN_SOURCE_DIR); nothing was read")
+    if not any(drop_root.iterdir()):
+        return DropListing([], f"the drop folder {drop_root} is empty (DTSEN_SOURCE_DIR); nothing was read")
+    if not source_file.many_files:
+        return DropListing([drop_root / source_file.path])
+    folder = drop_root / Path(source_file.path).parent
+    if not folder.is_dir():
+        return DropListing([])
+    suffix = Path(source_file.path).suffix.lower()
+    paths, refused = [], []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if path.name.startswith("."):
+            continue
+        if path.is_file() and path.suffix.lower() == suffix:
+            paths.append(path)
+        else:
+            refused.append(path)
+    return DropListing(paths, refused=refused)
+
+
+def physical_line_shifts(path: Path) -> list[tuple[int, int]]:
+    """Where a record's physical line departs from `record number + 1`: (record number, its line).
+
+    DuckDB numbers records, not lines: a quoted field spanning lines, or a blank line (skipped),
+    shifts every later record. Streaming the bytes once, a record starts on a line that begins
+    outside quotes; only the records where the offset changes are returned (few), so the caller
+    maps record numbers to lines with an ASOF join.
+    """
+    shifts: list[tuple[int, int]] = []
+    inside = False
+    record = 0          # data records seen (the header is not one)
+    offset = 0          # line - (record + 1) for the current record
+    with path.open("rb") as handle:
+        for line_number, line in enumerate(handle, start=1):
+            if not inside and line_number > 1 and line.strip(b"\r\n"):
+                record += 1
+                if line_number - (record + 1) != offset:
+                    offset = line_number - (record + 1)
+                    shifts.append((record, line_number))
+            if line.count(b'"') % 2:
+                inside = not inside
+    return shifts
+
+
+def fix_line_numbers(connection: duckdb.DuckDBPyConnection, table: str, path: Path) -> int:
+    """Set `_line_number` of the rows of `path` in `table` to their physical line; returns the shifts."""
+    shifts = physical_line_shifts(path)
+    if not shifts:
+        return 0
+    connection.execute("CREATE OR REPLACE TEMP TABLE _line_shift (record BIGINT, line BIGINT)")
+    connection.executemany("INSERT INTO _line_shift VALUES (?, ?)", shifts)
+    connection.execute(
+        f"""
+        UPDATE {table} AS t SET _line_number = m.new_line
+        FROM (
+            SELECT r._line_number AS old_line, s.line + (r._line_number - 1 - s.record) AS new_line
+            FROM (SELECT _line_number FROM {table} WHERE _source_file = ?) AS r
+            ASOF JOIN _line_shift AS s ON r._line_number - 1 >= s.record
+        ) AS m
+        WHERE t._source_file = ? AND t._line_number = m.old_line
+        """,
+        [path.name, path.name],
+    )
+    connection.execute("DROP TABLE _line_shift")
+    return len(shifts)

@@ -21,10 +21,18 @@ fi
 
 # A persistent Dagster instance for the CLI runs and the UI: telemetry off (no network); Splink's
 # own log lines (EM training, unobserved levels) go to the run's event log instead of bare stderr.
+# Run monitoring (done by the daemon that scripts/ui.sh starts): the default run launcher cannot see
+# whether a run's process died, so a run killed mid-way (kill -9, a closed terminal) is marked failed
+# once it has been STARTED longer than max_runtime_seconds; a run stuck STARTING after 3 minutes too.
 mkdir -p .dagster_home
 cat > .dagster_home/dagster.yaml <<'YAML'
 telemetry:
   enabled: false
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  max_runtime_seconds: 43200
+  poll_interval_seconds: 120
 python_logs:
   managed_python_loggers:
     - splink

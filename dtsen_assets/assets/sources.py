@@ -8,16 +8,42 @@ previously published `raw.<file>` untouched and stops everything downstream.
 
 
 import dagster as dg
+from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.checks.core import raise_if_blocking_failed
+from dtsen_assets.checks.drift import DriftBounds
 from dtsen_assets.checks.sources import raw_check_specs
 from dtsen_assets.contract import SOURCE_FILES, SourceFile
 from dtsen_assets.ingest import ingest_source_file
 from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
 from dtsen_assets.warehouse import table_metadata
 
-RAW_CODE_VERSION = "raw-1"
+RAW_CODE_VERSION = "raw-2"
+_BOUNDS = DriftBounds()
+
+
+class RawSourceConfig(dg.Config):
+    """Bounds of the drift check against the last published file, and an explicit acceptance of a change."""
+
+    accept_drift_reason: str = Field(
+        default="",
+        description="Accept a change beyond the drift bounds for this file in this run, with the reason "
+                    "(recorded in raw.drift_acceptance). Empty: a change beyond the bounds blocks.",
+    )
+    max_row_change: float = Field(default=_BOUNDS.max_row_change, description="Largest relative change of rows.")
+    max_id_loss: float = Field(default=_BOUNDS.max_id_loss,
+                               description="Largest share of the published record ids that may be gone.")
+    max_empty_share_change: float = Field(default=_BOUNDS.max_empty_share_change,
+                                          description="Largest change of a column's share of empty cells.")
+    max_code_share_change: float = Field(default=_BOUNDS.max_code_share_change,
+                                         description="Largest share of rows whose code of a coded column changed.")
+    min_rows: int = Field(default=_BOUNDS.min_rows,
+                          description="Files whose published version has fewer rows are not compared.")
+
+    def bounds(self) -> DriftBounds:
+        return DriftBounds(self.max_row_change, self.max_id_loss, self.max_empty_share_change,
+                           self.max_code_share_change, self.min_rows)
 
 
 def raw_asset_key(key: str) -> dg.AssetKey:
@@ -41,9 +67,13 @@ def build_raw_asset(source_file: SourceFile) -> dg.AssetsDefinition:
         check_specs=raw_check_specs(source_file, asset_key),
         metadata={"contract_file": source_file.path, "required_columns": ", ".join(source_file.columns)},
     )
-    def raw_source(context: dg.AssetExecutionContext, source_drop: SourceDrop, warehouse: DuckDBWarehouse):
+    def raw_source(context: dg.AssetExecutionContext, config: RawSourceConfig, source_drop: SourceDrop,
+                   warehouse: DuckDBWarehouse):
+        warehouse.refuse_inside(source_drop.root)
         with warehouse.connect() as connection:
-            result = ingest_source_file(connection, source_drop.root, source_file, log=context.log.info)
+            result = ingest_source_file(connection, source_drop.root, source_file, log=context.log.info,
+                                        bounds=config.bounds(), accept_drift_reason=config.accept_drift_reason,
+                                        run_id=context.run.run_id)
             for outcome in result.outcomes:
                 yield outcome.to_result(asset_key)
             raise_if_blocking_failed(f"{source_file.table} ({source_file.path})", result.outcomes)

@@ -75,7 +75,12 @@ class StagingConfig(dg.Config):
     )
     warn_problem_share: float = Field(
         default=checks.DEFAULT_WARN_PROBLEM_SHARE,
-        description="Warning: largest share of a source's records that may carry one problem.",
+        description="Warning: largest share of a source's records that may carry one problem of severity warn.",
+    )
+    severe_problem_share: float = Field(
+        default=checks.DEFAULT_SEVERE_PROBLEM_SHARE,
+        description="Warning: largest share of a source's records that may carry one severe problem "
+                    "(dtsen_assets/vital.py problem_severity).",
     )
 
 
@@ -113,7 +118,8 @@ def record_table_checks(
             checks.check_unknown_codes(code_shares(connection, table, variables, source),
                                        config.max_unknown_code_share, table, config.min_unknown_codes),
             *extra(connection, table),
-            checks.check_problem_shares(problem_counts(connection, table, source), config.warn_problem_share, table),
+            checks.check_problem_shares(problem_counts(connection, table, source), config.warn_problem_share, table,
+                                        config.severe_problem_share),
         ]
 
     def describe(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, object]:
@@ -217,13 +223,13 @@ def person_record(warehouse: DuckDBWarehouse, config: StagingConfig):
     ),
     deps=[raw_asset_key("dukcapil_penduduk")] + REFERENCE_KEYS,
     code_version=STAGING_CODE_VERSION,
-    check_specs=checks.staging_check_specs(DUKCAPIL_PERSON_KEY, [checks.NIK_UNIQUE_CHECK]),
+    check_specs=checks.staging_check_specs(DUKCAPIL_PERSON_KEY, [checks.NIK_UNIQUE_CHECK, checks.VITAL_CODES_CHECK]),
     **COMMON,
 )
 def dukcapil_person(warehouse: DuckDBWarehouse, config: StagingConfig):
     evaluate, describe = record_table_checks(
         [("dukcapil", "raw.dukcapil_penduduk")], ["line_number"], DUKCAPIL_CODED, config, source="dukcapil",
-        extra=lambda c, table: [checks.check_nik_unique(c, table)])
+        extra=lambda c, table: [checks.check_nik_unique(c, table), checks.check_vital_codes(c, table, "dukcapil")])
     with warehouse.connect() as connection:
         yield from stage_check_publish(connection, DUKCAPIL_PERSON_KEY, DUKCAPIL_PERSON_TABLE, build_dukcapil_person,
                                        evaluate, describe)
@@ -259,13 +265,13 @@ def susenas_household(warehouse: DuckDBWarehouse, config: StagingConfig):
     ),
     deps=[raw_asset_key("verivali_musdes")] + REFERENCE_KEYS,
     code_version=STAGING_CODE_VERSION,
-    check_specs=checks.staging_check_specs(VERIVALI_DECISION_KEY),
+    check_specs=checks.staging_check_specs(VERIVALI_DECISION_KEY, [checks.VITAL_CODES_CHECK]),
     **COMMON,
 )
 def verivali_decision(warehouse: DuckDBWarehouse, config: StagingConfig):
     evaluate, describe = record_table_checks(
         [("verivali", "raw.verivali_musdes")], ["source_file", "line_number"], VERIVALI_CODED, config,
-        source="verivali")
+        source="verivali", extra=lambda c, table: [checks.check_vital_codes(c, table, "verivali", "source_file")])
     with warehouse.connect() as connection:
         yield from stage_check_publish(connection, VERIVALI_DECISION_KEY, VERIVALI_DECISION_TABLE,
                                        build_verivali_decision, evaluate, describe)

@@ -29,6 +29,7 @@ from dtsen_assets.unify.pipeline import (
     VERIVALI_OUTCOME_TABLE,
     run_unify,
 )
+from dtsen_assets.unify.plausibility import KARANTINA_TABLE
 from dtsen_assets.unify.splink_runner import model_parameters
 from dtsen_assets.warehouse import table_metadata
 
@@ -56,18 +57,20 @@ LINKAGE_MODEL_KEY = dg.AssetKey(["unify", "linkage_model"])
 MATCH_EVIDENCE_KEY = dg.AssetKey(["unify", "match_evidence"])
 PERSON_VALUE_SOURCE_KEY = dg.AssetKey(["unify", "person_value_source"])
 FAMILY_VALUE_SOURCE_KEY = dg.AssetKey(["unify", "family_value_source"])
+FAMILY_KARANTINA_KEY = dg.AssetKey(["unify", "family_karantina"])
 STAGING_DEPS = [dg.AssetKey(["staging", name]) for name in
                 ("person_record", "family_record", "dukcapil_person", "verivali_decision")]
 
 TABLE_OF_KEY = {PERSON_KEY: PERSON_TABLE, PERSON_SOURCE_KEY: PERSON_SOURCE_TABLE, FAMILY_KEY: FAMILY_TABLE,
                 VERIVALI_OUTCOME_KEY: VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_KEY: LINKAGE_MODEL_TABLE,
                 MATCH_EVIDENCE_KEY: MATCH_EVIDENCE_TABLE, PERSON_VALUE_SOURCE_KEY: PERSON_VALUE_SOURCE_TABLE,
-                FAMILY_VALUE_SOURCE_KEY: FAMILY_VALUE_SOURCE_TABLE}
+                FAMILY_VALUE_SOURCE_KEY: FAMILY_VALUE_SOURCE_TABLE, FAMILY_KARANTINA_KEY: KARANTINA_TABLE}
 # Which asset each check guards.
 CHECK_ASSET = {
     "person_id_unique": PERSON_KEY, "no_active_dead_person": PERSON_KEY, "tidak_padan_share": PERSON_KEY,
     "references_resolve": PERSON_KEY, "every_record_once": PERSON_SOURCE_KEY, "rejected_records": PERSON_SOURCE_KEY,
     "family_has_active_member": FAMILY_KEY, "unknown_code_share": FAMILY_KEY,
+    "family_plausible": FAMILY_KARANTINA_KEY,
 }
 
 _SPEC = dict(group_name=GROUP, owners=[OWNER], code_version=UNIFY_CODE_VERSION, deps=STAGING_DEPS,
@@ -130,6 +133,12 @@ OUTPUT_SPECS = [
                      "source family of the registry that spoke for the variable, the head of family (person_id), or the "
                      "active members."),
         metadata={"table": FAMILY_VALUE_SOURCE_TABLE}),
+    dg.AssetSpec(
+        FAMILY_KARANTINA_KEY, kinds={"duckdb"}, **_SPEC,
+        description=("unify.family_karantina: families too implausible to rank until a field check (more than 20 "
+                     "active members, several heads of family per Dukcapil, impossible ages), one reason each; "
+                     "they stay in dtsen.family and go to welfare.belum_terdata (keluarga_dikarantina)."),
+        metadata={"table": "unify.family_karantina"}),
 ]
 
 CHECK_SPECS = [

@@ -347,7 +347,7 @@ def pmt_model(context: dg.AssetExecutionContext, config: PmtModelConfig, warehou
             code_version="welfare-pmt-score-1", tags={"layer": "welfare"},
             description=(
                 "welfare.belum_terdata: DTSEN families that cannot be scored, each with its reason (alasan: "
-                "tanpa_anggota_aktif, wilayah_tidak_valid, data_rumah_kurang) and an explanation (keterangan) a "
+                "tanpa_anggota_aktif, keluarga_dikarantina, wilayah_tidak_valid, data_rumah_kurang) and an explanation (keterangan) a "
                 "village officer can act on: what to collect at the next verifikasi dan validasi."),
         ),
     ],

@@ -20,17 +20,25 @@ from dtsen_assets.checks.expectations import validate_table
 from dtsen_assets.contract import SourceFile
 from dtsen_assets.pii import mask_value
 from dtsen_assets.source_files import FileScan, HeaderCheck, describe_delimiter
+from dtsen_assets.vital import VALUE_FORMATS, VitalColumn, known_codes, vital_codes_of_file, vital_columns
 
 # name -> what it guards; the same names for every raw asset.
 RAW_CHECKS: dict[str, str] = {
-    "file_present": "The contract's file exists in the drop.",
+    "file_present": "The drop folder exists and is not empty; the contract's file is there and readable "
+                    "(verivali: the folder is there, every file in it is a .csv in any case).",
     "encoding_utf8": "Every line decodes as UTF-8.",
     "delimiter_as_contract": "The header splits on the contract's delimiter (';' for dtks/*, ',' elsewhere).",
+    "header_well_formed": "No column name twice and none empty (a trailing separator on every line).",
     "required_columns_present": "Every column the contract requires is in the header (any order, extras ignored).",
-    "rows_well_formed": "Every row parses: right number of fields, balanced quotes.",
+    "rows_well_formed": "Every row parses (right number of fields, balanced quotes) and none repeats the header.",
     "not_empty": "The file holds at least one data row.",
     "record_id_unique": "The record id is present and unique on every row.",
     "column_expectations": "Great Expectations suite: record ids present and without stray spaces, every row.",
+    "vital_columns_usable": "No vital column (dtsen_assets/vital.py) is unusable on more than its allowed "
+                            "share of rows (Dukcapil: 1%, status and AKSI: none, source registries: half).",
+    "drift_within_bounds": "Compared with the last published file of its kind: rows, distinct record ids, "
+                           "empty shares and code shares changed within the configured bounds, or the change "
+                           "was accepted in the run config (recorded in raw.drift_acceptance).",
 }
 # Informative only: real extracts break these on some rows, which staging repairs or rejects.
 RAW_WARNINGS: dict[str, str] = {
@@ -41,8 +49,7 @@ RAW_WARNINGS: dict[str, str] = {
 def raw_check_specs(source_file: SourceFile, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
     names = dict(RAW_CHECKS)
     if source_file.many_files:
-        names.pop("file_present")   # zero verivali files is a valid drop
-        names.pop("not_empty")      # a meeting may decide nothing
+        names.pop("not_empty")      # a meeting may decide nothing: zero verivali files is a valid drop
     if source_file.optional:
         names.pop("not_empty")      # a present file with no proposal yet is valid too
     if not source_file.record_id:
@@ -52,7 +59,20 @@ def raw_check_specs(source_file: SourceFile, asset_key: dg.AssetKey) -> list[dg.
     return specs
 
 
-def check_file_present(source_file: SourceFile, paths: list[Path]) -> CheckOutcome:
+def check_file_present(source_file: SourceFile, paths: list[Path], problem: str | None = None,
+                       refused: list[Path] = ()) -> CheckOutcome:
+    if problem:
+        return CheckOutcome("file_present", False, problem, metadata={"file": source_file.path})
+    if refused:
+        names = ", ".join(str(p) for p in refused[:5])
+        return CheckOutcome(
+            "file_present", False,
+            f"{len(refused)} file(s) in the folder of {source_file.path} are not CSV and would be left out: {names}; "
+            "export them as .csv or move them out of the drop",
+            metadata={"file": source_file.path, "refused_files": [str(p) for p in refused[:5]]},
+        )
+    if source_file.many_files:
+        return CheckOutcome("file_present", True, f"{len(paths)} file(s) found (zero or more allowed)")
     missing = [p for p in paths if not p.is_file()]
     if missing or not paths:
         where = missing[0] if missing else source_file.path
@@ -98,6 +118,31 @@ def check_delimiter(source_file: SourceFile, scans: list[FileScan], headers: lis
     return CheckOutcome("delimiter_as_contract", True, f"separated by {describe_delimiter(source_file.delimiter)}")
 
 
+def unreadable_file(path: Path, error: OSError) -> CheckOutcome:
+    """The file is there but cannot be opened (permissions, a folder of that name, a broken link)."""
+    reason = error.strerror or type(error).__name__
+    return CheckOutcome("file_present", False, f"file {path} cannot be read: {reason}; check its permissions",
+                        metadata={"file": str(path)})
+
+
+def check_header_well_formed(scans: list[FileScan], headers: list[HeaderCheck]) -> CheckOutcome:
+    for scan, header in zip(scans, headers):
+        if header.empty_positions:
+            trailing = header.empty_positions == [len(header.columns)]
+            what = ("the header ends with a separator (every line ends with one, an Excel habit): remove the "
+                    "trailing separator when exporting" if trailing else
+                    f"column(s) at position {', '.join(map(str, header.empty_positions))} have no name")
+            return CheckOutcome("header_well_formed", False, f"file {scan.path} (line 1, the header): {what}",
+                                metadata={"file": str(scan.path), "empty_positions": header.empty_positions})
+        if header.duplicated:
+            return CheckOutcome(
+                "header_well_formed", False,
+                f"file {scan.path} (line 1, the header): column(s) {', '.join(header.duplicated)} appear twice; "
+                "a file must name each column once",
+                metadata={"file": str(scan.path), "duplicated_columns": header.duplicated})
+    return CheckOutcome("header_well_formed", True, "every column named once")
+
+
 def check_required_columns(scans: list[FileScan], headers: list[HeaderCheck]) -> CheckOutcome:
     for scan, header in zip(scans, headers):
         if header.missing:
@@ -109,6 +154,22 @@ def check_required_columns(scans: list[FileScan], headers: list[HeaderCheck]) ->
     renamed = sorted({f"{k}->{v}" for h in headers for k, v in h.rename.items()})
     summary = "all required columns present" + (f"; matched ignoring case/spaces: {', '.join(renamed)}" if renamed else "")
     return CheckOutcome("required_columns_present", True, summary)
+
+
+def check_header_not_repeated(connection: duckdb.DuckDBPyConnection, table: str, source_file: SourceFile) -> CheckOutcome:
+    """A data row whose every required column holds its own name is the header again (two files pasted)."""
+    condition = " AND ".join(
+        f"upper(trim(coalesce(\"{c}\", ''))) = '{c}'" for c in source_file.columns)
+    count, lines, file = connection.execute(
+        f"SELECT count(*), list(_line_number ORDER BY _line_number)[1:5], min(_source_file) FROM {table} WHERE {condition}"
+    ).fetchone()
+    if count:
+        return CheckOutcome(
+            "rows_well_formed", False,
+            f"file {file}: the header line is repeated as data on {count} line(s), e.g. lines "
+            f"{format_examples(lines)} (files pasted together?)",
+            metadata={"file": file, "repeated_header_lines": count, "example_lines": lines})
+    return CheckOutcome("rows_well_formed", True, "every row parsed; the header is not repeated")
 
 
 def check_rows_well_formed(connection: duckdb.DuckDBPyConnection, rejects_table: str) -> CheckOutcome:
@@ -220,7 +281,7 @@ def check_column_expectations(
 def _value_formats(source_file: SourceFile) -> list[tuple[str, str, float]]:
     """Format expectations where the contract fixes one; `mostly` because real extracts break them."""
     patterns = {
-        "NIK": (r"^\d{16}$", 0.8), "NO_KK": (r"^\d{16}$", 0.8), "KODE_DESA": (r"^\d{10}$", 0.95),
+        "NIK": (r"^\d{16}$", 0.8), "NO_KK": (r"^\d{16}$", 0.8), "KODE_DESA": (r"^(\d{10}|\d{2}\.\d{2}\.\d{2}\.\d{4})$", 0.95),
         "KODE_WILAYAH": (r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", 0.95),
         "TGL_LHR": (r"^\d{4}-\d{2}-\d{2}$", 0.95), "TGL_LAHIR": (r"^\d{1,4}-\d{2}-\d{2,4}$", 0.8),
         "TANGGAL_LAHIR": (r"^\d{4}-\d{2}-\d{2}$", 0.8), "TGL_MUSDES": (r"^\d{4}-\d{2}-\d{2}$", 0.95),
@@ -248,3 +309,54 @@ def _summarize(name: str, source_file: SourceFile, outcomes, blocking: bool) -> 
                             metadata={"file": source_file.path, **per_expectation})
     return CheckOutcome(name, True, f"{len(outcomes)} expectation(s) met on every row", blocking=blocking,
                         metadata=per_expectation)
+
+
+def check_vital_columns(connection: duckdb.DuckDBPyConnection, table: str, source_file: SourceFile) -> CheckOutcome:
+    """Each vital column of the file usable on all but its allowed share of rows (dtsen_assets/vital.py)."""
+    columns = vital_columns(source_file.key)
+    if not columns:
+        return CheckOutcome("vital_columns_usable", True, "no vital column in this file")
+    rows = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    failures, figures = [], {}
+    for vital in columns:
+        value = f"""nullif(trim(regexp_replace(regexp_replace("{vital.column}", '[\\s\\x{{00A0}}]+', '', 'g'), '^[''`]', '')), '')"""
+        unusable_if = f"NOT regexp_full_match({value}, '{VALUE_FORMATS[vital.kind]}')"
+        if not vital.empty_ok:
+            unusable_if = f"{value} IS NULL OR {unusable_if}"
+        else:
+            unusable_if = f"{value} IS NOT NULL AND {unusable_if}"
+        unusable, lines = connection.execute(
+            f"SELECT count(*), list(_line_number ORDER BY _line_number)[1:5] FROM {table} WHERE {unusable_if}"
+        ).fetchone()
+        share = unusable / rows if rows else 0.0
+        figures[f"{vital.column}_unusable"] = unusable
+        if unusable and share > vital.max_unusable_share:
+            allowed = "none" if vital.max_unusable_share == 0 else f"at most {vital.max_unusable_share:.0%}"
+            failures.append((vital, unusable, share, lines, allowed))
+    for code in vital_codes_of_file(source_file.path):
+        known = known_codes(code.source, code.column)
+        normalized = f"""upper(trim(regexp_replace("{code.column}", '[\\s\\x{{00A0}}]+', ' ', 'g')))"""
+        unknown, lines = connection.execute(
+            f"SELECT count(*), list(_line_number ORDER BY _source_file, _line_number)[1:5] FROM {table} "
+            f"WHERE coalesce({normalized}, '') NOT IN (SELECT unnest(?::VARCHAR[]))", [sorted(known)]
+        ).fetchone()
+        figures[f"{code.column}_unknown_codes"] = unknown
+        if unknown:
+            vital = VitalColumn(source_file.key, code.column, "code", code.decides, 0.0)
+            failures.insert(0, (vital, unknown, unknown / rows, lines, "none"))
+    if failures:
+        vital, unusable, share, lines, allowed = failures[0]
+        what = {"nik": "not a 16-digit NIK (Excel number, wrong length, letters)",
+                "no_kk": "not a 16-digit family card number (Excel number, wrong length, letters)",
+                "kode_desa": "not a 10-digit village code", "date_iso": "not a YYYY-MM-DD date",
+                "date_dmy": "not a DD-MM-YYYY date", "text": "empty",
+                "code": "empty or a code codebook.csv does not know (no value is guessed: add the code to the "
+                        "codebook if it is real, or have the file corrected)"}[vital.kind]
+        others = "".join(f"; column {v.column} {n} of {rows} unusable" for v, n, *_ in failures[1:])
+        return CheckOutcome(
+            "vital_columns_usable", False,
+            f"file {source_file.path} column {vital.column}: {unusable} of {rows} rows ({share:.1%}) {what}; "
+            f"a vital column ({vital.decides}) may have {allowed}, e.g. lines {format_examples(lines)}{others}",
+            metadata={"file": source_file.path, "column": vital.column, "example_lines": lines, **figures})
+    return CheckOutcome("vital_columns_usable", True,
+                        f"vital column(s) {', '.join(v.column for v in columns)} usable", metadata=figures)

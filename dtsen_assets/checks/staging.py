@@ -17,6 +17,7 @@ import duckdb
 from dtsen_assets.checks.core import CheckOutcome, check_spec, format_examples
 from dtsen_assets.pii import mask_identifier
 from dtsen_assets.staging.quality import CodeShare, ProblemCount
+from dtsen_assets.vital import VITAL_CODES, problem_severity
 
 # A source whose unknown codes exceed this share of a variable's codes has changed its
 # coding (a new questionnaire or export): stop and update the codebook. Typing slips stay far below.
@@ -24,8 +25,11 @@ DEFAULT_MAX_UNKNOWN_CODE_SHARE = 0.05
 # ... and has at least this many of them: in a small sample (a few SUSENAS households of a small
 # drop) one slip is already 5%, which says nothing about the coding.
 DEFAULT_MIN_UNKNOWN_CODES = 5
-# A problem on more than this share of a source's records is systematic, worth a look.
+# A problem on more than this share of a source's records is systematic, worth a look; a severe one
+# (the value is lost: a malformed NIK, an impossible date) already from a smaller share. Harmless
+# problems (casing, titles, an apostrophe staging removed) never count (dtsen_assets/vital.py).
 DEFAULT_WARN_PROBLEM_SHARE = 0.25
+DEFAULT_SEVERE_PROBLEM_SHARE = 0.05
 
 
 STAGING_CHECKS: dict[str, str] = {
@@ -34,7 +38,10 @@ STAGING_CHECKS: dict[str, str] = {
 }
 FAMILY_CHECK = ("family_exists", "Every person record's source_family_id is a family of the same source in staging.family_record.")
 NIK_UNIQUE_CHECK = ("nik_unique", "No NIK appears twice in the civil registry after cleaning.")
-PROBLEM_SHARES_CHECK = ("problem_shares", "No problem affects more than the configured share of a source's records (informative).")
+VITAL_CODES_CHECK = ("vital_codes_known", "Every code of a vital column (Dukcapil STATUS, JENIS_KLMIN, STAT_HBKEL; "
+                     "verivali AKSI) is in the codebook and not empty: an unknown one blocks at any share.")
+PROBLEM_SHARES_CHECK = ("problem_shares", "Per severity: no severe problem on more than the severe share of a source's "
+                        "records, no other problem on more than the warn share; harmless ones never (informative).")
 
 
 def staging_check_specs(asset_key: dg.AssetKey, extra: Sequence[tuple[str, str]] = ()) -> list[dg.AssetCheckSpec]:
@@ -137,18 +144,58 @@ def check_nik_unique(connection: duckdb.DuckDBPyConnection, table: str) -> Check
     return CheckOutcome("nik_unique", True, f"every NIK once ({without} row(s) without a valid NIK)", metadata=metadata)
 
 
-def check_problem_shares(counts: Sequence[ProblemCount], warn_share: float, table: str) -> CheckOutcome:
-    over = [c for c in counts if c.share > warn_share]
-    metadata: dict[str, object] = {"warn_problem_share": warn_share}
+def check_problem_shares(counts: Sequence[ProblemCount], warn_share: float, table: str,
+                         severe_share: float = DEFAULT_SEVERE_PROBLEM_SHARE) -> CheckOutcome:
+    """Shares judged per severity: severe above `severe_share`, warn above `warn_share`, info never."""
+    bound = {"severe": severe_share, "warn": warn_share}
+    judged = [(c, problem_severity(c.problem, c.source)) for c in counts]
+    over = [(c, s) for c, s in judged if s in bound and c.share > bound[s]]
+    metadata: dict[str, object] = {"warn_problem_share": warn_share, "severe_problem_share": severe_share}
+    for severity in ("severe", "warn", "info"):
+        metadata[f"{severity}_problems"] = sum(1 for _, s in judged if s == severity)
     if over:
-        described = format_examples([f"{c.source} {c.problem} {c.share:.1%}" for c in over])
+        described = format_examples([f"{c.source} {c.problem} ({s}) {c.share:.1%}" for c, s in over])
         return CheckOutcome("problem_shares", False,
-                            f"{table}: problem(s) on more than {warn_share:.0%} of a source's records: {described}",
+                            f"{table}: problem(s) above their severity's share of a source's records (severe "
+                            f"{severe_share:.0%}, warn {warn_share:.0%}): {described}",
                             blocking=False, metadata=metadata)
-    top = max(counts, key=lambda c: c.share, default=None)
+    top = max((c for c, s in judged if s != "info"), key=lambda c: c.share, default=None)
     where = f"; most frequent {top.source} {top.problem} {top.share:.1%}" if top else ""
-    return CheckOutcome("problem_shares", True, f"no problem above {warn_share:.0%} of a source's records{where}",
+    return CheckOutcome("problem_shares", True,
+                        f"no severe problem above {severe_share:.0%} and none other above {warn_share:.0%} "
+                        f"of a source's records (harmless ones not counted){where}",
                         blocking=False, metadata=metadata)
+
+
+def check_vital_codes(connection: duckdb.DuckDBPyConnection, table: str, source: str,
+                      file_column: str | None = None) -> CheckOutcome:
+    """An unknown or empty code in a vital column blocks at any share, naming the file, column and lines."""
+    vital = [v for v in VITAL_CODES if v.source == source]
+    file_expression = file_column or "NULL::VARCHAR"
+    order = f"{file_column}, line_number" if file_column else "line_number"
+    found = []
+    for code in vital:
+        count, lines, file = connection.execute(
+            f"""
+            SELECT count(*), list(line_number ORDER BY {order})[1:5], min({file_expression})
+            FROM {table}
+            WHERE list_has_any(problems, ['code_unknown:{code.variable}', 'code_empty:{code.variable}'])
+            """
+        ).fetchone()
+        if count:
+            found.append((code, count, lines, file))
+    if found:
+        parts = [f"file {file or code.file} column {code.column}: {count} row(s) with a code the codebook does not "
+                 f"know or no code, e.g. lines {format_examples(lines)}" for code, count, lines, file in found]
+        return CheckOutcome(
+            "vital_codes_known", False,
+            "; ".join(parts) + ". A vital column decides "
+            f"{'/'.join(sorted({c.decides for c, *_ in found}))}: no value is guessed. Add the code to codebook.csv "
+            "if it is a real one, or have the file corrected",
+            metadata={"file": found[0][3] or found[0][0].file, "column": found[0][0].column,
+                      "rows": sum(n for _, n, _, _ in found), "example_lines": found[0][2]})
+    return CheckOutcome("vital_codes_known", True,
+                        f"every code of {', '.join(v.column for v in vital)} known")
 
 
 # --- reference tables ---

@@ -21,6 +21,8 @@ UNIFY_CHECKS: dict[str, str] = {
 }
 UNIFY_WARNINGS: dict[str, str] = {
     "rejected_records": "Records rejected (no person) stay rare (informative).",
+    "family_plausible": "No family is quarantined as implausible (too many members, several heads, impossible "
+                        "ages); quarantined ones are listed in unify.family_karantina and not ranked (informative).",
 }
 
 
@@ -183,9 +185,28 @@ def check_rejected_records(connection: duckdb.DuckDBPyConnection, person_source:
                                   "reasons": ", ".join(f"{r}: {n}" for r, n in reasons) or "none"})
 
 
+def check_family_plausible(connection: duckdb.DuckDBPyConnection, karantina: str, family: str) -> CheckOutcome:
+    rows = connection.execute(f"SELECT alasan, count(*) FROM {karantina} GROUP BY 1 ORDER BY 2 DESC").fetchall()
+    total = _one(connection, f"SELECT count(*) FROM {family}")[0]
+    quarantined = sum(n for _, n in rows)
+    by_reason = {f"karantina_{r}": int(n) for r, n in rows}
+    if quarantined:
+        examples = [r[0] for r in connection.execute(
+            f"SELECT family_id FROM {karantina} ORDER BY jumlah_art DESC, family_id LIMIT 5").fetchall()]
+        summary = (f"{quarantined:,} of {total:,} families quarantined as implausible and not ranked "
+                   f"({', '.join(f'{r} {n}' for r, n in rows)}), e.g. {format_examples(examples)}; "
+                   "see unify.family_karantina")
+        return CheckOutcome("family_plausible", False, summary, blocking=False,
+                            metadata={"quarantined": quarantined, **by_reason})
+    return CheckOutcome("family_plausible", True, f"all {total:,} families plausible", blocking=False,
+                        metadata={"quarantined": 0})
+
+
 def evaluate_unify_checks(connection: duckdb.DuckDBPyConnection, person: str, person_source: str, family: str,
-                          max_tidak_padan_share: float, max_unknown_code_share: float) -> list[CheckOutcome]:
+                          max_tidak_padan_share: float, max_unknown_code_share: float,
+                          karantina: str | None = None) -> list[CheckOutcome]:
     """Every check of the unify group, on the given (staged) tables."""
+    plausible = [check_family_plausible(connection, karantina, family)] if karantina else []
     return [
         check_person_id_unique(connection, person),
         check_every_record_once(connection, person_source),
@@ -195,4 +216,5 @@ def evaluate_unify_checks(connection: duckdb.DuckDBPyConnection, person: str, pe
         check_family_has_active_member(connection, family, person),
         check_references(connection, person, person_source, family),
         check_rejected_records(connection, person_source),
+        *plausible,
     ]

@@ -26,6 +26,21 @@ class WarehouseLockedError(RuntimeError):
     """Another process holds the DuckDB file (DuckDB allows a single writer)."""
 
 
+class WarehouseUnusableError(dg.Failure):
+    """The warehouse path cannot be used: not a DuckDB file, a folder that cannot be written, inside the drop."""
+
+    def __init__(self, message: str):
+        super().__init__(description=message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# A DuckDB database file carries these bytes at offset 8 (its storage header).
+DUCKDB_MAGIC = b"DUCK"
+
+
 class DuckDBWarehouse(dg.ConfigurableResource):
     """Connections to the DTSEN DuckDB warehouse file."""
 
@@ -62,8 +77,14 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection whose default catalog is the warehouse file, with the schemas created."""
         path = Path(self.database_path)
+        check_database_file(path)
         if not read_only:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise WarehouseUnusableError(
+                    f"The warehouse folder {path.parent} cannot be created ({error.strerror}); point "
+                    "DTSEN_DUCKDB_PATH at a folder this user can write.") from None
         connection = duckdb.connect(":memory:")
         try:
             _attach(connection, path, read_only)
@@ -83,6 +104,34 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             connection.close()
 
 
+    def refuse_inside(self, drop_root: Path) -> None:
+        """The warehouse (and the model files beside it) never go into the delivery folder."""
+        warehouse = Path(self.database_path).resolve()
+        drop = Path(drop_root).resolve()
+        if warehouse == drop or drop in warehouse.parents:
+            raise WarehouseUnusableError(
+                f"The warehouse {self.database_path} is inside the drop folder {drop_root}: the database and the "
+                "model files would be written into the delivery. Point DTSEN_DUCKDB_PATH outside the drop.")
+
+
+def check_database_file(path: Path) -> None:
+    """Refuse a path that is a folder or an existing file that is not a DuckDB database (e.g. a CSV)."""
+    if path.is_dir():
+        raise WarehouseUnusableError(f"The warehouse path {path} is a folder; DTSEN_DUCKDB_PATH must name a "
+                                     "DuckDB file (e.g. data/warehouse.duckdb).")
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError as error:
+        raise WarehouseUnusableError(f"The warehouse {path} cannot be read ({error.strerror}).") from None
+    if head[8:12] != DUCKDB_MAGIC:
+        raise WarehouseUnusableError(
+            f"The warehouse path {path} is not a DuckDB database (is it a CSV or another data file?); "
+            "DTSEN_DUCKDB_PATH must name a DuckDB file, which is created when absent. Nothing was changed.")
+
+
 def _attach(connection: duckdb.DuckDBPyConnection, path: Path, read_only: bool) -> None:
     mode = " (READ_ONLY)" if read_only else ""
     try:
@@ -90,7 +139,10 @@ def _attach(connection: duckdb.DuckDBPyConnection, path: Path, read_only: bool) 
     except duckdb.IOException as error:
         message = str(error)
         if "lock" not in message.lower():
-            raise
+            raise WarehouseUnusableError(
+                f"The warehouse {path} cannot be opened for {'reading' if read_only else 'writing'}: "
+                f"{message.splitlines()[0] if message else type(error).__name__}. Check that its folder is "
+                "writable, or point DTSEN_DUCKDB_PATH at another file.") from None
         holder = re.search(r"PID (\d+)", message)
         who = f"process {holder.group(1)}" if holder else "another process"
         raise WarehouseLockedError(
@@ -98,6 +150,11 @@ def _attach(connection: duckdb.DuckDBPyConnection, path: Path, read_only: bool) 
             "wait for the other run to finish, or close the other session (a DuckDB CLI, a notebook), "
             "or point DTSEN_DUCKDB_PATH at another file."
         ) from None
+    except (duckdb.PermissionException, duckdb.InvalidInputException, duckdb.SerializationException) as error:
+        message = str(error)
+        raise WarehouseUnusableError(
+            f"The warehouse {path} cannot be opened: {message.splitlines()[0] if message else type(error).__name__}. "
+            "DTSEN_DUCKDB_PATH must name a DuckDB file in a writable folder.") from None
 
 
 def _quote(text: str) -> str:

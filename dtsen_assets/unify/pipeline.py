@@ -26,6 +26,7 @@ import duckdb
 from dtsen_assets.checks.core import CheckOutcome
 from dtsen_assets.checks.unify import evaluate_unify_checks
 from dtsen_assets.unify import evidence, families, ids, linkage, padan, splink_runner
+from dtsen_assets.unify.plausibility import DEFAULT_PLAUSIBILITY, KARANTINA_TABLE
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.metadata import collect_figures
 from dtsen_assets.unify.sql import drop_work_schema, run, work_schema
@@ -39,7 +40,7 @@ LINKAGE_MODEL_TABLE = "unify.linkage_model"
 PERSON_ID_HISTORY_TABLE = "unify.person_id_history"
 PUBLISHED_TABLES: tuple[str, ...] = (PERSON_TABLE, PERSON_SOURCE_TABLE, FAMILY_TABLE)
 LINEAGE_TABLES: tuple[str, ...] = (VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_TABLE, PERSON_ID_HISTORY_TABLE,
-                                   *evidence.EVIDENCE_TABLES)
+                                   KARANTINA_TABLE, *evidence.EVIDENCE_TABLES)
 ALL_TABLES: tuple[str, ...] = (*PUBLISHED_TABLES, *LINEAGE_TABLES)
 
 Log = Callable[[str], None]
@@ -66,7 +67,7 @@ def run_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | None 
     started = time.perf_counter()
     result.outcomes = evaluate_unify_checks(
         connection, staging_table(PERSON_TABLE), staging_table(PERSON_SOURCE_TABLE), staging_table(FAMILY_TABLE),
-        config.max_tidak_padan_share, config.max_unknown_code_share)
+        config.max_tidak_padan_share, config.max_unknown_code_share, karantina=staging_table(KARANTINA_TABLE))
     result.timings["checks"] = time.perf_counter() - started
     if any(o.blocking and not o.passed for o in result.outcomes):
         drop_staging(connection, ALL_TABLES)
@@ -116,6 +117,9 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
             run(connection, "family", timings, log, w=work, as_of=as_of.isoformat(),
                 regsosek_date=config.regsosek_reference_date, welfare_columns=families.welfare_columns_sql(),
                 welfare_list=", ".join(families.WELFARE_VARIABLES), family_table=staging_table(FAMILY_TABLE))
+        run(connection, "family_karantina", timings, log, w=work, as_of=as_of.isoformat(),
+            max_members=DEFAULT_PLAUSIBILITY.max_members, max_age=DEFAULT_PLAUSIBILITY.max_age,
+            karantina_table=staging_table(KARANTINA_TABLE))
         run(connection, "outputs", timings, log, w=work, person_table=staging_table(PERSON_TABLE),
             person_source_table=staging_table(PERSON_SOURCE_TABLE), family_table=staging_table(FAMILY_TABLE))
         run(connection, "verivali_outcome", timings, log, w=work, outcome_table=staging_table(VERIVALI_OUTCOME_TABLE))

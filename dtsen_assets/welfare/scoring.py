@@ -22,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from dtsen_assets.sql import load_sql
+from dtsen_assets.unify.plausibility import KARANTINA_TABLE
 from dtsen_assets.welfare.db import reader_cursor, scalar
 from dtsen_assets.welfare.features import feature_query
 from dtsen_assets.welfare.models import PmtModel
@@ -76,10 +77,19 @@ def build_family_features(connection: duckdb.DuckDBPyConnection, family_table: s
 def stage_belum_terdata(connection: duckdb.DuckDBPyConnection, out_table: str, eligibility: Eligibility,
                         features_table: str = FEATURES_WORK_TABLE) -> int:
     sql = load_sql("welfare", "belum_terdata").format(
-        features=features_table, data_model=eligibility.data_model_sql("f"),
+        features=features_table, data_model=eligibility.data_model_sql("f"), karantina=_karantina(connection),
         core_total=len(tier_dwelling("rumah_pokok")), core_needed=eligibility.needed("rumah_pokok"))
     connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS {sql} ORDER BY family_id")
     return int(scalar(connection, f"SELECT count(*) FROM {out_table}"))
+
+
+def _karantina(connection: duckdb.DuckDBPyConnection) -> str:
+    """The quarantined families (unify.family_karantina), or none when unify has not listed any yet."""
+    exists = scalar(connection, "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                                f"AND schema_name || '.' || table_name = '{KARANTINA_TABLE}'")
+    if exists:
+        return f"SELECT family_id, keterangan FROM {KARANTINA_TABLE}"
+    return "SELECT NULL::VARCHAR AS family_id, NULL::VARCHAR AS keterangan WHERE false"
 
 
 def eligible_features_sql(belum_table: str, eligibility: Eligibility,

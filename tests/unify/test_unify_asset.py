@@ -9,8 +9,8 @@ import dagster as dg
 
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.assets.unify import (
-    FAMILY_KEY, FAMILY_VALUE_SOURCE_KEY, LINKAGE_MODEL_KEY, MATCH_EVIDENCE_KEY, PERSON_KEY, PERSON_SOURCE_KEY,
-    PERSON_VALUE_SOURCE_KEY, VERIVALI_OUTCOME_KEY, unify_assets,
+    FAMILY_KARANTINA_KEY, FAMILY_KEY, FAMILY_VALUE_SOURCE_KEY, LINKAGE_MODEL_KEY, MATCH_EVIDENCE_KEY, PERSON_KEY,
+    PERSON_SOURCE_KEY, PERSON_VALUE_SOURCE_KEY, VERIVALI_OUTCOME_KEY, unify_assets,
 )
 from dtsen_assets.resources import DuckDBWarehouse
 from tests.unify.world import NIK, tricky_world
@@ -38,7 +38,8 @@ def _metadata_text(result: dg.ExecuteInProcessResult) -> str:
 def test_asset_definition() -> None:
     (asset,) = unify_assets
     assert set(asset.keys) == {PERSON_KEY, PERSON_SOURCE_KEY, FAMILY_KEY, VERIVALI_OUTCOME_KEY, LINKAGE_MODEL_KEY,
-                              MATCH_EVIDENCE_KEY, PERSON_VALUE_SOURCE_KEY, FAMILY_VALUE_SOURCE_KEY}
+                              MATCH_EVIDENCE_KEY, PERSON_VALUE_SOURCE_KEY, FAMILY_VALUE_SOURCE_KEY,
+                              FAMILY_KARANTINA_KEY}
     for key in asset.keys:
         spec = asset.specs_by_key[key]
         assert spec.group_name == "unify" and spec.owners == [OWNER] and "duckdb" in spec.kinds
@@ -47,7 +48,7 @@ def test_asset_definition() -> None:
     assert "splink" in asset.specs_by_key[PERSON_KEY].kinds
     checks = {spec.name for spec in asset.check_specs}
     assert {"person_id_unique", "every_record_once", "no_active_dead_person", "unknown_code_share",
-            "tidak_padan_share", "family_has_active_member", "references_resolve"} <= checks
+            "tidak_padan_share", "family_has_active_member", "references_resolve", "family_plausible"} <= checks
 
 
 def test_materialize_publishes_with_checks_and_masked_metadata(tmp_path: Path) -> None:
