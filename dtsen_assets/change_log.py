@@ -56,7 +56,7 @@ DECISION_TABLE = "staging.verivali_decision"
 SEMESTER = re.compile(r"(\d{4})-S([12])")
 JENIS = ("masuk", "keluar", "desil_naik", "desil_turun", "pindah_keluarga")
 # Columns of final.family that are not the family's own data (compared for data_keluarga_berubah).
-_NOT_COMPARED = {"semester", "family_id", "no_kk", "kode_desa", "kode_kab", "jumlah_art"}
+_NOT_COMPARED = {"semester", "snapshot", "family_id", "no_kk", "kode_desa", "kode_kab", "jumlah_art"}
 
 
 def semester_start(semester: str) -> str:
@@ -91,7 +91,7 @@ def _statements(text: str) -> list[str]:
 def create_change_log_table(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("CREATE SCHEMA IF NOT EXISTS final")
     connection.execute(f"""CREATE TABLE IF NOT EXISTS {CHANGE_LOG_TABLE} (
-        semester VARCHAR NOT NULL, semester_sebelumnya VARCHAR, person_id VARCHAR NOT NULL, family_id VARCHAR,
+        semester VARCHAR NOT NULL, snapshot INTEGER, semester_sebelumnya VARCHAR, person_id VARCHAR NOT NULL, family_id VARCHAR,
         kode_kab VARCHAR, jenis VARCHAR NOT NULL, alasan VARCHAR NOT NULL, desil_lama INTEGER, desil_baru INTEGER)""")
     for statement in _statements(load_sql("final", "perubahan_ringkasan")):
         connection.execute(statement)
@@ -108,7 +108,8 @@ def build_change_log(connection: duckdb.DuckDBPyConnection, semester: str,
     semester_start(semester)
     create_change_log_table(connection)
     if previous_semester is None:
-        connection.execute(f"DELETE FROM {CHANGE_LOG_TABLE} WHERE semester = ?", [semester])
+        connection.execute(f"DELETE FROM {CHANGE_LOG_TABLE} WHERE semester = ? AND snapshot = ?",
+                           [semester, current_snapshot_of(connection, semester)])
         return {}
     previous_start = semester_start(previous_semester)
     history = HISTORY_TABLE if _exists(connection, HISTORY_TABLE) else (
@@ -116,16 +117,43 @@ def build_change_log(connection: duckdb.DuckDBPyConnection, semester: str,
     decisions = DECISION_TABLE if _exists(connection, DECISION_TABLE) else (
         "(SELECT NULL::VARCHAR AS nik, NULL::VARCHAR AS no_kk, NULL::VARCHAR AS aksi, NULL::DATE AS tgl_musdes "
         "WHERE false)")
+    snapshot = current_snapshot_of(connection, semester)
+    sources = _current_snapshots(connection, semester, snapshot, previous_semester,
+                                 current_snapshot_of(connection, previous_semester))
     text = load_sql("final", "perubahan")
     values = {"semester": semester, "previous": previous_semester, "previous_start": previous_start,
-              "history": history, "decisions": decisions,
+              "history": history, "decisions": decisions, "snapshot": snapshot, **sources,
               "family_changed": _family_changed(_columns(connection, "final.family"))}
     text = re.sub(r"\{([a-z_]+)\}", lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)
     for statement in _statements(text):
         connection.execute(statement)
     return {(jenis, alasan): n for jenis, alasan, n in connection.execute(
-        f"SELECT jenis, alasan, count(*) FROM {CHANGE_LOG_TABLE} WHERE semester = ? GROUP BY ALL ORDER BY 1, 2",
-        [semester]).fetchall()}
+        f"SELECT jenis, alasan, count(*) FROM {CHANGE_LOG_TABLE} WHERE semester = ? AND snapshot = ? "
+        "GROUP BY ALL ORDER BY 1, 2", [semester, snapshot]).fetchall()}
+
+
+def current_snapshot_of(connection: duckdb.DuckDBPyConnection, semester: str) -> int:
+    """The snapshot of `semester` that is current in final.semester (an override adds one); 1 without that table."""
+    if _exists(connection, "final.semester"):
+        rows = connection.execute("SELECT snapshot FROM final.semester WHERE semester = ? AND is_current_for_semester",
+                                  [semester]).fetchall()
+        if rows:
+            return int(rows[0][0])
+    return 1
+
+
+def _current_snapshots(connection: duckdb.DuckDBPyConnection, semester: str, snapshot: int,
+                       previous: str, previous_snapshot: int) -> dict[str, str]:
+    """Temp copies of final.person/family/decile holding only the two semesters' current snapshots."""
+    names = {}
+    for name in ("person", "family", "decile"):
+        temp = f"perubahan_src_{name}"
+        connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * EXCLUDE (snapshot) FROM final.{name} "
+            "WHERE (semester = ? AND snapshot = ?) OR (semester = ? AND snapshot = ?)",
+            [semester, snapshot, previous, previous_snapshot])
+        names[name] = temp
+    return names
 
 
 def snapshot_for_tests(connection: duckdb.DuckDBPyConnection, semester: str) -> None:
@@ -137,9 +165,9 @@ def snapshot_for_tests(connection: duckdb.DuckDBPyConnection, semester: str) -> 
     semester_start(semester)
     connection.execute("CREATE SCHEMA IF NOT EXISTS final")
     selects = {
-        "final.person": "SELECT ? AS semester, * FROM dtsen.person",
-        "final.family": "SELECT ? AS semester, * FROM dtsen.family",
-        "final.decile": ("SELECT ? AS semester, d.family_id, d.desil, d.persentil, s.pengeluaran_kapita_pmt, "
+        "final.person": "SELECT ? AS semester, 1 AS snapshot, * FROM dtsen.person",
+        "final.family": "SELECT ? AS semester, 1 AS snapshot, * FROM dtsen.family",
+        "final.decile": ("SELECT ? AS semester, 1 AS snapshot, d.family_id, d.desil, d.persentil, s.pengeluaran_kapita_pmt, "
                          "s.model_version FROM welfare.decile d LEFT JOIN welfare.pmt_score s USING (family_id)"),
     }
     for table, select in selects.items():

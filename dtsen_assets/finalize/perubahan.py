@@ -2,15 +2,17 @@
 
 `build_perubahan` is the hook finalization calls, inside its transaction, right after the
 semester's snapshot rows were written to `final.person`, `final.family` and `final.decile`. It
-writes the rows of `semester` (its current snapshot, `current_snapshot(connection, semester)`)
-into `final.perubahan`. This version creates the table with the contract's columns and writes no
-rows; the change log itself (masuk, keluar, desil_naik, desil_turun, pindah_keluarga with their
-alasan, person ids followed through retired ids) replaces the body of `build_perubahan`.
+writes the rows of `semester` (its current snapshot) into `final.perubahan` through
+`dtsen_assets.change_log.build_change_log`, which holds the rules and the vocabulary (masuk,
+keluar, desil_naik, desil_turun, pindah_keluarga with their alasan, person ids followed through
+retired ids).
 """
 
 from __future__ import annotations
 
 import duckdb
+
+from dtsen_assets.change_log import build_change_log
 
 PERUBAHAN_TABLE = "final.perubahan"
 
@@ -31,4 +33,5 @@ def build_perubahan(connection: duckdb.DuckDBPyConnection, semester: str, previo
     Returns the number of rows written. Runs inside the finalization's transaction.
     """
     ensure_perubahan_table(connection)
-    return 0
+    counts = build_change_log(connection, semester, previous_semester)
+    return int(sum(counts.values()))

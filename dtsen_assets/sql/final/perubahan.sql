@@ -1,5 +1,6 @@
 -- final.perubahan for semester {semester} against {previous} (dtsen_assets/change_log.py has the rules).
--- Reads final.person / final.family / final.decile of both semesters, {history} (retired id ->
+-- Reads the current snapshots of final.person / final.family / final.decile of both semesters
+-- ({person}, {family}, {decile}: change_log.py copies them), {history} (retired id ->
 -- id in use) and {decisions} (village decisions: nik, no_kk, aksi, tgl_musdes). One row per
 -- person and change; {previous_start} is the first day of the previous semester.
 --
@@ -10,17 +11,17 @@
 CREATE OR REPLACE TEMP TABLE perubahan_prev AS
 SELECT p.*, coalesce(h.person_id, p.person_id) AS pid,
        d.desil, f.kode_kab AS family_kode_kab, f.jumlah_art
-FROM final.person p
+FROM {person} p
 LEFT JOIN {history} h ON h.retired_id = p.person_id
-LEFT JOIN final.family f ON f.semester = p.semester AND f.family_id = p.family_id
-LEFT JOIN final.decile d ON d.semester = p.semester AND d.family_id = p.family_id
+LEFT JOIN {family} f ON f.semester = p.semester AND f.family_id = p.family_id
+LEFT JOIN {decile} d ON d.semester = p.semester AND d.family_id = p.family_id
 WHERE p.semester = '{previous}';
 
 CREATE OR REPLACE TEMP TABLE perubahan_cur AS
 SELECT p.*, d.desil, f.kode_kab AS family_kode_kab, f.jumlah_art
-FROM final.person p
-LEFT JOIN final.family f ON f.semester = p.semester AND f.family_id = p.family_id
-LEFT JOIN final.decile d ON d.semester = p.semester AND d.family_id = p.family_id
+FROM {person} p
+LEFT JOIN {family} f ON f.semester = p.semester AND f.family_id = p.family_id
+LEFT JOIN {decile} d ON d.semester = p.semester AND d.family_id = p.family_id
 WHERE p.semester = '{semester}';
 
 -- the previous row that speaks for each person (pid); the other active ones are duplicates
@@ -109,20 +110,23 @@ SELECT c.person_id, c.family_id, coalesce(c.family_kode_kab, left(c.kode_desa, 4
 FROM perubahan_prev_rank p
 JOIN perubahan_cur c ON c.person_id = p.pid
 LEFT JOIN perubahan_successor s ON s.previous_family_id = p.family_id
-LEFT JOIN final.family pf ON pf.semester = '{previous}' AND pf.family_id = p.family_id
-LEFT JOIN final.family cf ON cf.semester = '{semester}' AND cf.family_id = c.family_id
+LEFT JOIN {family} pf ON pf.semester = '{previous}' AND pf.family_id = p.family_id
+LEFT JOIN {family} cf ON cf.semester = '{semester}' AND cf.family_id = c.family_id
 WHERE p.rank_in_pid = 1 AND p.is_active AND c.is_active
   AND ((p.family_id IS NOT NULL AND c.family_id IS DISTINCT FROM s.family_id) OR c.desil <> p.desil);
 
-DELETE FROM final.perubahan WHERE semester = '{semester}';
+DELETE FROM final.perubahan WHERE semester = '{semester}' AND snapshot = {snapshot};
 
-INSERT INTO final.perubahan
-SELECT '{semester}' AS semester, '{previous}' AS semester_sebelumnya, person_id, family_id, kode_kab,
-       jenis, alasan, desil_lama, desil_baru
+INSERT INTO final.perubahan BY NAME
+SELECT '{semester}' AS semester, {snapshot} AS snapshot, '{previous}' AS semester_sebelumnya, person_id,
+       family_id, kode_kab, jenis, alasan, desil_lama, desil_baru
 FROM perubahan_new
 ORDER BY kode_kab, jenis, person_id;
 
 DROP TABLE perubahan_prev;
+DROP TABLE {person};
+DROP TABLE {family};
+DROP TABLE {decile};
 DROP TABLE perubahan_cur;
 DROP TABLE perubahan_prev_rank;
 DROP TABLE perubahan_decision;
