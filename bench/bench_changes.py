@@ -31,16 +31,17 @@ from machine import machine  # noqa: E402  (bench/machine.py, beside this script
 import dagster as dg  # noqa: E402
 
 from dtsen_assets.change_log import build_change_log, snapshot_for_tests  # noqa: E402
-from dtsen_assets.definitions import all_assets  # noqa: E402
-from dtsen_assets.resources import DuckDBWarehouse, SourceDrop  # noqa: E402
+from dtsen_assets.definitions import build_assets  # noqa: E402
+from dtsen_assets.resources import DuckDBWarehouse, ReportsDirectory, SourceDrop  # noqa: E402
 from dtsen_assets.synth import generate_drop  # noqa: E402
 from dtsen_assets.synth.grading import grade_change_log, person_ids_of_truth  # noqa: E402
 from dtsen_assets.synth.next_semester import next_semester  # noqa: E402
 
 
 def build(drop: Path, database: Path) -> None:
-    result = dg.materialize(all_assets, resources={"source_drop": SourceDrop(source_dir=str(drop)),
-                                                   "warehouse": DuckDBWarehouse(database_path=str(database))},
+    result = dg.materialize(build_assets, resources={"source_drop": SourceDrop(source_dir=str(drop)),
+                                                     "warehouse": DuckDBWarehouse(database_path=str(database)),
+                                                     "reports": ReportsDirectory(path=str(database.parent / "laporan"))},
                             raise_on_error=False)
     if not result.success:
         raise SystemExit(f"the build of {drop} failed")

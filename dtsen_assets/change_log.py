@@ -148,10 +148,14 @@ def _current_snapshots(connection: duckdb.DuckDBPyConnection, semester: str, sna
     names = {}
     for name in ("person", "family", "decile"):
         temp = f"perubahan_src_{name}"
-        connection.execute(
-            f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * EXCLUDE (snapshot) FROM final.{name} "
-            "WHERE (semester = ? AND snapshot = ?) OR (semester = ? AND snapshot = ?)",
-            [semester, snapshot, previous, previous_snapshot])
+        if "snapshot" in _columns(connection, f"final.{name}"):
+            connection.execute(
+                f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * EXCLUDE (snapshot) FROM final.{name} "
+                "WHERE (semester = ? AND snapshot = ?) OR (semester = ? AND snapshot = ?)",
+                [semester, snapshot, previous, previous_snapshot])
+        else:   # snapshots made by hand, one per semester
+            connection.execute(f"CREATE OR REPLACE TEMP TABLE {temp} AS SELECT * FROM final.{name} "
+                               "WHERE semester IN (?, ?)", [semester, previous])
         names[name] = temp
     return names
 

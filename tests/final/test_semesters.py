@@ -19,8 +19,8 @@ import pandas as pd
 import pytest
 
 from dtsen_assets.change_log import build_change_log, snapshot_for_tests
-from dtsen_assets.definitions import all_assets
-from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
+from dtsen_assets.definitions import build_assets
+from dtsen_assets.resources import DuckDBWarehouse, ReportsDirectory, SourceDrop
 from dtsen_assets.synth import generate_drop
 from dtsen_assets.synth.grading import grade_change_log, person_ids_of_truth
 from dtsen_assets.synth.next_semester import NextRates, next_semester
@@ -29,8 +29,9 @@ PERSONS = 10_000
 
 
 def build(drop: Path, database: Path) -> dg.ExecuteInProcessResult:
-    result = dg.materialize(all_assets, resources={"source_drop": SourceDrop(source_dir=str(drop)),
-                                                   "warehouse": DuckDBWarehouse(database_path=str(database))})
+    result = dg.materialize(build_assets, resources={"source_drop": SourceDrop(source_dir=str(drop)),
+                                                     "warehouse": DuckDBWarehouse(database_path=str(database)),
+                                                     "reports": ReportsDirectory(path=str(database.parent / "laporan"))})
     assert result.success
     return result
 

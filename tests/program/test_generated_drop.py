@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dtsen_assets.definitions import all_assets
+from dtsen_assets.definitions import build_assets
 from dtsen_assets.program.build import recipient_summary
 from dtsen_assets.program.report import SECTIONS
 from dtsen_assets.resources import DuckDBWarehouse, ReportsDirectory, SourceDrop
@@ -33,7 +33,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     generate_drop(drop, persons=12000, seed=5)
     database = root / "warehouse.duckdb"
     result = dg.materialize(
-        all_assets,
+        build_assets,
         resources={"source_drop": SourceDrop(source_dir=str(drop)), "warehouse": DuckDBWarehouse(database_path=str(database)),
                    "reports": ReportsDirectory(path=str(root / "laporan"))},
         run_config={"ops": {"program_tables": {"config": {"as_of_date": AS_OF}}}},
