@@ -193,7 +193,7 @@ CASES: dict[str, Case] = {
                                             ("dukcapil/penduduk.csv", "column TGL_LHR")),
     # finding 5: accepted though wrong
     "header repeated mid-file": Case(edit_text("dtks/art.csv", header_repeated), ART,
-                                     ("dtks_art", "rows_well_formed"), ("art.csv", "header line is repeated", "lines 3")),
+                                     ("dtks_art", "rows_well_formed"), ("dtks/art.csv", "header line is repeated", "lines 3")),
     "verivali file that is not CSV": Case(verivali_extra("musdes_3273.xlsx", "PK\x03\x04"), VERIVALI,
                                           ("verivali_musdes", "file_present"), ("musdes_3273.xlsx", "not CSV")),
     # finding 6: messages
@@ -464,3 +464,29 @@ def test_drift_compares_empty_cells_as_a_code(tmp_path: Path) -> None:
         changes, _ = compare_with_published(connection, "raw.new", "raw.old", source_file, DriftBounds())
         assert changes == ["column LAPANGAN_USAHA: empty cells 50.0% -> 30.0%",
                            "column LAPANGAN_USAHA: 20.0% of the rows moved to other codes (bound 10%)"]
+
+
+def test_warehouse_that_cannot_be_opened_is_a_clear_message(delivery: tuple[Path, Path], monkeypatch) -> None:
+    """What DuckDB says for a read-only folder (as root, permissions cannot be tested): one clear sentence."""
+    from dtsen_assets.resources import duckdb as resource_module
+
+    real_connect = resource_module.duckdb.connect
+
+    class NoAttach:
+        def __init__(self, connection):
+            self._connection = connection
+
+        def execute(self, sql, *args):
+            if sql.startswith("ATTACH"):
+                raise duckdb.IOException('IO Error: Cannot open file "/ro/w.duckdb": Permission denied')
+            return self._connection.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self._connection, name)
+
+    monkeypatch.setattr(resource_module.duckdb, "connect", lambda *a, **k: NoAttach(real_connect(*a, **k)))
+    drop, database = delivery
+    result = materialize(drop, database, ["dukcapil_penduduk"])
+    assert not result.success
+    message = failures(result)
+    assert f"The warehouse {database} cannot be opened for writing" in message and "Permission denied" in message

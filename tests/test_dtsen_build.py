@@ -4,6 +4,8 @@ check and a bad drop, neither of which may change anything published."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
 import shutil
@@ -166,6 +168,86 @@ def test_summary_prints_row_counts_and_the_warehouse(built: tuple[Path, Path, Pa
                                text=True, env={**os.environ, "DTSEN_DUCKDB_PATH": str(database)}, check=True)
     assert "dukcapil/penduduk.csv" in completed.stdout and "welfare.decile" in completed.stdout
     assert str(database.resolve()) in completed.stdout
+
+
+def published_tables(database: Path) -> list[str]:
+    """Every table a failed run must leave alone: raw, staging, dtsen, unify and the welfare results."""
+    with DuckDBWarehouse(database_path=str(database)).connect(read_only=True) as connection:
+        return [f"{s}.{t}" for s, t in connection.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND (schema_name IN ('raw', 'staging', 'dtsen', 'unify') "
+            "     OR table_name IN ('pmt_score', 'decile', 'belum_terdata')) ORDER BY ALL").fetchall()]
+
+
+def test_undocumented_status_and_a_fifth_of_families_gone_fail_the_job(built: tuple[Path, Path, Path]) -> None:
+    """Findings 1 and 4: `MATI` for `MENINGGAL` and 20% of REGSOSEK families removed stop the job at raw."""
+    drop, database, work = built
+    tables = published_tables(database)
+    before = fingerprint(database, tables)
+    penduduk, keluarga = drop / "dukcapil" / "penduduk.csv", drop / "regsosek" / "keluarga.csv"
+    originals = {path: path.read_bytes() for path in (penduduk, keluarga)}
+    try:
+        penduduk.write_text(originals[penduduk].decode("utf-8").replace(",MENINGGAL,", ",MATI,"), encoding="utf-8")
+        lines = originals[keluarga].decode("utf-8").splitlines(keepends=True)
+        keluarga.write_text(lines[0] + "".join(line for i, line in enumerate(lines[1:]) if i % 5), encoding="utf-8")
+
+        completed = run_dtsen_build(drop, database, work / "dagster_home")
+    finally:
+        for path, content in originals.items():
+            path.write_bytes(content)
+
+    output = completed.stdout + completed.stderr
+    assert completed.returncode != 0
+    assert "vital_columns_usable: file dukcapil/penduduk.csv column STATUS" in output
+    assert "drift_within_bounds: file regsosek/keluarga.csv" in output and "are gone" in output
+    dead = [r for r in csv.DictReader(io.StringIO(originals[penduduk].decode("utf-8"))) if r["STATUS"] == "MENINGGAL"]
+    assert dead and not any(r["NIK"] in output or r["NAMA_LGKP"] in output for r in dead)
+    assert fingerprint(database, tables) == before
+
+
+@pytest.mark.parametrize("state", ["missing", "empty"])
+def test_a_missing_or_empty_drop_fails_and_keeps_every_table(state: str, built: tuple[Path, Path, Path]) -> None:
+    """Finding 3: the verivali raw and staging tables keep their decisions (not 217 -> 0)."""
+    _, database, work = built
+    tables = published_tables(database)
+    before = fingerprint(database, tables)
+    drop = work / f"{state}_drop"
+    if state == "empty":
+        drop.mkdir(exist_ok=True)
+    completed = run_dtsen_build(drop, database, work / "dagster_home")
+    assert completed.returncode != 0
+    assert f"the drop folder {drop} {'does not exist' if state == 'missing' else 'is empty'}" in completed.stdout + completed.stderr
+    assert fingerprint(database, tables) == before
+    assert before["raw.verivali_musdes"][0] > 0
+
+
+def test_a_family_card_of_200_members_is_quarantined_not_ranked(built: tuple[Path, Path, Path]) -> None:
+    """Finding 5: 200 living persons put on one Dukcapil card make one implausible family."""
+    drop, database, work = built
+    penduduk = drop / "dukcapil" / "penduduk.csv"
+    original = penduduk.read_bytes()
+    rows = list(csv.DictReader(io.StringIO(original.decode("utf-8"))))
+    alive = [r for r in rows if r["STATUS"] == "HIDUP"][:200]
+    for row in alive:
+        row["NO_KK"] = alive[0]["NO_KK"]
+    try:
+        with penduduk.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        completed = run_dtsen_build(drop, database, work / "dagster_home")
+    finally:
+        penduduk.write_bytes(original)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    with DuckDBWarehouse(database_path=str(database)).connect(read_only=True) as connection:
+        quarantined = connection.execute(
+            "SELECT family_id, alasan, jumlah_art FROM unify.family_karantina").fetchall()
+        assert len(quarantined) == 1 and quarantined[0][1] == "anggota_terlalu_banyak" and quarantined[0][2] > 100
+        family = quarantined[0][0]
+        assert connection.execute("SELECT alasan FROM welfare.belum_terdata WHERE family_id = ?",
+                                  [family]).fetchall() == [("keluarga_dikarantina",)]
+        assert connection.execute("SELECT count(*) FROM welfare.decile WHERE family_id = ?", [family]).fetchone()[0] == 0
+    assert "family_plausible" in completed.stdout + completed.stderr
 
 
 def test_a_bad_drop_fails_the_job_and_changes_nothing_published(built: tuple[Path, Path, Path]) -> None:

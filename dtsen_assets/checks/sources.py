@@ -164,6 +164,7 @@ def check_header_not_repeated(connection: duckdb.DuckDBPyConnection, table: str,
         f"SELECT count(*), list(_line_number ORDER BY _line_number)[1:5], min(_source_file) FROM {table} WHERE {condition}"
     ).fetchone()
     if count:
+        file = source_file.path if not source_file.many_files else f"{Path(source_file.path).parent}/{file}"
         return CheckOutcome(
             "rows_well_formed", False,
             f"file {file}: the header line is repeated as data on {count} line(s), e.g. lines "
@@ -281,7 +282,7 @@ def check_column_expectations(
 def _value_formats(source_file: SourceFile) -> list[tuple[str, str, float]]:
     """Format expectations where the contract fixes one; `mostly` because real extracts break them."""
     patterns = {
-        "NIK": (r"^\d{16}$", 0.8), "NO_KK": (r"^\d{16}$", 0.8), "KODE_DESA": (r"^(\d{10}|\d{2}\.\d{2}\.\d{2}\.\d{4})$", 0.95),
+        "NIK": (r"^\d{16}$", 0.8), "NO_KK": (r"^\d{16}$", 0.8), "KODE_DESA": (r"^(?:\d{10}|\d{2}\.\d{2}\.\d{2}\.\d{4})$", 0.95),
         "KODE_WILAYAH": (r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$", 0.95),
         "TGL_LHR": (r"^\d{4}-\d{2}-\d{2}$", 0.95), "TGL_LAHIR": (r"^\d{1,4}-\d{2}-\d{2,4}$", 0.8),
         "TANGGAL_LAHIR": (r"^\d{4}-\d{2}-\d{2}$", 0.8), "TGL_MUSDES": (r"^\d{4}-\d{2}-\d{2}$", 0.95),
