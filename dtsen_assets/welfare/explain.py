@@ -47,6 +47,7 @@ from dtsen_assets.welfare.variables import (
     DWELLING_AND_POSSESSIONS,
     FULL_TIER,
     MODEL_VARIABLES,
+    NOT_APPLICABLE_LABELS,
     NUMERIC,
     TIERS,
     ValueLabels,
@@ -70,6 +71,10 @@ FACT_DESCRIPTION: dict[str, str] = {
     "krt_pekerjaan": "pekerjaan kepala keluarga (status, lapangan usaha, kedudukan)",
     "fasilitas_sanitasi": "fasilitas buang air besar (fasilitas, jenis kloset, pembuangan tinja)",
 }
+
+
+# First values of a fact that say the fact is absent (then "not applicable" values belong to the story).
+_FACT_ABSENT = frozenset({"tidak_bekerja", "tidak_ada"})
 
 
 def explanation_units() -> list[tuple[str, tuple[str, ...]]]:
@@ -216,9 +221,11 @@ def _describe_unit(members: tuple[str, ...], values: list[object], labels: Value
     """The values of a unit's variables in one phrase: the distinct recorded labels, in order
     ("tidak bekerja" once for a head who does not work; "bekerja, pertanian, berusaha sendiri")."""
     words: list[str] = []
-    for variable, value in zip(members, values):
+    for position, (variable, value) in enumerate(zip(members, values)):
         if value is None or (isinstance(value, float) and np.isnan(value)):
             continue
+        if position > 0 and str(value) in NOT_APPLICABLE_LABELS and str(values[0]) not in _FACT_ABSENT:
+            continue      # "does not apply" after a first value saying it does (a typical profile of modes)
         word = describe_value(variable, value, labels)
         if word not in words:
             words.append(word)

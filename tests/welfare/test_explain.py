@@ -135,3 +135,13 @@ def test_one_fact_is_one_line_with_its_net_effect(setting) -> None:
     assert toilet["dampak_persen"] == pytest.approx(100 * (0.90 * 0.96 - 1), abs=0.06)
     assert toilet["nilai_keluarga"].count(",") == 1   # facility and closet; the unrecorded disposal is not named
     assert len(rows) == 2
+
+
+def test_a_typical_working_head_is_not_also_said_not_to_work() -> None:
+    from dtsen_assets.welfare.explain import _describe_unit
+    from dtsen_assets.welfare.variables import value_labels
+
+    members = ("krt_status_bekerja", "krt_lapangan_usaha", "krt_kedudukan_kerja")
+    text = _describe_unit(members, ["bekerja", "pertanian", "tidak_bekerja"], value_labels())
+    assert "tidak bekerja" not in text and text.lower().startswith("bekerja")
+    assert _describe_unit(members, ["tidak_bekerja", "tidak_bekerja", "tidak_bekerja"], value_labels()) == "tidak bekerja"
