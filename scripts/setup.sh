@@ -13,12 +13,6 @@ fi
 .venv/bin/uv pip install --quiet --python .venv/bin/python -r requirements.lock
 .venv/bin/uv pip install --quiet --python .venv/bin/python --no-deps -e .
 
-# Headless Chromium from Debian for the report's browser test (Playwright drives it; its own browser
-# download cannot work offline). Only when missing, and only as root with apt-get available.
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-  apt-get install -y --no-install-recommends chromium >/dev/null || echo "setup: could not install chromium; the report's browser test will be skipped" >&2
-fi
-
 # A persistent Dagster instance for the CLI runs and the UI: telemetry off (no network); Splink's
 # own log lines (EM training, unobserved levels) go to the run's event log instead of bare stderr.
 # Run monitoring (done by the daemon that scripts/ui.sh starts): the default run launcher cannot see
@@ -39,9 +33,10 @@ python_logs:
   python_log_level: INFO
 YAML
 
-# The browser tests (tests/ui) drive the distribution's headless Chromium through Playwright
-# (Playwright's own browser download is not used). Installed when missing and apt-get can (root).
+# The browser tests (tests/ui, and the Dinas Sosial report's test) drive Debian's headless Chromium
+# through Playwright (Playwright's own browser download cannot work offline). Installed when missing,
+# and only as root with apt-get available.
 if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1) \
-    || echo "setup: could not install chromium; the browser tests (tests/ui) will be skipped" >&2
+    || echo "setup: could not install chromium; the browser tests will be skipped" >&2
 fi
