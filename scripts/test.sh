@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-.venv/bin/python -m pytest "$@"
+# Two workers (the machine has 2 cores); a test module stays on one worker, since its tests share
+# a built warehouse. `scripts/test.sh -m slow` runs the slow whole-build tests instead.
+.venv/bin/python -m pytest -n 2 --dist loadfile "$@"

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from dtsen_assets.contract import SOURCE_FILES
+
 from dtsen_assets.resources import DuckDBWarehouse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,10 +132,13 @@ def test_the_build_is_recorded_as_the_one_current_release(built: tuple[Path, Pat
         assert model_version == connection.execute(
             "SELECT model_version FROM welfare.pmt_model WHERE is_current").fetchone()[0]
         # the drop's hash covers every file the raw tables were loaded from
-        assert connection.execute("SELECT count(DISTINCT source_key) FROM raw.drop_file").fetchone()[0] == 9
+        # (the generated drop holds every source file, the optional cekbansos/ folder too)
+        assert connection.execute("SELECT count(DISTINCT source_key) FROM raw.drop_file").fetchone()[0] == len(
+            SOURCE_FILES)
     assert run_tables(database) == []
 
 
+@pytest.mark.slow
 def test_a_run_failing_at_its_last_check_changes_nothing_published(built: tuple[Path, Path, Path]) -> None:
     """Another drop, built up to the decile check, which is made to fail: nothing of it may be published."""
     from dtsen_assets.synth import generate_drop
@@ -170,7 +175,7 @@ def test_summary_prints_row_counts_and_the_warehouse(built: tuple[Path, Path, Pa
     assert str(database.resolve()) in completed.stdout
 
 
-def published_tables(database: Path) -> list[str]:
+def tables_a_failed_run_keeps(database: Path) -> list[str]:
     """Every table a failed run must leave alone: raw, staging, dtsen, unify and the welfare results."""
     with DuckDBWarehouse(database_path=str(database)).connect(read_only=True) as connection:
         return [f"{s}.{t}" for s, t in connection.execute(
@@ -179,10 +184,11 @@ def published_tables(database: Path) -> list[str]:
             "     OR table_name IN ('pmt_score', 'decile', 'belum_terdata')) ORDER BY ALL").fetchall()]
 
 
+@pytest.mark.slow
 def test_undocumented_status_and_a_fifth_of_families_gone_fail_the_job(built: tuple[Path, Path, Path]) -> None:
     """Findings 1 and 4: `MATI` for `MENINGGAL` and 20% of REGSOSEK families removed stop the job at raw."""
     drop, database, work = built
-    tables = published_tables(database)
+    tables = tables_a_failed_run_keeps(database)
     before = fingerprint(database, tables)
     penduduk, keluarga = drop / "dukcapil" / "penduduk.csv", drop / "regsosek" / "keluarga.csv"
     originals = {path: path.read_bytes() for path in (penduduk, keluarga)}
@@ -205,11 +211,12 @@ def test_undocumented_status_and_a_fifth_of_families_gone_fail_the_job(built: tu
     assert fingerprint(database, tables) == before
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("state", ["missing", "empty"])
 def test_a_missing_or_empty_drop_fails_and_keeps_every_table(state: str, built: tuple[Path, Path, Path]) -> None:
     """Finding 3: the verivali raw and staging tables keep their decisions (not 217 -> 0)."""
     _, database, work = built
-    tables = published_tables(database)
+    tables = tables_a_failed_run_keeps(database)
     before = fingerprint(database, tables)
     drop = work / f"{state}_drop"
     if state == "empty":
@@ -221,6 +228,7 @@ def test_a_missing_or_empty_drop_fails_and_keeps_every_table(state: str, built: 
     assert before["raw.verivali_musdes"][0] > 0
 
 
+@pytest.mark.slow
 def test_a_family_card_of_200_members_is_quarantined_not_ranked(built: tuple[Path, Path, Path]) -> None:
     """Finding 5: 200 living persons put on one Dukcapil card make one implausible family."""
     drop, database, work = built

@@ -14,6 +14,7 @@ import pytest
 from dtsen_assets.assets.sources import raw_source_assets
 from dtsen_assets.contract import SOURCE_FILES, SOURCE_FILES_BY_KEY
 from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
+from tests.test_broken_deliveries import append, duplicate_id
 from dtsen_assets.resources.duckdb import CATALOG_ALIAS
 from tests.fixtures.tiny_drop import ROWS, write_csv
 
@@ -154,8 +155,8 @@ def test_catalog_alias_avoids_clash_with_schema_names(tmp_path: Path) -> None:
 
 def test_a_file_with_two_different_problems_reports_both(tiny_drop: Path, warehouse_path: Path) -> None:
     """A malformed row and a duplicated record id: both checks fail, both are named in the failure."""
-    _duplicate_id(tiny_drop)
-    _malformed_row(tiny_drop)
+    duplicate_id(tiny_drop)
+    append("dtks/art.csv", "ART-0009;DTKS-0001;3204101203780001;AHMAD SOLEH;12-03-1978;1;1;PADAN;0;X;Y\r\n")(tiny_drop)
     result = materialize(tiny_drop, warehouse_path, ["dtks_art"])
     assert not result.success
     checks = check_results(result)

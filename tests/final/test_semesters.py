@@ -27,6 +27,9 @@ from dtsen_assets.synth.next_semester import NextRates, next_semester
 
 PERSONS = 10_000
 
+# four whole builds: not in the default run (scripts/test.sh -m slow); bench/bench_changes.py measures the same
+pytestmark = pytest.mark.slow
+
 
 def build(drop: Path, database: Path) -> dg.ExecuteInProcessResult:
     result = dg.materialize(build_assets, resources={"source_drop": SourceDrop(source_dir=str(drop)),
