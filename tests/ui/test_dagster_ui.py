@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.tiny_drop import write_tiny_drop
-from tests.test_raw_sources import _duplicate_id, _malformed_row
+from tests.test_broken_deliveries import append, duplicate_id
 
 pytestmark = pytest.mark.browser
 
@@ -209,8 +209,9 @@ def test_materialize_from_the_ui_then_read_metadata_and_the_masked_preview(page,
 
 def test_a_bad_file_fails_its_blocking_checks_and_lists_every_one(page, dagster_ui) -> None:
     base, drop = dagster_ui["base"], dagster_ui["drop"]
-    _duplicate_id(drop)      # an ID_ART twice
-    _malformed_row(drop)     # and a row with too many fields
+    duplicate_id(drop)       # an ID_ART twice
+    # and a row with too many fields
+    append("dtks/art.csv", "ART-0009;DTKS-0001;3204101203780001;AHMAD SOLEH;12-03-1978;1;1;PADAN;0;X;Y\r\n")(drop)
 
     _materialize_asset(page, base, "raw/dtks_art")
     run_id = _wait_for_run(base, "FAILURE")
