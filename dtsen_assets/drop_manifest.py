@@ -19,16 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dtsen_assets.contract import SOURCE_FILES
+from dtsen_assets.finalize.export import sha256_of
 
 MANIFEST_NAME = "MANIFEST.json"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def write_manifest(drop: Path) -> Path:
@@ -38,7 +31,7 @@ def write_manifest(drop: Path) -> Path:
         relative = path.relative_to(drop).as_posix()
         if relative == MANIFEST_NAME or relative.startswith("truth/"):
             continue
-        files.append({"path": relative, "size_bytes": path.stat().st_size, "sha256": _sha256(path)})
+        files.append({"path": relative, "size_bytes": path.stat().st_size, "sha256": sha256_of(path)})
     target = drop / MANIFEST_NAME
     partial = drop / f".{MANIFEST_NAME}.partial"
     partial.write_text(json.dumps({"files": files}, indent=2) + "\n", encoding="utf-8")
