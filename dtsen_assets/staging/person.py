@@ -8,7 +8,7 @@ from dtsen_assets.staging.codes import decode_codes
 from dtsen_assets.staging.columns import PERSON_CODED
 from dtsen_assets.staging.names import standardize_names
 from dtsen_assets.staging.reference import install_cleaning_rules
-from dtsen_assets.staging.sql import run_sql
+from dtsen_assets.platform.sql import run_sql
 
 PERSON_RECORD_TABLE = "staging.person_record"
 
@@ -27,4 +27,4 @@ def build_person_record(connection: duckdb.DuckDBPyConnection, target: str = PER
     for source, raw_table, record_id in PERSON_SOURCES:
         decode_codes(connection, source, raw_table, record_id, PERSON_CODED, f"{source}_person_codes")
     standardize_names(connection, [(raw_table, "NAMA") for _, raw_table, _ in PERSON_SOURCES])
-    run_sql(connection, "person_record", target=target)
+    run_sql(connection, "staging/person_record", target=target)

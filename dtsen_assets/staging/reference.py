@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from dtsen_assets.staging.sql import run_sql
+from dtsen_assets.platform.sql import run_sql
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 CODEBOOK_PATH = DATA_DIR / "codebook.csv"
@@ -33,11 +33,11 @@ def install_cleaning_rules(connection: duckdb.DuckDBPyConnection) -> None:
 
     Needs staging.wilayah (the NIK and region checks look codes up in it).
     """
-    run_sql(connection, "macros")
-    run_sql(connection, "name_rules", [str(NAME_RULES_PATH)])
-    run_sql(connection, "date_placeholders", [str(DATE_PLACEHOLDERS_PATH)])
-    run_sql(connection, "skip_rules", [str(SKIP_RULES_PATH)])
-    run_sql(connection, "lookup_macros")
+    run_sql(connection, "staging/macros")
+    run_sql(connection, "staging/name_rules", [str(NAME_RULES_PATH)])
+    run_sql(connection, "staging/date_placeholders", [str(DATE_PLACEHOLDERS_PATH)])
+    run_sql(connection, "staging/skip_rules", [str(SKIP_RULES_PATH)])
+    run_sql(connection, "staging/lookup_macros")
 
 
 def load_codebook(
@@ -46,10 +46,10 @@ def load_codebook(
     paths: tuple[Path, ...] = (CODEBOOK_PATH,),
 ) -> None:
     """codebook.csv (Dukcapil, verivali and Cek Bansos codes included) as one table keyed as codes are matched."""
-    run_sql(connection, "macros")
-    run_sql(connection, "codebook", [[str(p) for p in paths]], target=target)
+    run_sql(connection, "staging/macros")
+    run_sql(connection, "staging/codebook", [[str(p) for p in paths]], target=target)
 
 
 def load_wilayah(connection: duckdb.DuckDBPyConnection, target: str = WILAYAH_TABLE, path: Path = WILAYAH_PATH) -> None:
     """Today's Kemendagri region codes, without dots, with their level (`tingkat`)."""
-    run_sql(connection, "wilayah", [str(path)], target=target)
+    run_sql(connection, "staging/wilayah", [str(path)], target=target)

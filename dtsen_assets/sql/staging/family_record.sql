@@ -1,6 +1,6 @@
 -- staging.family_record: one row per source family of DTKS, P3KE and REGSOSEK, in one vocabulary.
 -- Reads the decoded codes in temp tables dtks_family_codes, p3ke_family_codes, regsosek_family_codes.
-CREATE OR REPLACE TABLE $target AS
+CREATE OR REPLACE TABLE {target} AS
 WITH families AS (
     SELECT
         'dtks' AS source, f.ID_KELUARGA AS source_family_id, f._line_number AS line_number,

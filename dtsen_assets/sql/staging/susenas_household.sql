@@ -1,7 +1,7 @@
 -- staging.susenas_household: the SUSENAS sample in the canonical family welfare variables, so the
 -- PMT model trained here sees the features dtsen.family has. Reads temp table susenas_codes; the
 -- head's person codes (KRT_*) are decoded as the codebook's person variables and renamed krt_*.
-CREATE OR REPLACE TABLE $target AS
+CREATE OR REPLACE TABLE {target} AS
 WITH parsed AS (
     SELECT
         h.ID_RT AS id_rt,
