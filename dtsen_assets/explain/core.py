@@ -23,6 +23,8 @@ from typing import Any
 import duckdb
 
 from dtsen_assets.pii import mask_value
+from dtsen_assets.platform.sql import count_rows
+from dtsen_assets.warehouse import table_exists
 
 PERSON_TABLE = "dtsen.person"
 FAMILY_TABLE = "dtsen.family"
@@ -81,13 +83,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-        "AND table_schema = ? AND table_name = ?", [schema, name]).fetchone()[0])
-
-
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
     cursor = connection.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
@@ -124,7 +119,7 @@ def explain(connection: duckdb.DuckDBPyConnection, query: ExplainQuery, unmask: 
     person_ids = find_person_ids(connection, query)
     family_ids: list[str] = []
     if query.kind == "family_id":
-        if connection.execute(f"SELECT count(*) FROM {FAMILY_TABLE} WHERE family_id = ?", [query.value]).fetchone()[0]:
+        if count_rows(connection, FAMILY_TABLE, "family_id = ?", [query.value]):
             family_ids = [query.value]
     else:
         for person_id in person_ids:

@@ -53,7 +53,7 @@ def load_sql(file: str) -> str:
 
 def render(file: str, **placeholders: object) -> str:
     """The text of `sql/<file>.sql` without whole-line comments, its `{placeholders}` filled in."""
-    text = "\n".join(line for line in load_sql(file).splitlines() if not line.lstrip().startswith("--"))
+    text = "".join(line for line in load_sql(file).splitlines(keepends=True) if not line.lstrip().startswith("--"))
 
     def fill(match: re.Match) -> str:
         key = match.group(1)
@@ -136,3 +136,25 @@ def reader_cursor(connection):
     cursor = connection.cursor()
     cursor.execute(f"USE {quote_identifier(catalog)}").fetchall()
     return cursor
+
+
+def work_schema(connection, name: str) -> str:
+    """`<in-memory catalog>.<name>`, created empty: where a stage keeps its working tables.
+
+    Working tables are large, rebuilt on every run and read by no one else, so writing them to the
+    warehouse file would only cost time. A warehouse connection has the in-memory catalog `memory`;
+    elsewhere one is attached.
+    """
+    catalogs = {row[0] for row in connection.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
+    catalog = "memory" if "memory" in catalogs else "work_memory"
+    if catalog not in catalogs:
+        connection.execute(f"ATTACH ':memory:' AS {catalog}")
+    schema = f"{catalog}.{name}"
+    drop_schema(connection, schema)
+    connection.execute(f"CREATE SCHEMA {schema}")
+    return schema
+
+
+def drop_schema(connection, schema: str) -> None:
+    """Drop `schema` and everything in it (e.g. a stage's working tables once it is done)."""
+    connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")

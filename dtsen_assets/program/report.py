@@ -31,7 +31,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from dtsen_assets.program.build import recipient_summary  # noqa: E402
-from dtsen_assets.sql import load_sql  # noqa: E402
+from dtsen_assets.platform.sql import query_df  # noqa: E402
 from dtsen_assets.warehouse import table_exists  # noqa: E402
 from dtsen_assets.welfare.regions import load_regions  # noqa: E402
 
@@ -79,7 +79,7 @@ class ReportFiles:
 
 
 def _query(connection: duckdb.DuckDBPyConnection, name: str, **tables: str) -> pd.DataFrame:
-    return connection.execute(load_sql("program", name).format(**tables)).df()
+    return query_df(connection, f"program/{name}", **tables)
 
 
 def gather(connection: duckdb.DuckDBPyConnection, tables: ReportTables = ReportTables()) -> dict[str, pd.DataFrame]:
@@ -104,8 +104,8 @@ def _flows(connection: duckdb.DuckDBPyConnection, tables: ReportTables) -> tuple
     semester = connection.execute(f"SELECT max(semester) FROM {tables.final_decile}").fetchone()[0]
     if semester is None:
         return pd.DataFrame(), None
-    flows = connection.execute(load_sql("program", "laporan_perpindahan").format(
-        **tables.__dict__, semester=semester.replace("'", "''"))).df()
+    flows = query_df(connection, "program/laporan_perpindahan", **tables.__dict__,
+                     semester=semester.replace("'", "''"))
     return flows, str(semester)
 
 

@@ -74,6 +74,9 @@ class UnifyConfig(dg.Config):
             "DuckDB memory_limit while the stage runs (its working tables are in memory; above the limit DuckDB "
             "spills to the warehouse's temp directory). None keeps the connection's setting."))
 
+    profile_statements: bool = Field(
+        default=False, description="Time every SQL statement on its own (timings '<file>#<n>'), for profiling.")
+
     # --- checks ---
     max_tidak_padan_share: float = Field(
         default=0.10, description="Blocking: largest share of active persons that may be TIDAK_PADAN.")
