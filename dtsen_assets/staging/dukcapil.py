@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import duckdb
 
+from dtsen_assets.platform.sql import run_sql
+from dtsen_assets.platform.vocabulary import DUKCAPIL_CODED
 from dtsen_assets.staging.codes import decode_codes
-from dtsen_assets.staging.columns import DUKCAPIL_CODED
 from dtsen_assets.staging.names import standardize_names
 from dtsen_assets.staging.reference import install_cleaning_rules
-from dtsen_assets.platform.sql import run_sql
 
 DUKCAPIL_PERSON_TABLE = "staging.dukcapil_person"
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import duckdb
 
-from dtsen_assets.staging.codes import decode_codes
-from dtsen_assets.staging.columns import FAMILY_CODED
-from dtsen_assets.staging.reference import install_cleaning_rules
 from dtsen_assets.platform.sql import run_sql
+from dtsen_assets.platform.vocabulary import FAMILY_CODED
+from dtsen_assets.staging.codes import decode_codes
+from dtsen_assets.staging.columns import family_record_columns
+from dtsen_assets.staging.reference import install_cleaning_rules
 
 FAMILY_RECORD_TABLE = "staging.family_record"
 
@@ -24,4 +25,4 @@ def build_family_record(connection: duckdb.DuckDBPyConnection, target: str = FAM
     install_cleaning_rules(connection)
     for source, raw_table, record_id in FAMILY_SOURCES:
         decode_codes(connection, source, raw_table, record_id, FAMILY_CODED, f"{source}_family_codes")
-    run_sql(connection, "staging/family_record", target=target)
+    run_sql(connection, "staging/family_record", target=target, **family_record_columns())

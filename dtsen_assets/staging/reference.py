@@ -1,10 +1,9 @@
 """Reference data staging reads: the codebook, today's region codes and the cleaning rules.
 
 The codebook (`data/codebook.csv`, the spec's vocabulary) and the region list
-(`data/reference/wilayah.csv`) are shipped as data and loaded into DuckDB tables. The cleaning
-rules that are lists (titles and abbreviations in names, placeholder dates, questions a
-questionnaire skips, the Dukcapil and verivali labels the shipped codebook lacks) are CSV files
-beside this module.
+(`data/reference/wilayah.csv`) are shipped as package data (platform/reference.py) and loaded into
+DuckDB tables. The cleaning rules that are lists (titles and abbreviations in names, placeholder
+dates, questions a questionnaire skips) are CSV files beside this module.
 """
 
 from __future__ import annotations
@@ -13,11 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from dtsen_assets.platform.reference import CODEBOOK_PATH, WILAYAH_PATH
 from dtsen_assets.platform.sql import run_sql
-
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-CODEBOOK_PATH = DATA_DIR / "codebook.csv"
-WILAYAH_PATH = DATA_DIR / "reference" / "wilayah.csv"
 
 RULES_DIR = Path(__file__).resolve().parent
 NAME_RULES_PATH = RULES_DIR / "name_rules.csv"

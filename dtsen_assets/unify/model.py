@@ -33,9 +33,6 @@ from typing import Any
 
 from splink import SettingsCreator
 
-RECORD_DATASET = "record"
-DUKCAPIL_DATASET = "dukcapil"
-
 # The columns both sides carry (search_columns.sql builds them).
 SEARCH_COLUMNS: tuple[str, ...] = (
     "unique_id", "source_dataset", "nik_digits", "name_full", "name_sorted", "name_words",
