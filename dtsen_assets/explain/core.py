@@ -24,23 +24,20 @@ import duckdb
 
 from dtsen_assets.pii import mask_value
 from dtsen_assets.platform.sql import count_rows
+from dtsen_assets.release import FAMILY_TABLE, PERSON_TABLE, RELEASE_TABLE, SCORE_TABLE
 from dtsen_assets.warehouse import table_exists
 
-PERSON_TABLE = "dtsen.person"
-FAMILY_TABLE = "dtsen.family"
 PERSON_SOURCE_TABLE = "dtsen.person_source"
 MATCH_EVIDENCE_TABLE = "unify.match_evidence"
 PERSON_VALUE_SOURCE_TABLE = "unify.person_value_source"
 FAMILY_VALUE_SOURCE_TABLE = "unify.family_value_source"
 VERIVALI_OUTCOME_TABLE = "unify.verivali_outcome"
 PERSON_RECORD_TABLE = "staging.person_record"
-SCORE_TABLE = "welfare.pmt_score"
 SCORE_DETAIL_TABLE = "welfare.pmt_score_detail"
 DECILE_TABLE = "welfare.decile"
 CUT_POINT_TABLE = "welfare.desil_batas"
 EXPLANATION_TABLE = "welfare.explanation"
 BELUM_TERDATA_TABLE = "welfare.belum_terdata"
-RELEASE_TABLE = "dtsen.release"
 KINDS = ("nik", "person_id", "family_id")
 # Family columns shown in full beside their source (the welfare variables come with <v>_source).
 FAMILY_HEADLINE = ("family_id", "no_kk", "kode_desa", "kode_kab", "jumlah_art")

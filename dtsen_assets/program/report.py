@@ -30,7 +30,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from dtsen_assets.program.build import recipient_summary  # noqa: E402
+from dtsen_assets.program.build import UpstreamTables, recipient_summary  # noqa: E402
 from dtsen_assets.platform.sql import query_df  # noqa: E402
 from dtsen_assets.warehouse import table_exists  # noqa: E402
 from dtsen_assets.welfare.regions import load_regions  # noqa: E402
@@ -53,15 +53,10 @@ PENERIMA_RINGKAS = ["program", "kode_kab", "penerima", "tetap_layak", "tetap_per
 
 
 @dataclass(frozen=True)
-class ReportTables:
-    """What the report reads (named by the caller, like the program SQL)."""
+class ReportTables(UpstreamTables):
+    """What the report reads (named by the caller, like the program SQL): the program's upstream and its tables."""
 
-    person: str = "dtsen.person"
-    family: str = "dtsen.family"
-    person_source: str = "dtsen.person_source"
-    decile: str = "welfare.decile"
     belum_terdata: str = "welfare.belum_terdata"
-    person_record: str = "staging.person_record"
     kandidat: str = "program.kandidat"
     penerima_banding: str = "program.penerima_banding"
     tugas: str = "program.tugas_verifikasi"

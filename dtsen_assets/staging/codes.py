@@ -43,3 +43,10 @@ def decode_codes(
         canonical_variables=", ".join(quote_literal(v) for v in canonical_variables),
     )
     return coded
+
+
+def decode_sources(connection: duckdb.DuckDBPyConnection, sources: Sequence[tuple[str, str, str]],
+                   canonical_variables: Sequence[str], suffix: str) -> None:
+    """`decode_codes` for each (source, raw table, record id), into temp table `<source>_<suffix>`."""
+    for source, raw_table, record_id in sources:
+        decode_codes(connection, source, raw_table, record_id, canonical_variables, f"{source}_{suffix}")

@@ -7,10 +7,8 @@ WITH families AS (
         'dtks' AS source, f.ID_KELUARGA AS source_family_id, f._line_number AS line_number,
         f.NO_KK AS no_kk_raw, f.KODE_WILAYAH AS kode_desa_raw, f.TGL_UPDATE AS tgl_update_raw,
         f.PKH AS pkh_raw, f.BPNT AS bpnt_raw, f.PBI_JK AS pbi_jk_raw, f.LUAS_LANTAI AS luas_lantai_raw,
-        []::VARCHAR[] AS region_problems,
-        c.* EXCLUDE (record_id)
+        []::VARCHAR[] AS region_problems
     FROM raw.dtks_keluarga AS f
-    LEFT JOIN dtks_family_codes AS c ON c.record_id = f.ID_KELUARGA
 
     UNION ALL BY NAME
 
@@ -22,30 +20,36 @@ WITH families AS (
                  coalesce(clean_region_code(f.KODE_PROVINSI, 2) = left(clean_region_code(f.KODE_DESA, 10), 2), false)
                  AND coalesce(clean_region_code(f.KODE_KABUPATEN, 4) = left(clean_region_code(f.KODE_DESA, 10), 4), false)
                  AND coalesce(clean_region_code(f.KODE_KECAMATAN, 6) = left(clean_region_code(f.KODE_DESA, 10), 6), false))
-             THEN ['kode_wilayah_inconsistent'] ELSE []::VARCHAR[] END AS region_problems,
-        c.* EXCLUDE (record_id)
+             THEN ['kode_wilayah_inconsistent'] ELSE []::VARCHAR[] END AS region_problems
     FROM raw.p3ke_keluarga AS f
-    LEFT JOIN p3ke_family_codes AS c ON c.record_id = f.ID_KELUARGA_P3KE
 
     UNION ALL BY NAME
 
     SELECT
         'regsosek' AS source, f.ID_KELUARGA AS source_family_id, f._line_number AS line_number,
         f.NO_KK AS no_kk_raw, f.KODE_DESA AS kode_desa_raw, {regsosek_numbers_raw},
-        []::VARCHAR[] AS region_problems,
-        c.* EXCLUDE (record_id)
+        []::VARCHAR[] AS region_problems
     FROM raw.regsosek_keluarga AS f
-    LEFT JOIN regsosek_family_codes AS c ON c.record_id = f.ID_KELUARGA
+),
+-- the decoded codes of each source (decode_codes), joined to the family they were read from
+codes AS (
+    SELECT 'dtks' AS source, * FROM dtks_family_codes
+    UNION ALL BY NAME
+    SELECT 'p3ke' AS source, * FROM p3ke_family_codes
+    UNION ALL BY NAME
+    SELECT 'regsosek' AS source, * FROM regsosek_family_codes
 ),
 parsed AS (
     SELECT
-        *,
+        f.*,
+        c.* EXCLUDE (source, record_id),
         clean_identifier(no_kk_raw, 'no_kk', 16) AS no_kk_clean,
         clean_region_code(kode_desa_raw, 10) AS kode_desa,
         parse_date(tgl_update_raw, 'tgl_update') AS tgl_update_parsed,
         parse_count(desil_p3ke_raw) AS desil_parsed,
         {numbers_parsed}
-    FROM families
+    FROM families AS f
+    LEFT JOIN codes AS c ON c.source = f.source AND c.record_id = f.source_family_id
 )
 SELECT
     source,
