@@ -25,14 +25,16 @@ import duckdb
 from dtsen_assets.pii import mask_value
 from dtsen_assets.platform.sql import count_rows
 from dtsen_assets.release import FAMILY_TABLE, PERSON_TABLE, RELEASE_TABLE, SCORE_TABLE
+from dtsen_assets.staging.person import PERSON_RECORD_TABLE
 from dtsen_assets.warehouse import table_exists
 
+# What unify decided and why (lineage and evidence tables)
 PERSON_SOURCE_TABLE = "dtsen.person_source"
 MATCH_EVIDENCE_TABLE = "unify.match_evidence"
 PERSON_VALUE_SOURCE_TABLE = "unify.person_value_source"
 FAMILY_VALUE_SOURCE_TABLE = "unify.family_value_source"
 VERIVALI_OUTCOME_TABLE = "unify.verivali_outcome"
-PERSON_RECORD_TABLE = "staging.person_record"
+# What welfare scored and why
 SCORE_DETAIL_TABLE = "welfare.pmt_score_detail"
 DECILE_TABLE = "welfare.decile"
 CUT_POINT_TABLE = "welfare.desil_batas"

@@ -30,7 +30,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from dtsen_assets.program.build import UpstreamTables, recipient_summary  # noqa: E402
+from dtsen_assets.program.build import (  # noqa: E402
+    KANDIDAT_TABLE, PENERIMA_BANDING_TABLE, TUGAS_TABLE, USULAN_TABLE, UpstreamTables, recipient_summary,
+)
 from dtsen_assets.platform.sql import query_df  # noqa: E402
 from dtsen_assets.warehouse import table_exists  # noqa: E402
 from dtsen_assets.welfare.regions import load_regions  # noqa: E402
@@ -56,11 +58,11 @@ PENERIMA_RINGKAS = ["program", "kode_kab", "penerima", "tetap_layak", "tetap_per
 class ReportTables(UpstreamTables):
     """What the report reads (named by the caller, like the program SQL): the program's upstream and its tables."""
 
+    kandidat: str = KANDIDAT_TABLE
+    penerima_banding: str = PENERIMA_BANDING_TABLE
+    tugas: str = TUGAS_TABLE
+    usulan: str = USULAN_TABLE
     belum_terdata: str = "welfare.belum_terdata"
-    kandidat: str = "program.kandidat"
-    penerima_banding: str = "program.penerima_banding"
-    tugas: str = "program.tugas_verifikasi"
-    usulan: str = "program.usulan"
     final_decile: str = "final.decile"
     final_person: str = "final.person"
 
