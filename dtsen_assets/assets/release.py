@@ -15,11 +15,12 @@ import dagster as dg
 
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.release import RELEASE_TABLE, blocking_check_tally, release_run
+from dtsen_assets.platform.code_version import code_version
+from dtsen_assets.platform.publish import table_metadata
 from dtsen_assets.resources import DuckDBWarehouse
-from dtsen_assets.warehouse import table_metadata
 
 RELEASE_KEY = dg.AssetKey(["dtsen", "release"])
-RELEASE_CODE_VERSION = "release-1"
+RELEASE_CODE_VERSION = code_version("release", package="release.py")
 
 
 def leaf_keys(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetKey]:
