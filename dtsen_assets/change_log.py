@@ -47,7 +47,8 @@ from collections.abc import Iterable
 
 import duckdb
 
-from dtsen_assets.sql import load_sql
+from dtsen_assets.platform.sql import run_sql
+from dtsen_assets.warehouse import table_exists
 
 CHANGE_LOG_TABLE = "final.perubahan"
 SUMMARY_VIEW = "final.perubahan_ringkasan"
@@ -67,13 +68,6 @@ def semester_start(semester: str) -> str:
     return f"{match.group(1)}-{'01' if match.group(2) == '1' else '07'}-01"
 
 
-def _exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-        "AND table_schema = ? AND table_name = ?", [schema, name]).fetchone()[0])
-
-
 def _columns(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in connection.execute(f"DESCRIBE {table}").fetchall()]
 
@@ -83,18 +77,12 @@ def _family_changed(columns: Iterable[str]) -> str:
     return " OR ".join(f'pf."{c}" IS DISTINCT FROM cf."{c}"' for c in compared) or "false"
 
 
-def _statements(text: str) -> list[str]:
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
-    return [s.strip() for s in body.split(";\n") if s.strip().strip(";").strip()]
-
-
 def create_change_log_table(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("CREATE SCHEMA IF NOT EXISTS final")
     connection.execute(f"""CREATE TABLE IF NOT EXISTS {CHANGE_LOG_TABLE} (
         semester VARCHAR NOT NULL, snapshot INTEGER, semester_sebelumnya VARCHAR, person_id VARCHAR NOT NULL, family_id VARCHAR,
         kode_kab VARCHAR, jenis VARCHAR NOT NULL, alasan VARCHAR NOT NULL, desil_lama INTEGER, desil_baru INTEGER)""")
-    for statement in _statements(load_sql("final", "perubahan_ringkasan")):
-        connection.execute(statement)
+    run_sql(connection, "final/perubahan_ringkasan")
 
 
 def build_change_log(connection: duckdb.DuckDBPyConnection, semester: str,
@@ -112,21 +100,17 @@ def build_change_log(connection: duckdb.DuckDBPyConnection, semester: str,
                            [semester, current_snapshot_of(connection, semester)])
         return {}
     previous_start = semester_start(previous_semester)
-    history = HISTORY_TABLE if _exists(connection, HISTORY_TABLE) else (
+    history = HISTORY_TABLE if table_exists(connection, HISTORY_TABLE) else (
         "(SELECT NULL::VARCHAR AS retired_id, NULL::VARCHAR AS person_id WHERE false)")
-    decisions = DECISION_TABLE if _exists(connection, DECISION_TABLE) else (
+    decisions = DECISION_TABLE if table_exists(connection, DECISION_TABLE) else (
         "(SELECT NULL::VARCHAR AS nik, NULL::VARCHAR AS no_kk, NULL::VARCHAR AS aksi, NULL::DATE AS tgl_musdes "
         "WHERE false)")
     snapshot = current_snapshot_of(connection, semester)
     sources = _current_snapshots(connection, semester, snapshot, previous_semester,
                                  current_snapshot_of(connection, previous_semester))
-    text = load_sql("final", "perubahan")
-    values = {"semester": semester, "previous": previous_semester, "previous_start": previous_start,
-              "history": history, "decisions": decisions, "snapshot": snapshot, **sources,
-              "family_changed": _family_changed(_columns(connection, "final.family"))}
-    text = re.sub(r"\{([a-z_]+)\}", lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)
-    for statement in _statements(text):
-        connection.execute(statement)
+    run_sql(connection, "final/perubahan", semester=semester, previous=previous_semester,
+            previous_start=previous_start, history=history, decisions=decisions, snapshot=snapshot, **sources,
+            family_changed=_family_changed(_columns(connection, "final.family")))
     return {(jenis, alasan): n for jenis, alasan, n in connection.execute(
         f"SELECT jenis, alasan, count(*) FROM {CHANGE_LOG_TABLE} WHERE semester = ? AND snapshot = ? "
         "GROUP BY ALL ORDER BY 1, 2", [semester, snapshot]).fetchall()}
@@ -134,7 +118,7 @@ def build_change_log(connection: duckdb.DuckDBPyConnection, semester: str,
 
 def current_snapshot_of(connection: duckdb.DuckDBPyConnection, semester: str) -> int:
     """The snapshot of `semester` that is current in final.semester (an override adds one); 1 without that table."""
-    if _exists(connection, "final.semester"):
+    if table_exists(connection, "final.semester"):
         rows = connection.execute("SELECT snapshot FROM final.semester WHERE semester = ? AND is_current_for_semester",
                                   [semester]).fetchall()
         if rows:
@@ -175,7 +159,7 @@ def snapshot_for_tests(connection: duckdb.DuckDBPyConnection, semester: str) -> 
                          "s.model_version FROM welfare.decile d LEFT JOIN welfare.pmt_score s USING (family_id)"),
     }
     for table, select in selects.items():
-        if _exists(connection, table):
+        if table_exists(connection, table):
             connection.execute(f"DELETE FROM {table} WHERE semester = ?", [semester])
             connection.execute(f"INSERT INTO {table} BY NAME {select}", [semester])
         else:

@@ -9,20 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-REGSOSEK_ASSET_COLUMNS: tuple[str, ...] = (
-    "ASET_TABUNG_GAS_5KG", "ASET_LEMARI_ES", "ASET_AC", "ASET_PEMANAS_AIR", "ASET_TELEPON_RUMAH",
-    "ASET_TELEVISI", "ASET_EMAS", "ASET_KOMPUTER", "ASET_SEPEDA", "ASET_SEPEDA_MOTOR", "ASET_MOBIL",
-    "ASET_PERAHU", "ASET_MOTOR_TEMPEL", "ASET_PERAHU_MOTOR", "ASET_SMARTPHONE",
-)
-LIVESTOCK_COLUMNS: tuple[str, ...] = (
-    "TERNAK_SAPI", "TERNAK_KERBAU", "TERNAK_KUDA", "TERNAK_BABI", "TERNAK_KAMBING",
-)
-# Housing, assets, land and livestock: shared by regsosek/keluarga.csv and susenas/rumah_tangga.csv.
-REGSOSEK_WELFARE_COLUMNS: tuple[str, ...] = (
-    "STATUS_BANGUNAN", "LUAS_LANTAI", "LANTAI", "DINDING", "ATAP", "AIR_MINUM", "PENERANGAN",
-    "DAYA_LISTRIK", "BAHAN_BAKAR", "FASILITAS_BAB", "JENIS_KLOSET", "PEMBUANGAN_TINJA",
-    *REGSOSEK_ASSET_COLUMNS, "LUAS_LAHAN", "RUMAH_LAIN", *LIVESTOCK_COLUMNS,
-)
+from dtsen_assets.platform.vocabulary import ASSETS, LIVESTOCK, WELFARE_VARIABLES, source_column
+
+REGSOSEK_ASSET_COLUMNS: tuple[str, ...] = tuple(source_column(v) for v in ASSETS)
+LIVESTOCK_COLUMNS: tuple[str, ...] = tuple(source_column(v) for v in LIVESTOCK)
+# Housing, assets, land and livestock, the canonical welfare variables in upper case: shared by
+# regsosek/keluarga.csv and susenas/rumah_tangga.csv.
+REGSOSEK_WELFARE_COLUMNS: tuple[str, ...] = tuple(source_column(v) for v in WELFARE_VARIABLES)
 DTKS_ASSET_COLUMNS: tuple[str, ...] = (
     "ASET_LEMARI_ES", "ASET_AC", "ASET_SEPEDA_MOTOR", "ASET_MOBIL", "ASET_EMAS",
 )

@@ -20,6 +20,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from dtsen_assets.platform.reference import CODEBOOK_PATH
+
 # Formats a value must have to be usable (after trimming spaces and a leading Excel apostrophe,
 # which staging repairs). Anything else is unusable: an Excel number (3.20401E+15), 12 or 18 digits,
 # letters.
@@ -104,8 +106,6 @@ def vital_codes_of_file(path: str) -> list[VitalCode]:
 @cache
 def known_codes(source: str, column: str) -> frozenset[str]:
     """The codes codebook.csv knows for a source column, upper case with single spaces."""
-    from dtsen_assets.staging.reference import CODEBOOK_PATH
-
     with CODEBOOK_PATH.open(encoding="utf-8", newline="") as handle:
         return frozenset(" ".join(row["code"].upper().split()) for row in csv.DictReader(handle)
                          if row["source"] == source and row["variable"] == column)

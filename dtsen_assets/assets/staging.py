@@ -19,11 +19,11 @@ from dtsen_assets.assets.sources import raw_asset_key
 from dtsen_assets.checks import staging as checks
 from dtsen_assets.platform.code_version import code_version
 from dtsen_assets.platform.gate import CheckOutcome, check_specs, report, stage_check_publish
-from dtsen_assets.resources import DuckDBWarehouse
-from dtsen_assets.staging import reference
-from dtsen_assets.staging.columns import (
+from dtsen_assets.platform.vocabulary import (
     DUKCAPIL_CODED, FAMILY_CODED, HEAD_CODED, PERSON_CODED, VERIVALI_CODED,
 )
+from dtsen_assets.resources import DuckDBWarehouse
+from dtsen_assets.staging import reference
 from dtsen_assets.staging.dukcapil import DUKCAPIL_PERSON_TABLE, build_dukcapil_person
 from dtsen_assets.staging.family import FAMILY_RECORD_TABLE, FAMILY_SOURCES, build_family_record
 from dtsen_assets.staging.metadata import quality_metadata, staging_table_metadata

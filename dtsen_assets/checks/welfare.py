@@ -14,7 +14,7 @@ import great_expectations.expectations as gxe
 from dtsen_assets.platform.gate import Check, CheckOutcome, declared, format_examples, outcome
 from dtsen_assets.checks.expectations import validate_table
 from dtsen_assets.pii import mask_identifier
-from dtsen_assets.welfare.db import scalar
+from dtsen_assets.platform.sql import scalar
 from dtsen_assets.welfare.models import (
     GateResult,
     TrainingSet,

@@ -23,22 +23,21 @@ from typing import Any
 import duckdb
 
 from dtsen_assets.pii import mask_value
+from dtsen_assets.platform.sql import count_rows
+from dtsen_assets.release import FAMILY_TABLE, PERSON_TABLE, RELEASE_TABLE, SCORE_TABLE
+from dtsen_assets.warehouse import table_exists
 
-PERSON_TABLE = "dtsen.person"
-FAMILY_TABLE = "dtsen.family"
 PERSON_SOURCE_TABLE = "dtsen.person_source"
 MATCH_EVIDENCE_TABLE = "unify.match_evidence"
 PERSON_VALUE_SOURCE_TABLE = "unify.person_value_source"
 FAMILY_VALUE_SOURCE_TABLE = "unify.family_value_source"
 VERIVALI_OUTCOME_TABLE = "unify.verivali_outcome"
 PERSON_RECORD_TABLE = "staging.person_record"
-SCORE_TABLE = "welfare.pmt_score"
 SCORE_DETAIL_TABLE = "welfare.pmt_score_detail"
 DECILE_TABLE = "welfare.decile"
 CUT_POINT_TABLE = "welfare.desil_batas"
 EXPLANATION_TABLE = "welfare.explanation"
 BELUM_TERDATA_TABLE = "welfare.belum_terdata"
-RELEASE_TABLE = "dtsen.release"
 KINDS = ("nik", "person_id", "family_id")
 # Family columns shown in full beside their source (the welfare variables come with <v>_source).
 FAMILY_HEADLINE = ("family_id", "no_kk", "kode_desa", "kode_kab", "jumlah_art")
@@ -81,13 +80,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
-    schema, name = table.split(".")
-    return bool(connection.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_catalog = current_database() "
-        "AND table_schema = ? AND table_name = ?", [schema, name]).fetchone()[0])
-
-
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict[str, Any]]:
     cursor = connection.execute(sql, params or [])
     names = [d[0] for d in cursor.description]
@@ -124,7 +116,7 @@ def explain(connection: duckdb.DuckDBPyConnection, query: ExplainQuery, unmask: 
     person_ids = find_person_ids(connection, query)
     family_ids: list[str] = []
     if query.kind == "family_id":
-        if connection.execute(f"SELECT count(*) FROM {FAMILY_TABLE} WHERE family_id = ?", [query.value]).fetchone()[0]:
+        if count_rows(connection, FAMILY_TABLE, "family_id = ?", [query.value]):
             family_ids = [query.value]
     else:
         for person_id in person_ids:

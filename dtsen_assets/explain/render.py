@@ -15,6 +15,12 @@ STEP_WORDS = {
 }
 
 
+def _move(step: dict, direction: str, rupiah: str) -> str:
+    """'untuk naik ke desil 5 perkiraan harus naik ke Rp .. (+Rp .., +3.1%)' (or turun)."""
+    return (f"untuk {direction} ke desil {step['desil']} perkiraan harus {direction} ke {_rp(step['target'])} "
+            f"({rupiah}, {step['selisih_persen']:+.1f}%)")
+
+
 def _rp(value: Any) -> str:
     if value is None:
         return "-"
@@ -146,17 +152,13 @@ def _family_lines(family: dict[str, Any]) -> list[str]:
     out.append(f"   Desil {w.get('desil')} (persentil {_num(w.get('persentil'), 1)}): desil ini "
                f"{_rp(cut.get('desil_min'))} .. {_rp(cut.get('desil_maks'))}")
     if "batas_bawah" in cut:
-        b = cut["batas_bawah"]
-        down = cut["turun_ke_desil"]
+        b, down = cut["batas_bawah"], cut["turun_ke_desil"]
         out.append(f"   Batas bawah: desil {down['desil']} sampai {_rp(b['desil_bawah_maks'])}, desil ini mulai "
-                   f"{_rp(b['desil_ini_min'])}; untuk turun ke desil {down['desil']} perkiraan harus turun ke "
-                   f"{_rp(down['target'])} ({_rp(abs(down['selisih_rupiah']))}, {down['selisih_persen']:+.1f}%)")
+                   f"{_rp(b['desil_ini_min'])}; {_move(down, 'turun', _rp(abs(down['selisih_rupiah'])))}")
     if "batas_atas" in cut:
-        b = cut["batas_atas"]
-        up = cut["naik_ke_desil"]
+        b, up = cut["batas_atas"], cut["naik_ke_desil"]
         out.append(f"   Batas atas: desil ini sampai {_rp(b['desil_ini_maks'])}, desil {up['desil']} mulai "
-                   f"{_rp(b['desil_atas_min'])}; untuk naik ke desil {up['desil']} perkiraan harus naik ke "
-                   f"{_rp(up['target'])} (+{_rp(up['selisih_rupiah'])}, {up['selisih_persen']:+.1f}%)")
+                   f"{_rp(b['desil_atas_min'])}; {_move(up, 'naik', '+' + _rp(up['selisih_rupiah']))}")
     factors = w.get("factors") or []
     if factors:
         out.append(f"   Faktor (dibanding keluarga umum kabupaten/kota; selisih seluruhnya "

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from dtsen_assets.platform.sql import count_rows, quote_literal
+
 EXPORT_FILE_TABLE = "final.export_file"
 EXPORT_FILE_COLUMNS = """
     semester VARCHAR, snapshot INTEGER, file VARCHAR, source_table VARCHAR, rows BIGINT, size_bytes BIGINT,
@@ -49,13 +51,11 @@ def export_snapshot(connection: duckdb.DuckDBPyConnection, semester: str, snapsh
     for table in tables:
         name = table.split(".")[1]
         path = directory / f"{name}.parquet"
-        quoted = str(path).replace("'", "''")
         connection.execute(
             f"COPY (SELECT * FROM {table} WHERE semester = ? AND snapshot = ? ORDER BY ALL) "
-            f"TO '{quoted}' (FORMAT parquet)", [semester, snapshot])
-        rows = connection.execute(f"SELECT count(*) FROM {table} WHERE semester = ? AND snapshot = ?",
-                                  [semester, snapshot]).fetchall()[0][0]
-        files.append({"file": path.name, "source_table": table, "rows": int(rows),
+            f"TO {quote_literal(path)} (FORMAT parquet)", [semester, snapshot])
+        rows = count_rows(connection, table, "semester = ? AND snapshot = ?", [semester, snapshot])
+        files.append({"file": path.name, "source_table": table, "rows": rows,
                       "size_bytes": path.stat().st_size, "sha256": sha256_of(path)})
     manifest = {**{k: str(v) if v is not None else None for k, v in header.items()},
                 "semester": semester, "snapshot": snapshot, "files": files}

@@ -24,6 +24,7 @@ import duckdb
 from dtsen_assets.finalize.export import export_snapshot, snapshot_dir
 from dtsen_assets.finalize.perubahan import PERUBAHAN_TABLE, build_perubahan
 from dtsen_assets.finalize.semester import parse_semester
+from dtsen_assets.platform.sql import count_rows
 from dtsen_assets.release import current_release, release_counts
 from dtsen_assets.warehouse import raw_connection, table_exists
 
@@ -187,6 +188,5 @@ def snapshot_counts(connection: duckdb.DuckDBPyConnection, semester: str, snapsh
     counts = {}
     for table in (PERSON_TABLE, FAMILY_TABLE, DECILE_TABLE, PROGRAM_TABLE, PERUBAHAN_TABLE):
         if table_exists(connection, table):
-            counts[table] = connection.execute(f"SELECT count(*) FROM {table} WHERE semester = ? AND snapshot = ?",
-                                               [semester, snapshot]).fetchall()[0][0]
+            counts[table] = count_rows(connection, table, "semester = ? AND snapshot = ?", [semester, snapshot])
     return counts

@@ -17,16 +17,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
 
+from dtsen_assets.platform.reference import CODEBOOK_PATH
+from dtsen_assets.platform.sql import drop_schema, query_df, run_sql, work_schema
 from dtsen_assets.program.rules import ProgramRules, write_rule_tables
-from dtsen_assets.sql import load_sql
-from dtsen_assets.staging.reference import CODEBOOK_PATH
 from dtsen_assets.warehouse import staging_table, table_exists
 
 WORK_SCHEMA = "program_work"
@@ -40,7 +38,6 @@ PROGRAM_TABLES: tuple[str, ...] = (
     KANDIDAT_TABLE, PENERIMA_STATUS_TABLE, PENERIMA_BANDING_TABLE, USULAN_TABLE, TUGAS_TABLE, ATURAN_TABLE,
 )
 OPEN_STATES = ("menunggu_cek_lapangan", "menunggu_registrasi")
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 
 @dataclass(frozen=True)
@@ -58,39 +55,6 @@ class UpstreamTables:
     usul_raw: str = "raw.cekbansos_usul"
     sanggah_raw: str = "raw.cekbansos_sanggah"
     previous_tasks: str = TUGAS_TABLE      # last published worklist: keeps first-seen and closing dates
-
-
-def render(name: str, **params: object) -> str:
-    """`sql/program/<name>.sql` with its {placeholders} filled; a missing value is an error."""
-    text = "\n".join(line for line in load_sql("program", name).splitlines() if not line.lstrip().startswith("--"))
-
-    def fill(match: re.Match) -> str:
-        if match.group(1) not in params:
-            raise KeyError(f"sql/program/{name}.sql needs a value for {{{match.group(1)}}}")
-        return str(params[match.group(1)])
-
-    return _PLACEHOLDER.sub(fill, text)
-
-
-def run(connection: duckdb.DuckDBPyConnection, name: str, log: Callable[[str], None] | None = None,
-        **params: object) -> None:
-    started = time.perf_counter()
-    for statement in render(name, **params).split(";\n"):
-        if statement.strip().strip(";").strip():
-            connection.execute(statement)
-    if log:
-        log(f"program: {name}.sql in {time.perf_counter() - started:.1f} s")
-
-
-def work_schema(connection: duckdb.DuckDBPyConnection) -> str:
-    catalogs = {row[0] for row in connection.execute("SELECT database_name FROM duckdb_databases()").fetchall()}
-    catalog = "memory" if "memory" in catalogs else "program_memory"
-    if catalog not in catalogs:
-        connection.execute(f"ATTACH ':memory:' AS {catalog}")
-    schema = f"{catalog}.{WORK_SCHEMA}"
-    connection.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-    connection.execute(f"CREATE SCHEMA {schema}")
-    return schema
 
 
 def _program_codes(connection: duckdb.DuckDBPyConnection, schema: str) -> None:
@@ -118,7 +82,7 @@ def build_program_tables(
     log: Callable[[str], None] | None = None,
 ) -> dict[str, str]:
     """Write every program table as `<table>__staging`; returns {published name: staged name}."""
-    w = work_schema(connection)
+    w = work_schema(connection, WORK_SCHEMA)
     try:
         write_rule_tables(connection, rules, w)
         _program_codes(connection, w)
@@ -126,21 +90,21 @@ def build_program_tables(
         common = dict(w=w, as_of=as_of.isoformat(), person=upstream.person, family=upstream.family,
                       person_source=upstream.person_source, decile=upstream.decile,
                       person_record=upstream.person_record, family_record=upstream.family_record)
-        run(connection, "orang", log, **common)
-        run(connection, "verivali_tugas", log, **common, verivali_outcome=upstream.verivali_outcome,
-            verivali_decision=upstream.verivali_decision)
-        run(connection, "kandidat", log, **common, target=staged[KANDIDAT_TABLE],
-            mampu_ditunda="true" if rules.musdes_mampu_ditunda else "false")
-        run(connection, "penerima", log, **common, kandidat=staged[KANDIDAT_TABLE],
-            target_status=staged[PENERIMA_STATUS_TABLE], target_banding=staged[PENERIMA_BANDING_TABLE])
-        run(connection, "cekbansos", log, **common, kandidat=staged[KANDIDAT_TABLE], usul_raw=upstream.usul_raw,
-            sanggah_raw=upstream.sanggah_raw, target_usulan=staged[USULAN_TABLE])
-        run(connection, "tugas", log, w=w, target=staged[TUGAS_TABLE], run_date=as_of.isoformat(),
-            previous=_previous_tasks(connection, upstream.previous_tasks))
+        run_sql(connection, "program/orang", log=log, **common)
+        run_sql(connection, "program/verivali_tugas", log=log, **common,
+                verivali_outcome=upstream.verivali_outcome, verivali_decision=upstream.verivali_decision)
+        run_sql(connection, "program/kandidat", log=log, **common, target=staged[KANDIDAT_TABLE],
+                mampu_ditunda="true" if rules.musdes_mampu_ditunda else "false")
+        run_sql(connection, "program/penerima", log=log, **common, kandidat=staged[KANDIDAT_TABLE],
+                target_status=staged[PENERIMA_STATUS_TABLE], target_banding=staged[PENERIMA_BANDING_TABLE])
+        run_sql(connection, "program/cekbansos", log=log, **common, kandidat=staged[KANDIDAT_TABLE],
+                usul_raw=upstream.usul_raw, sanggah_raw=upstream.sanggah_raw, target_usulan=staged[USULAN_TABLE])
+        run_sql(connection, "program/tugas", log=log, w=w, target=staged[TUGAS_TABLE], run_date=as_of.isoformat(),
+                previous=_previous_tasks(connection, upstream.previous_tasks))
         connection.execute(f"CREATE OR REPLACE TABLE {staged[ATURAN_TABLE]} AS SELECT * FROM {w}.aturan")
         return staged
     finally:
-        connection.execute(f"DROP SCHEMA IF EXISTS {w} CASCADE")
+        drop_schema(connection, w)
 
 
 def recipient_summary(connection: duckdb.DuckDBPyConnection, banding_table: str = PENERIMA_BANDING_TABLE,
@@ -149,4 +113,4 @@ def recipient_summary(connection: duckdb.DuckDBPyConnection, banding_table: str 
     and the errors of today's lists: inclusion = recipients that would leave / recipients; exclusion =
     layak families not receiving / all layak families (receiving or not)."""
     keys = "program, kode_kab" if by_kabupaten else "program"
-    return connection.execute(load_sql("program", "penerima_ringkasan").format(keys=keys, banding=banding_table)).df()
+    return query_df(connection, "program/penerima_ringkasan", keys=keys, banding=banding_table)

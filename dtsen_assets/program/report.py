@@ -30,8 +30,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from dtsen_assets.program.build import recipient_summary  # noqa: E402
-from dtsen_assets.sql import load_sql  # noqa: E402
+from dtsen_assets.program.build import UpstreamTables, recipient_summary  # noqa: E402
+from dtsen_assets.platform.sql import query_df  # noqa: E402
 from dtsen_assets.warehouse import table_exists  # noqa: E402
 from dtsen_assets.welfare.regions import load_regions  # noqa: E402
 
@@ -53,15 +53,10 @@ PENERIMA_RINGKAS = ["program", "kode_kab", "penerima", "tetap_layak", "tetap_per
 
 
 @dataclass(frozen=True)
-class ReportTables:
-    """What the report reads (named by the caller, like the program SQL)."""
+class ReportTables(UpstreamTables):
+    """What the report reads (named by the caller, like the program SQL): the program's upstream and its tables."""
 
-    person: str = "dtsen.person"
-    family: str = "dtsen.family"
-    person_source: str = "dtsen.person_source"
-    decile: str = "welfare.decile"
     belum_terdata: str = "welfare.belum_terdata"
-    person_record: str = "staging.person_record"
     kandidat: str = "program.kandidat"
     penerima_banding: str = "program.penerima_banding"
     tugas: str = "program.tugas_verifikasi"
@@ -79,7 +74,7 @@ class ReportFiles:
 
 
 def _query(connection: duckdb.DuckDBPyConnection, name: str, **tables: str) -> pd.DataFrame:
-    return connection.execute(load_sql("program", name).format(**tables)).df()
+    return query_df(connection, f"program/{name}", **tables)
 
 
 def gather(connection: duckdb.DuckDBPyConnection, tables: ReportTables = ReportTables()) -> dict[str, pd.DataFrame]:
@@ -104,8 +99,8 @@ def _flows(connection: duckdb.DuckDBPyConnection, tables: ReportTables) -> tuple
     semester = connection.execute(f"SELECT max(semester) FROM {tables.final_decile}").fetchone()[0]
     if semester is None:
         return pd.DataFrame(), None
-    flows = connection.execute(load_sql("program", "laporan_perpindahan").format(
-        **tables.__dict__, semester=semester.replace("'", "''"))).df()
+    flows = query_df(connection, "program/laporan_perpindahan", **tables.__dict__,
+                     semester=semester.replace("'", "''"))
     return flows, str(semester)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from dtsen_assets.staging.sql import quote_identifier, run_sql, sql_string
+from dtsen_assets.platform.sql import quote_identifier, quote_literal, run_sql
 from dtsen_assets.warehouse import resolve_table
 
 
@@ -26,7 +26,7 @@ def decode_codes(
     off staging.codebook. Returns the coded raw columns.
     """
     schema, table = resolve_table(connection, raw_table).split(".")   # this run's version, else the published
-    run_sql(connection, "coded_columns", [source, schema, table])
+    run_sql(connection, "staging/coded_columns", [source, schema, table])
     coded = [row[0] for row in connection.execute(
         "SELECT DISTINCT raw_column FROM coded_column ORDER BY raw_column"
     ).fetchall()]
@@ -34,12 +34,19 @@ def decode_codes(
         raise ValueError(f"{raw_table}: no column of the table is in the codebook for source {source!r}")
     run_sql(
         connection,
-        "decode_codes",
+        "staging/decode_codes",
         target=target,
         raw_table=raw_table,
         record_id=record_id,
-        source=sql_string(source),
+        source=quote_literal(source),
         coded_columns=", ".join(quote_identifier(c) for c in coded),
-        canonical_variables=", ".join(sql_string(v) for v in canonical_variables),
+        canonical_variables=", ".join(quote_literal(v) for v in canonical_variables),
     )
     return coded
+
+
+def decode_sources(connection: duckdb.DuckDBPyConnection, sources: Sequence[tuple[str, str, str]],
+                   canonical_variables: Sequence[str], suffix: str) -> None:
+    """`decode_codes` for each (source, raw table, record id), into temp table `<source>_<suffix>`."""
+    for source, raw_table, record_id in sources:
+        decode_codes(connection, source, raw_table, record_id, canonical_variables, f"{source}_{suffix}")

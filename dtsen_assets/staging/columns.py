@@ -1,28 +1,55 @@
-"""The canonical variables of the staging tables (docs/internal_tables.md), in contract order."""
+"""The column lists of the staging queries, written out from the vocabulary (platform/vocabulary.py).
+
+`family_record.sql` and `susenas_household.sql` name the welfare variables through placeholders
+filled here, so a variable added to the vocabulary reaches both tables in the same place.
+"""
 
 from __future__ import annotations
 
-HOUSING_CODED: tuple[str, ...] = (
-    "status_bangunan", "lantai", "dinding", "atap", "air_minum", "penerangan", "daya_listrik",
-    "bahan_bakar", "fasilitas_bab", "jenis_kloset", "pembuangan_tinja",
-)
-ASSETS: tuple[str, ...] = (
-    "aset_tabung_gas_5kg", "aset_lemari_es", "aset_ac", "aset_pemanas_air", "aset_telepon_rumah",
-    "aset_televisi", "aset_emas", "aset_komputer", "aset_sepeda", "aset_sepeda_motor", "aset_mobil",
-    "aset_perahu", "aset_motor_tempel", "aset_perahu_motor", "aset_smartphone",
-)
-LIVESTOCK: tuple[str, ...] = ("ternak_sapi", "ternak_kerbau", "ternak_kuda", "ternak_babi", "ternak_kambing")
+from collections.abc import Sequence
 
-# Family variables a code feeds (housing, assets, RUMAH_LAIN); numbers are parsed, not decoded.
-FAMILY_CODED: tuple[str, ...] = (*HOUSING_CODED, *ASSETS, "rumah_lain")
-
-# Person variables a code feeds.
-PERSON_CODED: tuple[str, ...] = (
-    "jenis_kelamin", "hub_kk", "pendidikan", "status_bekerja", "lapangan_usaha", "kedudukan_kerja",
-    "disabilitas", "penyakit_kronis",
+from dtsen_assets.platform.sql import quote_literal
+from dtsen_assets.platform.vocabulary import (
+    AREAS, COMPOSITION, HEAD_CODED, LIVESTOCK, WELFARE_VARIABLES, source_column,
 )
-# Head of household in SUSENAS: the codebook's person variables, named krt_<variable> in the table.
-HEAD_CODED: tuple[str, ...] = ("jenis_kelamin", "pendidikan", "status_bekerja", "lapangan_usaha", "kedudukan_kerja")
 
-DUKCAPIL_CODED: tuple[str, ...] = ("jenis_kelamin", "hub_kk", "is_alive")
-VERIVALI_CODED: tuple[str, ...] = ("aksi",)
+_SEPARATOR = ",\n        "
+
+
+def _raw(alias: str, variables: Sequence[str]) -> str:
+    return _SEPARATOR.join(f"{alias}.{source_column(v)} AS {v}_raw" for v in variables)
+
+
+def _parsed(variables: Sequence[str]) -> str:
+    # areas in m² are decimals; everything else counted is a whole number
+    return _SEPARATOR.join(f"{'parse_number' if v in AREAS else 'parse_count'}({v}_raw) AS {v}" for v in variables)
+
+
+def _number_problems(variables: Sequence[str]) -> str:
+    return _SEPARATOR.join(f"number_problem({v}_raw, {v}, {quote_literal(v)})" for v in variables)
+
+
+def family_record_columns() -> dict[str, str]:
+    """The placeholders of family_record.sql: REGSOSEK's numbers, parsed and checked; the welfare list."""
+    numbers = ("jumlah_art", *AREAS, *LIVESTOCK)
+    return {
+        "regsosek_numbers_raw": _raw("f", numbers),
+        "numbers_parsed": _parsed(numbers),
+        "number_problems": _number_problems(numbers),
+        "welfare_variables": ", ".join(WELFARE_VARIABLES),
+    }
+
+
+def susenas_household_columns() -> dict[str, str]:
+    """The placeholders of susenas_household.sql: the household's numbers, its head, the welfare list."""
+    numbers = (*COMPOSITION, *AREAS, *LIVESTOCK)
+    head = [f"{v} AS krt_{v}" for v in HEAD_CODED]
+    return {
+        "susenas_numbers_raw": _raw("h", (*COMPOSITION, "krt_umur", *AREAS, *LIVESTOCK)),
+        "numbers_parsed": _parsed(numbers),
+        "number_problems": _number_problems((*COMPOSITION, "krt_umur", *AREAS, *LIVESTOCK)),
+        "composition": ", ".join(COMPOSITION),
+        "head": ", ".join([head[0], "krt_umur", *head[1:]]),
+        "welfare_variables": ", ".join(WELFARE_VARIABLES),
+        "head_codes": ", ".join(quote_literal(v) for v in HEAD_CODED),
+    }

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import duckdb
 
+from dtsen_assets.platform.sql import run_sql
+from dtsen_assets.platform.vocabulary import DUKCAPIL_CODED
 from dtsen_assets.staging.codes import decode_codes
-from dtsen_assets.staging.columns import DUKCAPIL_CODED
 from dtsen_assets.staging.names import standardize_names
 from dtsen_assets.staging.reference import install_cleaning_rules
-from dtsen_assets.staging.sql import run_sql
 
 DUKCAPIL_PERSON_TABLE = "staging.dukcapil_person"
 
@@ -20,4 +20,4 @@ def build_dukcapil_person(connection: duckdb.DuckDBPyConnection, target: str = D
     decode_codes(connection, "dukcapil", "raw.dukcapil_penduduk", "_line_number::VARCHAR", DUKCAPIL_CODED,
                  "dukcapil_codes")
     standardize_names(connection, [("raw.dukcapil_penduduk", "NAMA_LGKP")])
-    run_sql(connection, "dukcapil_person", target=target)
+    run_sql(connection, "staging/dukcapil_person", target=target)

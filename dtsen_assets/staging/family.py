@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import duckdb
 
-from dtsen_assets.staging.codes import decode_codes
-from dtsen_assets.staging.columns import FAMILY_CODED
+from dtsen_assets.platform.sql import run_sql
+from dtsen_assets.platform.vocabulary import FAMILY_CODED
+from dtsen_assets.staging.codes import decode_sources
+from dtsen_assets.staging.columns import family_record_columns
 from dtsen_assets.staging.reference import install_cleaning_rules
-from dtsen_assets.staging.sql import run_sql
 
 FAMILY_RECORD_TABLE = "staging.family_record"
 
-# (source, raw family table, its record id)
-FAMILY_SOURCES: tuple[tuple[str, str, str], ...] = (
-    ("dtks", "raw.dtks_keluarga", "ID_KELUARGA"),
-    ("p3ke", "raw.p3ke_keluarga", "ID_KELUARGA_P3KE"),
+FAMILY_SOURCES: tuple[tuple[str, str, str], ...] = (   # (source, raw family table, its record id)
+    ("dtks", "raw.dtks_keluarga", "ID_KELUARGA"), ("p3ke", "raw.p3ke_keluarga", "ID_KELUARGA_P3KE"),
     ("regsosek", "raw.regsosek_keluarga", "ID_KELUARGA"),
 )
 
@@ -22,6 +21,5 @@ FAMILY_SOURCES: tuple[tuple[str, str, str], ...] = (
 def build_family_record(connection: duckdb.DuckDBPyConnection, target: str = FAMILY_RECORD_TABLE) -> None:
     """Write `target` from the raw family tables, staging.codebook and staging.wilayah."""
     install_cleaning_rules(connection)
-    for source, raw_table, record_id in FAMILY_SOURCES:
-        decode_codes(connection, source, raw_table, record_id, FAMILY_CODED, f"{source}_family_codes")
-    run_sql(connection, "family_record", target=target)
+    decode_sources(connection, FAMILY_SOURCES, FAMILY_CODED, "family_codes")
+    run_sql(connection, "staging/family_record", target=target, **family_record_columns())

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from dtsen_assets.staging.sql import quote_identifier, run_sql
+from dtsen_assets.platform.sql import quote_identifier, run_sql
 
 
 def standardize_names(connection: duckdb.DuckDBPyConnection, name_columns: Sequence[tuple[str, str]]) -> None:
@@ -16,4 +16,4 @@ def standardize_names(connection: duckdb.DuckDBPyConnection, name_columns: Seque
         f"SELECT {quote_identifier(column)} AS nama_raw FROM {table}" for table, column in name_columns
     )
     connection.execute(f"CREATE OR REPLACE TEMP TABLE name_input AS {selects}")
-    run_sql(connection, "standardize_names")
+    run_sql(connection, "staging/standardize_names")

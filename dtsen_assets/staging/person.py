@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import duckdb
 
-from dtsen_assets.staging.codes import decode_codes
-from dtsen_assets.staging.columns import PERSON_CODED
+from dtsen_assets.platform.sql import run_sql
+from dtsen_assets.platform.vocabulary import PERSON_CODED
+from dtsen_assets.staging.codes import decode_sources
 from dtsen_assets.staging.names import standardize_names
 from dtsen_assets.staging.reference import install_cleaning_rules
-from dtsen_assets.staging.sql import run_sql
 
 PERSON_RECORD_TABLE = "staging.person_record"
 
@@ -24,7 +24,6 @@ def build_person_record(connection: duckdb.DuckDBPyConnection, target: str = PER
     """Write `target` from the raw person tables, staging.codebook, staging.wilayah and the
     published staging.family_record (each record's card and village come from its family)."""
     install_cleaning_rules(connection)
-    for source, raw_table, record_id in PERSON_SOURCES:
-        decode_codes(connection, source, raw_table, record_id, PERSON_CODED, f"{source}_person_codes")
+    decode_sources(connection, PERSON_SOURCES, PERSON_CODED, "person_codes")
     standardize_names(connection, [(raw_table, "NAMA") for _, raw_table, _ in PERSON_SOURCES])
-    run_sql(connection, "person_record", target=target)
+    run_sql(connection, "staging/person_record", target=target)

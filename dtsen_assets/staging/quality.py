@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from string import Template
 
 import duckdb
 
-from dtsen_assets.sql import load_sql
-from dtsen_assets.staging.sql import quote_identifier, sql_string
+from dtsen_assets.platform.sql import quote_identifier, quote_literal, render
 
 
 @dataclass(frozen=True)
@@ -33,12 +31,12 @@ class CodeShare:
 
 def _source_expression(source: str | None) -> str:
     # Tables of one source have no `source` column: name it.
-    return "source" if source is None else sql_string(source)
+    return "source" if source is None else quote_literal(source)
 
 
 def problem_counts(connection: duckdb.DuckDBPyConnection, table: str, source: str | None = None) -> list[ProblemCount]:
     """Records per (source, problem), most frequent first. `source`: the source of a one-source table."""
-    query = Template(load_sql("staging", "problem_counts")).substitute(table=table, source=_source_expression(source))
+    query = render("staging/problem_counts", table=table, source=_source_expression(source))
     return [ProblemCount(s, p, int(n), float(share)) for s, p, n, share in connection.execute(query).fetchall()]
 
 
@@ -46,7 +44,8 @@ def code_shares(
     connection: duckdb.DuckDBPyConnection, table: str, variables: Sequence[str], source: str | None = None
 ) -> list[CodeShare]:
     """Empty and unknown codes per (source, canonical variable) among the table's `variables`."""
-    query = Template(load_sql("staging", "code_shares")).substitute(
+    query = render(
+        "staging/code_shares",
         table=table,
         source=_source_expression(source),
         columns=", ".join(f"{quote_identifier(v)}::VARCHAR AS {quote_identifier(v)}" for v in variables),

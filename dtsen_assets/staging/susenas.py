@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import duckdb
 
+from dtsen_assets.platform.sql import run_sql
+from dtsen_assets.platform.vocabulary import FAMILY_CODED, HEAD_CODED
 from dtsen_assets.staging.codes import decode_codes
-from dtsen_assets.staging.columns import FAMILY_CODED, HEAD_CODED
+from dtsen_assets.staging.columns import susenas_household_columns
 from dtsen_assets.staging.reference import install_cleaning_rules
-from dtsen_assets.staging.sql import run_sql
 
 SUSENAS_HOUSEHOLD_TABLE = "staging.susenas_household"
 
@@ -17,4 +18,4 @@ def build_susenas_household(connection: duckdb.DuckDBPyConnection, target: str =
     install_cleaning_rules(connection)
     decode_codes(connection, "susenas", "raw.susenas_rumah_tangga", "ID_RT", (*HEAD_CODED, *FAMILY_CODED),
                  "susenas_codes")
-    run_sql(connection, "susenas_household", target=target)
+    run_sql(connection, "staging/susenas_household", target=target, **susenas_household_columns())

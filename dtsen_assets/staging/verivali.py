@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import duckdb
 
+from dtsen_assets.platform.sql import run_sql
+from dtsen_assets.platform.vocabulary import VERIVALI_CODED
 from dtsen_assets.staging.codes import decode_codes
-from dtsen_assets.staging.columns import VERIVALI_CODED
 from dtsen_assets.staging.names import standardize_names
 from dtsen_assets.staging.reference import install_cleaning_rules
-from dtsen_assets.staging.sql import run_sql
 
 VERIVALI_DECISION_TABLE = "staging.verivali_decision"
 
@@ -19,4 +19,4 @@ def build_verivali_decision(connection: duckdb.DuckDBPyConnection, target: str =
     decode_codes(connection, "verivali", "raw.verivali_musdes", "_source_file || ':' || _line_number",
                  VERIVALI_CODED, "verivali_codes")
     standardize_names(connection, [("raw.verivali_musdes", "NAMA")])
-    run_sql(connection, "verivali_decision", target=target)
+    run_sql(connection, "staging/verivali_decision", target=target)

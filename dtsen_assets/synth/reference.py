@@ -1,7 +1,7 @@
 """The reference data the world is built on: real region codes, population and poverty.
 
-Read from the repository's `data/` folder (`data/reference/*.csv`, `data/codebook.csv`); a
-different folder can be given for tests. Codes are held as integers: a village `PP.KK.CC.DDDD`
+Read from the shipped reference data (`data/reference/*.csv`, `data/codebook.csv`; located by
+platform/reference.py); a different folder can be given for tests. Codes are held as integers: a village `PP.KK.CC.DDDD`
 is `PPKKCCDDDD`, its district `PPKKCC`, its regency `PPKK`, its province `PP`.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
+from dtsen_assets.platform.reference import DATA_DIR
 
 # Regency codes before the 2022 split of Papua (Papua 91 and Papua Barat 92 gave regencies to the
 # new provinces 93-96). NIKs issued before the split keep these prefixes, which no longer exist.

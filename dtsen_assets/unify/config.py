@@ -56,6 +56,9 @@ class UnifyConfig(dg.Config):
     u_max_pairs: float = Field(
         default=500_000, description="Random (record, Dukcapil person) pairs u probabilities are counted on.")
     seed: int = Field(default=42, description="Seed of the random pair sampling (deterministic u estimates).")
+    # --- profiling ---
+    profile_statements: bool = Field(
+        default=False, description="Time every SQL statement on its own (timings '<file>#<n>'), for profiling.")
 
     # --- the rest: records no Dukcapil person was accepted for (linkage.py) ---
     rest_accept_probability: float = Field(

@@ -16,9 +16,9 @@ from typing import Any
 
 import duckdb
 
-from dtsen_assets.unify.families import WELFARE_VARIABLES
+from dtsen_assets.platform.sql import quote_literal, run_sql
+from dtsen_assets.platform.vocabulary import WELFARE_VARIABLES
 from dtsen_assets.unify.splink_runner import model_parameters
-from dtsen_assets.unify.sql import run
 
 MATCH_EVIDENCE_TABLE = "unify.match_evidence"
 PERSON_VALUE_SOURCE_TABLE = "unify.person_value_source"
@@ -26,10 +26,6 @@ FAMILY_VALUE_SOURCE_TABLE = "unify.family_value_source"
 EVIDENCE_TABLES: tuple[str, ...] = (MATCH_EVIDENCE_TABLE, PERSON_VALUE_SOURCE_TABLE, FAMILY_VALUE_SOURCE_TABLE)
 
 Log = Callable[[str], None]
-
-
-def _quote(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def field_evidence_sql(trained: dict[str, Any], columns: list[str]) -> str:
@@ -49,11 +45,11 @@ def field_evidence_sql(trained: dict[str, Any], columns: list[str]) -> str:
             continue
         null_label = next((level["label_for_charts"] for level in comparison["comparison_levels"]
                            if level.get("is_null_level")), "unknown")
-        cases = [f"WHEN {column} IS NULL OR abs({column}) < 1e-9 THEN {_quote(null_label)}"]
+        cases = [f"WHEN {column} IS NULL OR abs({column}) < 1e-9 THEN {quote_literal(null_label)}"]
         for row in (r for r in model_parameters({"comparisons": [comparison]}) if r["match_weight"] is not None):
-            cases.append(f"WHEN abs({column} - ({row['match_weight']!r})) < 1e-6 THEN {_quote(row['level'])}")
+            cases.append(f"WHEN abs({column} - ({row['match_weight']!r})) < 1e-6 THEN {quote_literal(row['level'])}")
         weight = " + ".join(f"coalesce({c}, 0)" for c in (column, f"mw_tf_adj_{name}") if c in present)
-        parts.append(f"{{'field': {_quote(name)}, 'level': CASE {' '.join(cases)} END, "
+        parts.append(f"{{'field': {quote_literal(name)}, 'level': CASE {' '.join(cases)} END, "
                      f"'weight': round(({weight})::DOUBLE, 2)}}")
     if not parts:
         return "[]::STRUCT(field VARCHAR, level VARCHAR, weight DOUBLE)[]"
@@ -64,13 +60,13 @@ def keep_search_evidence(connection: duckdb.DuckDBPyConnection, work: str, train
                          timings: dict[str, float], log: Log) -> None:
     """{work}.evidence_search: the candidate search's best candidate and runner-up per record."""
     columns = [row[0] for row in connection.execute(f"DESCRIBE {work}.search_prediction_raw").fetchall()]
-    run(connection, "evidence_search", timings, log, w=work, field_evidence=field_evidence_sql(trained, columns))
+    run_sql(connection, "unify/evidence_search", timings=timings, log=log, w=work, field_evidence=field_evidence_sql(trained, columns))
 
 
 def stage_evidence_tables(connection: duckdb.DuckDBPyConnection, work: str, family_table: str,
                           staging_name: Callable[[str], str], timings: dict[str, float], log: Log) -> None:
     """Stage unify.match_evidence, unify.person_value_source and unify.family_value_source."""
-    run(connection, "evidence_tables", timings, log, w=work, family_table=family_table,
+    run_sql(connection, "unify/evidence_tables", timings=timings, log=log, w=work, family_table=family_table,
         match_evidence_table=staging_name(MATCH_EVIDENCE_TABLE),
         person_value_source_table=staging_name(PERSON_VALUE_SOURCE_TABLE),
         family_value_source_table=staging_name(FAMILY_VALUE_SOURCE_TABLE),

@@ -21,18 +21,18 @@ from typing import Any
 import duckdb
 from splink import Linker
 
+from dtsen_assets.platform.sql import count_rows, run_sql
 from dtsen_assets.unify import splink_runner
 from dtsen_assets.unify.config import UnifyConfig
-from dtsen_assets.unify.sql import run
 
 Log = Callable[[str], None]
 
 
 def link_rest(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyConfig, trained: dict[str, Any],
               dukcapil_rows: int, timings: dict[str, float], log: Log) -> None:
-    run(connection, "rest_candidates", timings, log, w=work)
+    run_sql(connection, "unify/rest_candidates", timings=timings, log=log, w=work)
     started = time.perf_counter()
-    if _count(connection, f"{work}.unify_splink_rest_pairs"):
+    if count_rows(connection, f"{work}.unify_splink_rest_pairs"):
         splink_runner.score_pairs(
             connection, work, trained, ["unify_splink_rest_node"], "unify_splink_rest_pairs", "rest_prediction_raw",
             config.keep_match_weight, link_type="dedupe_only",
@@ -43,7 +43,7 @@ def link_rest(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyCon
             SELECT NULL::DOUBLE AS match_weight, NULL::DOUBLE AS match_probability, NULL::BIGINT AS unique_id_l,
                    NULL::BIGINT AS unique_id_r, NULL::DOUBLE AS mw_nik LIMIT 0""")
     identity = splink_runner.identity_weight_sql(connection, f"{work}.rest_prediction_raw")
-    run(connection, "rest_link", timings, log, w=work, identity_weight=identity,
+    run_sql(connection, "unify/rest_link", timings=timings, log=log, w=work, identity_weight=identity,
         accept_probability=config.rest_accept_probability, min_identity_weight=config.min_identity_weight,
         min_identity_weight_named=config.min_identity_weight_named)
     _cluster(connection, work, trained, config.rest_accept_probability)
@@ -53,7 +53,7 @@ def link_rest(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyCon
 def _cluster(connection: duckdb.DuckDBPyConnection, work: str, trained: dict[str, Any], threshold: float) -> None:
     """Connected components (Splink) over the accepted edges between still unmatched records."""
     connection.execute(f"CREATE OR REPLACE TABLE {work}.rest_cluster (cluster_id VARCHAR, unique_id BIGINT)")
-    if not _count(connection, f"{work}.unify_splink_rest_cluster_node") or not _count(
+    if not count_rows(connection, f"{work}.unify_splink_rest_cluster_node") or not count_rows(
             connection, f"{work}.unify_splink_rest_edges"):
         return
     settings = dict(trained)
@@ -68,6 +68,3 @@ def _cluster(connection: duckdb.DuckDBPyConnection, work: str, trained: dict[str
             INSERT INTO {work}.rest_cluster
             SELECT CAST(cluster_id AS VARCHAR), unique_id FROM {work}.{clusters.physical_name}""")
 
-
-def _count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 from dtsen_assets.pii import mask_identifier
+from dtsen_assets.platform.sql import count_rows
 
 EXAMPLES_PER_METHOD = 3
 CORRECTION_METHODS = ("cleaned_nik", "corrected_nik", "nik_ganda_resolved", "verivali_nik", "dukcapil_search",
@@ -80,10 +81,10 @@ def collect_figures(connection: duckdb.DuckDBPyConnection, work: str, family_tab
         [(m, s, rid, mask_identifier(raw) if raw is not None else "(empty)", mask_identifier(nik))
          for m, s, rid, raw, nik in examples])
 
-    search_records = _rows(connection, f"SELECT count(*) FROM {work}.search_record")[0][0]
-    search_pairs = _rows(connection, f"SELECT count(*) FROM {work}.search_candidate")[0][0]
-    exact_pairs = _rows(connection, f"SELECT count(*) FROM {work}.exact_pair")[0][0]
-    rest_pairs = _rows(connection, f"SELECT count(*) FROM {work}.rest_pair")[0][0]
+    search_records = count_rows(connection, f"{work}.search_record")
+    search_pairs = count_rows(connection, f"{work}.search_candidate")
+    exact_pairs = count_rows(connection, f"{work}.exact_pair")
+    rest_pairs = count_rows(connection, f"{work}.rest_pair")
     figures["records_searched"] = int(search_records)
     figures["comparisons"] = {"own_nik": int(exact_pairs), "search": int(search_pairs), "rest": int(rest_pairs)}
     figures["comparisons_per_record"] = round((exact_pairs + search_pairs + rest_pairs) / total_records, 3) \

@@ -33,9 +33,6 @@ from typing import Any
 
 from splink import SettingsCreator
 
-RECORD_DATASET = "record"
-DUKCAPIL_DATASET = "dukcapil"
-
 # The columns both sides carry (search_columns.sql builds them).
 SEARCH_COLUMNS: tuple[str, ...] = (
     "unique_id", "source_dataset", "nik_digits", "name_full", "name_sorted", "name_words",
@@ -64,81 +61,61 @@ def _level(sql: str, label: str, **extra: Any) -> dict[str, Any]:
     return {"sql_condition": sql, "label_for_charts": label, **extra}
 
 
+def _comparison(name: str, description: str, levels: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"output_column_name": name, "comparison_description": description, "comparison_levels": levels}
+
+
 def comparisons() -> list[dict[str, Any]]:
     """The comparisons of the model, as Splink comparison dicts (levels from most to least alike)."""
     return [
-        {
-            "output_column_name": "nik",
-            "comparison_description": "NIK digits against the Dukcapil NIK",
-            "comparison_levels": [
-                _level("nik_digits_l IS NULL OR nik_digits_r IS NULL", "no NIK", is_null_level=True),
-                _level("nik_digits_l = nik_digits_r", "exact"),
-                _level(NIK_ONE_EDIT_SQL, "one edit"),
-                _level("levenshtein(nik_digits_l, nik_digits_r) <= 2", "two edits"),
-                _level("ELSE", "different"),
-            ],
-        },
-        {
-            "output_column_name": "nama",
-            "comparison_description": "Name tokens (titles, BIN/BINTI, variants dealt with)",
-            "comparison_levels": [
-                _level("name_full_l IS NULL OR name_full_r IS NULL", "no name", is_null_level=True),
-                _level("name_full_l = name_full_r", "exact", tf_adjustment_column="name_full",
-                       tf_adjustment_weight=1.0),
-                _level("name_sorted_l = name_sorted_r", "same tokens, any order"),
-                _level(NAME_INSIDE_SQL, "one name inside the other (initials allowed)"),
-                _level(f"{NAME_JW_SQL} >= 0.94", "Jaro-Winkler >= 0.94"),
-                _level(f"{NAME_JW_SQL} >= 0.85", "Jaro-Winkler >= 0.85"),
-                _level("list_has_any(name_words_l, name_words_r)", "a shared name part"),
-                _level("ELSE", "different"),
-            ],
-        },
-        {
-            "output_column_name": "tgl_lahir",
-            "comparison_description": "Birth date, or the age a source gives instead",
-            "comparison_levels": [
-                _level("birth_year_a_l IS NULL OR birth_year_a_r IS NULL", "no date nor age", is_null_level=True),
-                _level("tgl_lahir_l = tgl_lahir_r", "exact", tf_adjustment_column="tgl_lahir",
-                       tf_adjustment_weight=1.0),
-                _level(DATE_NEAR_SQL, "two of day, month and year agree, or day and month swapped"),
-                _level("(tgl_lahir_l IS NULL OR tgl_lahir_r IS NULL) AND abs(birth_year_a_l - birth_year_a_r) <= 1",
-                       "only an age, which agrees"),
-                _level("year(tgl_lahir_l) = year(tgl_lahir_r)", "same year"),
-                _level("abs(birth_year_a_l - birth_year_a_r) <= 2", "within two years"),
-                _level("ELSE", "different"),
-            ],
-        },
-        {
-            "output_column_name": "jenis_kelamin",
-            "comparison_description": "Sex",
-            "comparison_levels": [
-                _level("jenis_kelamin_l IS NULL OR jenis_kelamin_r IS NULL", "unknown", is_null_level=True),
-                _level("jenis_kelamin_l = jenis_kelamin_r", "same"),
-                _level("ELSE", "different"),
-            ],
-        },
-        {
-            "output_column_name": "desa",
-            "comparison_description": "Village of the record against the current Dukcapil village",
-            "comparison_levels": [
-                _level("kode_desa_l IS NULL OR kode_desa_r IS NULL", "unknown", is_null_level=True),
-                _level("kode_desa_l = kode_desa_r", "same desa"),
-                _level("kode_kec_l = kode_kec_r", "same kecamatan"),
-                _level("kode_kab_l = kode_kab_r", "same kabupaten"),
-                _level("ELSE", "elsewhere"),
-            ],
-        },
-        {
-            "output_column_name": "kartu_keluarga",
-            "comparison_description": "Family card: the one the record's family was confirmed on, or the source's own",
-            "comparison_levels": [
-                _level("(kk_context_l IS NULL AND kk_source_l IS NULL) OR (kk_context_r IS NULL AND kk_source_r IS NULL)",
-                       "no card known", is_null_level=True),
-                _level("kk_context_l = kk_context_r", "on the card the family was confirmed on"),
-                _level("kk_source_l = kk_source_r", "on the card the source shows"),
-                _level("ELSE", "another card"),
-            ],
-        },
+        _comparison("nik", "NIK digits against the Dukcapil NIK", [
+            _level("nik_digits_l IS NULL OR nik_digits_r IS NULL", "no NIK", is_null_level=True),
+            _level("nik_digits_l = nik_digits_r", "exact"),
+            _level(NIK_ONE_EDIT_SQL, "one edit"),
+            _level("levenshtein(nik_digits_l, nik_digits_r) <= 2", "two edits"),
+            _level("ELSE", "different"),
+        ]),
+        _comparison("nama", "Name tokens (titles, BIN/BINTI, variants dealt with)", [
+            _level("name_full_l IS NULL OR name_full_r IS NULL", "no name", is_null_level=True),
+            _level("name_full_l = name_full_r", "exact", tf_adjustment_column="name_full",
+                   tf_adjustment_weight=1.0),
+            _level("name_sorted_l = name_sorted_r", "same tokens, any order"),
+            _level(NAME_INSIDE_SQL, "one name inside the other (initials allowed)"),
+            _level(f"{NAME_JW_SQL} >= 0.94", "Jaro-Winkler >= 0.94"),
+            _level(f"{NAME_JW_SQL} >= 0.85", "Jaro-Winkler >= 0.85"),
+            _level("list_has_any(name_words_l, name_words_r)", "a shared name part"),
+            _level("ELSE", "different"),
+        ]),
+        _comparison("tgl_lahir", "Birth date, or the age a source gives instead", [
+            _level("birth_year_a_l IS NULL OR birth_year_a_r IS NULL", "no date nor age", is_null_level=True),
+            _level("tgl_lahir_l = tgl_lahir_r", "exact", tf_adjustment_column="tgl_lahir",
+                   tf_adjustment_weight=1.0),
+            _level(DATE_NEAR_SQL, "two of day, month and year agree, or day and month swapped"),
+            _level("(tgl_lahir_l IS NULL OR tgl_lahir_r IS NULL) AND abs(birth_year_a_l - birth_year_a_r) <= 1",
+                   "only an age, which agrees"),
+            _level("year(tgl_lahir_l) = year(tgl_lahir_r)", "same year"),
+            _level("abs(birth_year_a_l - birth_year_a_r) <= 2", "within two years"),
+            _level("ELSE", "different"),
+        ]),
+        _comparison("jenis_kelamin", "Sex", [
+            _level("jenis_kelamin_l IS NULL OR jenis_kelamin_r IS NULL", "unknown", is_null_level=True),
+            _level("jenis_kelamin_l = jenis_kelamin_r", "same"),
+            _level("ELSE", "different"),
+        ]),
+        _comparison("desa", "Village of the record against the current Dukcapil village", [
+            _level("kode_desa_l IS NULL OR kode_desa_r IS NULL", "unknown", is_null_level=True),
+            _level("kode_desa_l = kode_desa_r", "same desa"),
+            _level("kode_kec_l = kode_kec_r", "same kecamatan"),
+            _level("kode_kab_l = kode_kab_r", "same kabupaten"),
+            _level("ELSE", "elsewhere"),
+        ]),
+        _comparison("kartu_keluarga", "Family card: the one the record's family was confirmed on, or the source's own", [
+            _level("(kk_context_l IS NULL AND kk_source_l IS NULL) OR (kk_context_r IS NULL AND kk_source_r IS NULL)",
+                   "no card known", is_null_level=True),
+            _level("kk_context_l = kk_context_r", "on the card the family was confirmed on"),
+            _level("kk_source_l = kk_source_r", "on the card the source shows"),
+            _level("ELSE", "another card"),
+        ]),
     ]
 
 

@@ -33,9 +33,9 @@ from typing import Any
 
 import duckdb
 
+from dtsen_assets.platform.sql import count_rows, run_sql
 from dtsen_assets.unify import splink_runner
 from dtsen_assets.unify.config import UnifyConfig
-from dtsen_assets.unify.sql import run
 
 Log = Callable[[str], None]
 
@@ -44,22 +44,22 @@ def confirm_exact_nik(connection: duckdb.DuckDBPyConnection, work: str, config: 
                       timings: dict[str, float], log: Log) -> None:
     """Step 1, then the family context of every source family, the verivali NIK claims and the
     search columns of both sides."""
-    run(connection, "padan_exact", timings, log, w=work,
+    run_sql(connection, "unify/padan_exact", timings=timings, log=log, w=work,
         min_name_score=config.exact_min_name_score,
         min_name_score_without_date=config.exact_min_name_score_without_date,
         min_name_score_near_date=config.exact_min_name_score_near_date)
-    run(connection, "family_context", timings, log, w=work)
-    run(connection, "verivali_claims", timings, log, w=work)
-    run(connection, "search_columns", timings, log, w=work)
+    run_sql(connection, "unify/family_context", timings=timings, log=log, w=work)
+    run_sql(connection, "unify/verivali_claims", timings=timings, log=log, w=work)
+    run_sql(connection, "unify/search_columns", timings=timings, log=log, w=work)
 
 
 def train_model(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyConfig,
                 timings: dict[str, float], log: Log) -> dict[str, Any]:
     """Term frequencies over all of Dukcapil, the training sample, then the model (splink_runner.train)."""
-    run(connection, "term_frequencies", timings, log, w=work)
-    records = _count(connection, f"{work}.record")
+    run_sql(connection, "unify/term_frequencies", timings=timings, log=log, w=work)
+    records = count_rows(connection, f"{work}.record")
     persons = dukcapil_rows(connection, work)
-    run(connection, "training_sample", timings, log, w=work, seed=int(config.seed),
+    run_sql(connection, "unify/training_sample", timings=timings, log=log, w=work, seed=int(config.seed),
         record_share_millionths=_millionths(config.training_records, records),
         extra_share_millionths=_millionths(config.training_dukcapil_extra, persons))
     started = time.perf_counter()
@@ -73,10 +73,10 @@ def train_model(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyC
 def search_dukcapil(connection: duckdb.DuckDBPyConnection, work: str, config: UnifyConfig,
                     trained: dict[str, Any], timings: dict[str, float], log: Log) -> None:
     """Step 2: candidates by blocking, scored by Splink, resolved into {work}.search_match."""
-    run(connection, "search_candidates", timings, log, w=work)
-    run(connection, "search_splink_input", timings, log, w=work)
+    run_sql(connection, "unify/search_candidates", timings=timings, log=log, w=work)
+    run_sql(connection, "unify/search_splink_input", timings=timings, log=log, w=work)
     started = time.perf_counter()
-    if _count(connection, f"{work}.unify_splink_search_pairs"):
+    if count_rows(connection, f"{work}.unify_splink_search_pairs"):
         splink_runner.score_pairs(
             connection, work, trained, ["unify_splink_search_record", "unify_splink_search_dukcapil"],
             "unify_splink_search_pairs", "search_prediction_raw", config.keep_match_weight)
@@ -85,7 +85,7 @@ def search_dukcapil(connection: duckdb.DuckDBPyConnection, work: str, config: Un
     timings["splink_search"] = time.perf_counter() - started
     log(f"unify: Splink scored the candidate search in {timings['splink_search']:.1f} s")
     identity = splink_runner.identity_weight_sql(connection, f"{work}.search_prediction_raw")
-    run(connection, "search_resolve", timings, log, w=work, identity_weight=identity,
+    run_sql(connection, "unify/search_resolve", timings=timings, log=log, w=work, identity_weight=identity,
         none_odds=_none_odds(config.not_in_dukcapil_prior),
         accept_probability=config.search_accept_probability,
         min_identity_weight=config.min_identity_weight,
@@ -93,7 +93,7 @@ def search_dukcapil(connection: duckdb.DuckDBPyConnection, work: str, config: Un
 
 
 def dukcapil_rows(connection: duckdb.DuckDBPyConnection, work: str) -> int:
-    return _count(connection, f"{work}.dukcapil")
+    return count_rows(connection, f"{work}.dukcapil")
 
 
 def _millionths(wanted: int, available: int) -> int:
@@ -104,10 +104,6 @@ def _millionths(wanted: int, available: int) -> int:
 def _none_odds(prior: float) -> float:
     prior = min(max(prior, 1e-9), 1 - 1e-9)
     return prior / (1 - prior)
-
-
-def _count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
-    return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
 
 def _empty_predictions(connection: duckdb.DuckDBPyConnection, work: str, table: str) -> None:

@@ -24,11 +24,11 @@ from typing import Any
 
 import duckdb
 
+from dtsen_assets.platform.sql import Timings, drop_schema, run_sql, work_schema
 from dtsen_assets.unify import evidence, families, ids, linkage, padan, splink_runner
 from dtsen_assets.unify.plausibility import DEFAULT_PLAUSIBILITY, KARANTINA_TABLE
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.metadata import collect_figures
-from dtsen_assets.unify.sql import drop_work_schema, run, work_schema
 from dtsen_assets.warehouse import staging_table, table_exists
 
 PERSON_TABLE = "dtsen.person"
@@ -58,47 +58,47 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
     """Build every unify table under its `__staging` name; return the model, figures and timings."""
     config = config or UnifyConfig()
     key = ids.ensure_id_key(connection, id_key)
-    timings: dict[str, float] = {}
+    timings = Timings(per_statement=config.profile_statements)
     started = time.perf_counter()
     connection.execute("CREATE SCHEMA IF NOT EXISTS dtsen")
     connection.execute("CREATE SCHEMA IF NOT EXISTS unify")
-    work = work_schema(connection)
+    work = work_schema(connection, "unify_work")
     try:
         as_of = config.as_of()
-        run(connection, "name_macros", timings, log)
-        run(connection, "prepare_names", timings, log, w=work)
-        run(connection, "prepare_records", timings, log, w=work, age_reference_year=int(config.age_reference_year),
+        run_sql(connection, "unify/name_macros", timings=timings, log=log)
+        run_sql(connection, "unify/prepare_names", timings=timings, log=log, w=work)
+        run_sql(connection, "unify/prepare_records", timings=timings, log=log, w=work, age_reference_year=int(config.age_reference_year),
             current_yy=as_of.year % 100)
-        run(connection, "prepare_dukcapil", timings, log, w=work)
+        run_sql(connection, "unify/prepare_dukcapil", timings=timings, log=log, w=work)
         padan.confirm_exact_nik(connection, work, config, timings, log)
         trained = padan.train_model(connection, work, config, timings, log)
         padan.search_dukcapil(connection, work, config, trained, timings, log)
-        run(connection, "padan_match", timings, log, w=work)
+        run_sql(connection, "unify/padan_match", timings=timings, log=log, w=work)
         evidence.keep_search_evidence(connection, work, trained, timings, log)
         _drop(connection, work, "search_fallback_record", "unify_splink_search_record",
               "unify_splink_search_dukcapil", "unify_splink_search_pairs", "search_prediction_raw",
               "unify_splink_train_record", "unify_splink_train_dukcapil", "unify_u_vectors")
         linkage.link_rest(connection, work, config, trained, padan.dukcapil_rows(connection, work), timings, log)
-        run(connection, "record_match", timings, log, w=work)
+        run_sql(connection, "unify/record_match", timings=timings, log=log, w=work)
         _drop(connection, work, "name_feature", "search_prediction", "rest_side", "unify_splink_rest_node")
         with ids.id_key_bound(connection, key):
-            run(connection, "person_key", timings, log, w=work, **_previous_release(connection),
+            run_sql(connection, "unify/person_key", timings=timings, log=log, w=work, **_previous_release(connection),
                 history_table=staging_table(PERSON_ID_HISTORY_TABLE))
-            run(connection, "person", timings, log, w=work)
-            run(connection, "family", timings, log, w=work, as_of=as_of.isoformat(),
+            run_sql(connection, "unify/person", timings=timings, log=log, w=work)
+            run_sql(connection, "unify/family", timings=timings, log=log, w=work, as_of=as_of.isoformat(),
                 regsosek_date=config.regsosek_reference_date, welfare_columns=families.welfare_columns_sql(),
                 welfare_list=", ".join(families.WELFARE_VARIABLES), family_table=staging_table(FAMILY_TABLE))
-        run(connection, "family_karantina", timings, log, w=work, as_of=as_of.isoformat(),
+        run_sql(connection, "unify/family_karantina", timings=timings, log=log, w=work, as_of=as_of.isoformat(),
             max_members=DEFAULT_PLAUSIBILITY.max_members, max_age=DEFAULT_PLAUSIBILITY.max_age,
             karantina_table=staging_table(KARANTINA_TABLE))
-        run(connection, "outputs", timings, log, w=work, person_table=staging_table(PERSON_TABLE),
+        run_sql(connection, "unify/outputs", timings=timings, log=log, w=work, person_table=staging_table(PERSON_TABLE),
             person_source_table=staging_table(PERSON_SOURCE_TABLE), family_table=staging_table(FAMILY_TABLE))
-        run(connection, "verivali_outcome", timings, log, w=work, outcome_table=staging_table(VERIVALI_OUTCOME_TABLE))
+        run_sql(connection, "unify/verivali_outcome", timings=timings, log=log, w=work, outcome_table=staging_table(VERIVALI_OUTCOME_TABLE))
         evidence.stage_evidence_tables(connection, work, staging_table(FAMILY_TABLE), staging_table, timings, log)
         _stage_model_table(connection, trained)
         figures = collect_figures(connection, work, staging_table(FAMILY_TABLE))
     finally:
-        drop_work_schema(connection, work)
+        drop_schema(connection, work)
     timings["total"] = time.perf_counter() - started
     return UnifyResult(trained_model=trained, figures=figures, timings=timings)
 

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 from splink import DuckDBAPI, Linker
 
+from dtsen_assets.platform.sql import count_rows
 from dtsen_assets.unify import model
 from dtsen_assets.warehouse import raw_connection
 
@@ -58,7 +59,7 @@ def train(connection: duckdb.DuckDBPyConnection, work: str, dukcapil_rows: int, 
     settings = model.apply_default_parameters(model.settings(dukcapil_rows).create_settings_dict("duckdb"))
     priors = {(c["output_column_name"], level["label_for_charts"]): level["m_probability"]
               for c in settings["comparisons"] for level in c["comparison_levels"] if not level.get("is_null_level")}
-    sample = int(connection.execute(f"SELECT count(*) FROM {work}.unify_splink_train_record").fetchone()[0])
+    sample = count_rows(connection, f"{work}.unify_splink_train_record")
     if sample < min_training_records:
         log(f"unify: {sample} records to train on (< {min_training_records}): the model keeps its prior parameters")
         return settings

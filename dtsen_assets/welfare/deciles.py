@@ -16,21 +16,20 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from dtsen_assets.sql import load_sql
-from dtsen_assets.welfare.db import scalar
+from dtsen_assets.platform.sql import count_rows, render
 from dtsen_assets.welfare.regions import load_regions
 
 
 def stage_decile(connection: duckdb.DuckDBPyConnection, scores: str, families: str, out_table: str) -> int:
     """Stage `out_table` (family_id, desil, persentil) from the scores and family sizes."""
-    sql = load_sql("welfare", "decile").format(scores=scores, families=families)
+    sql = render("welfare/decile", scores=scores, families=families)
     connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS {sql}")
-    return int(scalar(connection, f"SELECT count(*) FROM {out_table}"))
+    return count_rows(connection, out_table)
 
 
 def stage_cut_points(connection: duckdb.DuckDBPyConnection, decile: str, scores: str, families: str,
                      out_table: str) -> pd.DataFrame:
-    sql = load_sql("welfare", "desil_batas").format(decile=decile, scores=scores, families=families)
+    sql = render("welfare/desil_batas", decile=decile, scores=scores, families=families)
     connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS {sql}")
     return connection.execute(f"SELECT * FROM {out_table} ORDER BY desil").df()
 
@@ -42,9 +41,9 @@ def stage_desil_kabupaten(connection: duckdb.DuckDBPyConnection, decile: str, fa
         names = pd.DataFrame({"kode_kab": pd.Series(dtype=str), "nama_kabupaten": pd.Series(dtype=str)})
     connection.register("welfare_regency_names", names)
     try:
-        sql = load_sql("welfare", "desil_kabupaten").format(decile=decile, families=families,
+        sql = render("welfare/desil_kabupaten", decile=decile, families=families,
                                                              regions="welfare_regency_names")
         connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS {sql}")
     finally:
         connection.unregister("welfare_regency_names")
-    return int(scalar(connection, f"SELECT count(*) FROM {out_table}"))
+    return count_rows(connection, out_table)

@@ -35,8 +35,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from dtsen_assets.sql import load_sql
-from dtsen_assets.welfare.db import reader_cursor
+from dtsen_assets.platform.sql import reader_cursor, render
 from dtsen_assets.welfare.features import blank_outside_tier
 from dtsen_assets.welfare.models import PmtModel
 from dtsen_assets.welfare.regions import load_regions
@@ -113,7 +112,7 @@ class ExplanationResult:
 
 def reference_profiles(connection: duckdb.DuckDBPyConnection, families_sql: str) -> pd.DataFrame:
     """One row per kode_kab with every model variable at its typical value (index: kode_kab)."""
-    sql = load_sql("welfare", "reference_profile").format(
+    sql = render("welfare/reference_profile", 
         families=families_sql, categorical=", ".join(CATEGORICAL), numeric=", ".join(NUMERIC))
     long = connection.execute(sql).df()
     wide = long.pivot(index="kode_kab", columns="variabel", values="nilai")

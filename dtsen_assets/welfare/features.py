@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from dtsen_assets.sql import load_sql
+from dtsen_assets.platform.sql import render
 from dtsen_assets.welfare.regions import Regions, load_regions
 from dtsen_assets.welfare.variables import (
     CATEGORICAL,
@@ -116,7 +116,7 @@ def feature_query(connection: duckdb.DuckDBPyConnection, table: str, unit_id: st
     projection += [f'"{present[c]}" AS {c}' for c in carried]
     source = f"SELECT {', '.join(projection)} FROM {table}" + (f" WHERE {where}" if where else "")
     missing = tuple(v for v in MODEL_VARIABLES if v not in present)
-    sql = load_sql("welfare", "features").format(
+    sql = render("welfare/features", 
         source_projection=source,
         variables=", ".join([*MODEL_VARIABLES, *carried]),
         known_counts=",\n    ".join(

@@ -329,15 +329,10 @@ class RidgeShrunk(RidgeMonotone):
 
     name = "ridge_shrunk"
 
-    def _slope_columns(self) -> list[int]:
-        names = [n for n, _, _ in NUMERIC_FEATURES]
-        start = len(self.encoder.categorical_columns)
-        return [start + names.index(f) for f in SLOPE_FEATURES]
-
     def design(self, batch):
         province = batch.linear[:, self.encoder.region_column_slices["provinsi"]]
         blocks = [batch.linear[:, self._columns()]]
-        blocks += [province.multiply(batch.linear[:, column]) for column in self._slope_columns()]
+        blocks += [province.multiply(batch.linear[:, column]) for column in _slope_columns(self.encoder)]
         return sp.hstack(blocks, format="csr")
 
     def design_variables(self):
@@ -403,22 +398,24 @@ class MonotoneAverage(Candidate):
 SLOPE_FEATURES = ("log_jumlah_art", "log_luas_lantai")
 
 
+def _slope_columns(encoder) -> list[int]:
+    """Columns of the linear design holding the SLOPE_FEATURES (numeric columns follow the categorical ones)."""
+    names = [n for n, _, _ in NUMERIC_FEATURES]
+    start = len(encoder.categorical_columns)
+    return [start + names.index(f) for f in SLOPE_FEATURES]
+
+
 class RidgeRegional(RidgeCandidate):
     """Ridge with regional slopes: province x and town x family size and floor area."""
 
     name = "ridge_regional"
-
-    def _slope_columns(self) -> list[int]:
-        names = [n for n, _, _ in NUMERIC_FEATURES]
-        start = len(self.encoder.categorical_columns)
-        return [start + names.index(f) for f in SLOPE_FEATURES]
 
     def design(self, batch):
         base = batch.linear
         slices = self.encoder.region_column_slices
         region = sp.hstack([base[:, slices["provinsi"]], base[:, slices["regional"].start:slices["regional"].start + 1]])
         blocks = [base]
-        for column in self._slope_columns():
+        for column in _slope_columns(self.encoder):
             blocks.append(region.multiply(base[:, column]))
         return sp.hstack(blocks, format="csr")
 

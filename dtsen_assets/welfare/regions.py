@@ -1,6 +1,6 @@
 """Region facts the PMT may use beside a family's own data: town or regency, provincial poverty.
 
-Read from the shipped reference data (`data/reference/`, Kemendagri codes; see its README):
+Read from the shipped reference data (platform/reference.py; Kemendagri codes, see data/reference/README.md):
 whether a kabupaten/kota is a kota (its name starts with "Kota "), its name, and the share of
 people below the poverty line (BPS P0, March 2025, else March 2024) of its province. A region
 missing from the reference (a drop with codes of its own) simply gets no value, and the feature
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from dtsen_assets.welfare.variables import DATA_DIR
+from dtsen_assets.platform.reference import DATA_DIR
 
 
 @dataclass(frozen=True)

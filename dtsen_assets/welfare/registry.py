@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dtsen_assets.platform.sql import scalar
 from dtsen_assets.warehouse import table_exists
-from dtsen_assets.welfare.db import scalar
 from dtsen_assets.welfare.metrics import QUOTAS
 from dtsen_assets.welfare.models import PmtModel, TrainingResult, load_model
 from dtsen_assets.welfare.regions import load_regions

@@ -21,9 +21,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from dtsen_assets.sql import load_sql
+from dtsen_assets.platform.sql import count_rows, reader_cursor, render, scalar
 from dtsen_assets.unify.plausibility import KARANTINA_TABLE
-from dtsen_assets.welfare.db import reader_cursor, scalar
 from dtsen_assets.welfare.features import feature_query
 from dtsen_assets.welfare.models import PmtModel
 from dtsen_assets.welfare.variables import TIERS, tier_dwelling
@@ -76,11 +75,11 @@ def build_family_features(connection: duckdb.DuckDBPyConnection, family_table: s
 
 def stage_belum_terdata(connection: duckdb.DuckDBPyConnection, out_table: str, eligibility: Eligibility,
                         features_table: str = FEATURES_WORK_TABLE) -> int:
-    sql = load_sql("welfare", "belum_terdata").format(
+    sql = render("welfare/belum_terdata", 
         features=features_table, data_model=eligibility.data_model_sql("f"), karantina=_karantina(connection),
         core_total=len(tier_dwelling("rumah_pokok")), core_needed=eligibility.needed("rumah_pokok"))
     connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS {sql} ORDER BY family_id")
-    return int(scalar(connection, f"SELECT count(*) FROM {out_table}"))
+    return count_rows(connection, out_table)
 
 
 def _karantina(connection: duckdb.DuckDBPyConnection) -> str:

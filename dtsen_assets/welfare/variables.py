@@ -1,9 +1,10 @@
 """The canonical family welfare variables a PMT may use, and the words to explain them.
 
 The names and values are those of `docs/internal_tables.md` ("Canonical family welfare
-variables"), shared by `staging.susenas_household` and `dtsen.family`. Value labels come from
-the shipped codebook (`data/codebook.csv`), never from maps typed in here; only the short
-Indonesian description of each *variable* (how a village officer would name it) is written below.
+variables", platform/vocabulary.py), shared by `staging.susenas_household` and `dtsen.family`.
+Value labels come from the shipped codebook (`data/codebook.csv`), never from maps typed in here;
+only the short Indonesian description of each *variable* (how a village officer would name it) is
+written below.
 """
 
 from __future__ import annotations
@@ -13,17 +14,13 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from dtsen_assets.staging.columns import ASSETS, HOUSING_CODED, LIVESTOCK
-
-DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-
-# Head of family (kepala keluarga / kepala rumah tangga): canonical categorical values.
-HEAD_CATEGORICAL: tuple[str, ...] = (
-    "krt_jenis_kelamin", "krt_pendidikan", "krt_status_bekerja", "krt_lapangan_usaha", "krt_kedudukan_kerja",
+from dtsen_assets.platform.reference import reference_path
+from dtsen_assets.platform.vocabulary import (
+    ASSETS, COMPOSITION, HEAD_CATEGORICAL, HOUSING_CODED, LIVESTOCK, WELFARE_VARIABLES,
 )
-# Housing, assets and livestock: the canonical variables staging produces, one list for both groups.
+
+# Housing: the coded housing variables of the vocabulary (codebook categories).
 HOUSING_CATEGORICAL: tuple[str, ...] = HOUSING_CODED
-COMPOSITION: tuple[str, ...] = ("jumlah_art", "art_balita", "art_sekolah", "art_lansia", "art_disabilitas")
 
 # Every categorical variable (canonical text values); yes/no assets are categorical too.
 CATEGORICAL: tuple[str, ...] = (*HEAD_CATEGORICAL, *HOUSING_CATEGORICAL, *ASSETS, "rumah_lain")
@@ -34,10 +31,7 @@ MODEL_VARIABLES: tuple[str, ...] = (*COMPOSITION, "krt_umur", *HEAD_CATEGORICAL,
                                     "luas_lantai", *ASSETS, "luas_lahan", "rumah_lain", *LIVESTOCK)
 # What a registry observes about the dwelling and possessions (each has a <v>_source in dtsen.family).
 # How many of these are known decides whether a family has enough data to be scored.
-DWELLING_AND_POSSESSIONS: tuple[str, ...] = (
-    *HOUSING_CATEGORICAL[:1], "luas_lantai", *HOUSING_CATEGORICAL[1:], *ASSETS, "luas_lahan", "rumah_lain",
-    *LIVESTOCK,
-)
+DWELLING_AND_POSSESSIONS: tuple[str, ...] = WELFARE_VARIABLES
 # The housing variables all three registries (DTKS, P3KE, REGSOSEK) record.
 CORE_HOUSING: tuple[str, ...] = ("status_bangunan", "lantai", "dinding", "atap", "air_minum", "penerangan",
                                  "bahan_bakar", "fasilitas_bab")
@@ -53,11 +47,6 @@ TIERS: dict[str, tuple[str, ...]] = {
                          "fasilitas_bab", "aset_lemari_es", "aset_ac", "aset_sepeda_motor", "aset_mobil",
                          "aset_emas"),
     "rumah_pokok": (*COMPOSITION, "krt_umur", *HEAD_CATEGORICAL, *CORE_HOUSING),
-}
-TIER_DESCRIPTION: dict[str, str] = {
-    "lengkap": "semua keterangan rumah, aset, lahan dan ternak",
-    "rumah_aset_utama": "keterangan rumah dan lima aset utama (lemari es, AC, sepeda motor, mobil, emas)",
-    "rumah_pokok": "delapan keterangan pokok rumah",
 }
 FULL_TIER = "lengkap"
 
@@ -146,7 +135,6 @@ NOT_APPLICABLE_LABELS: dict[str, str] = {
     "tidak_bekerja": "tidak bekerja",
     "tanpa_fasilitas_bab": "tidak ada fasilitas BAB",
 }
-assert set(DESCRIPTION) == {"kode_kab", *MODEL_VARIABLES}
 
 
 @dataclass(frozen=True)
@@ -170,7 +158,7 @@ class ValueLabels:
 
 @cache
 def value_labels(codebook_path: str | None = None) -> ValueLabels:
-    path = Path(codebook_path) if codebook_path else DATA_DIR / "codebook.csv"
+    path = Path(codebook_path) if codebook_path else reference_path("codebook.csv")
     labels: dict[tuple[str, str], str] = {}
     if path.is_file():
         preference = {"regsosek": 0, "susenas": 1, "dtks": 2, "p3ke": 3}

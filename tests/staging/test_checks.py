@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from dtsen_assets.checks import staging as checks
-from dtsen_assets.staging.columns import FAMILY_CODED, PERSON_CODED
+from dtsen_assets.platform.vocabulary import FAMILY_CODED, PERSON_CODED
 from dtsen_assets.staging.dukcapil import build_dukcapil_person
 from dtsen_assets.staging.family import build_family_record
 from dtsen_assets.staging.person import PERSON_SOURCES, build_person_record

@@ -10,7 +10,8 @@ from dtsen_assets.checks.staging import (
     check_codebook_keys_unique, check_codebook_rows_complete, check_region_codes,
 )
 from dtsen_assets.staging.codes import decode_codes
-from dtsen_assets.staging.reference import CODEBOOK_PATH, install_cleaning_rules, load_codebook
+from dtsen_assets.platform.reference import CODEBOOK_PATH
+from dtsen_assets.staging.reference import install_cleaning_rules, load_codebook
 from tests.staging.raw import records, row, write_raw
 
 

@@ -6,7 +6,7 @@ import duckdb
 
 from dtsen_assets.checks.unify import check_family_plausible
 from dtsen_assets.unify.plausibility import Plausibility
-from dtsen_assets.unify.sql import render
+from dtsen_assets.platform.sql import render
 
 
 def _quarantine(members: list[tuple[str, str | None, int | None]], rules: Plausibility = Plausibility()) -> dict:
@@ -14,7 +14,7 @@ def _quarantine(members: list[tuple[str, str | None, int | None]], rules: Plausi
     connection.execute("CREATE SCHEMA w")
     connection.execute("CREATE TABLE w.family_member (family_id VARCHAR, hub_kk_dukcapil VARCHAR, umur_now INTEGER)")
     connection.executemany("INSERT INTO w.family_member VALUES (?, ?, ?)", members)
-    connection.execute(render("family_karantina", w="w", as_of="2025-12-31", max_members=rules.max_members,
+    connection.execute(render("unify/family_karantina", w="w", as_of="2025-12-31", max_members=rules.max_members,
                               max_age=rules.max_age, karantina_table="w.karantina"))
     connection.execute("CREATE TABLE w.family AS SELECT DISTINCT family_id FROM w.family_member")
     outcome = check_family_plausible(connection, "w.karantina", "w.family")

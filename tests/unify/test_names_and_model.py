@@ -6,13 +6,13 @@ import duckdb
 import pytest
 
 from dtsen_assets.unify import model, splink_runner
-from dtsen_assets.unify.sql import render
+from dtsen_assets.platform.sql import render
 
 
 @pytest.fixture(scope="module")
 def connection():
     with duckdb.connect() as c:
-        c.execute(render("name_macros"))
+        c.execute(render("unify/name_macros"))
         yield c
 
 

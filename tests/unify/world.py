@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from dtsen_assets.unify.families import WELFARE_VARIABLES
+from dtsen_assets.platform.vocabulary import WELFARE_VARIABLES
 
 DESA_A = "3204102001"
 DESA_B = "3204102002"     # same kecamatan

@@ -4,14 +4,14 @@
 -- (never a value, never an unknown code) are left out.
 WITH cells AS (
     SELECT source, variable, value
-    FROM (SELECT $source AS source, $columns FROM $table)
-    UNPIVOT INCLUDE NULLS (value FOR variable IN ($variables))
+    FROM (SELECT {source} AS source, {columns} FROM {table})
+    UNPIVOT INCLUDE NULLS (value FOR variable IN ({variables}))
 ),
 coded AS (
     SELECT source, variable, count(value) AS with_value FROM cells GROUP BY source, variable
 ),
 totals AS (
-    SELECT $source AS source, count(*) AS records FROM $table GROUP BY ALL
+    SELECT {source} AS source, count(*) AS records FROM {table} GROUP BY ALL
 ),
 code_problems AS (
     SELECT
@@ -19,7 +19,7 @@ code_problems AS (
         split_part(problem, ':', 2) AS variable,
         count(*) FILTER (WHERE starts_with(problem, 'code_unknown:')) AS unknown,
         count(*) FILTER (WHERE starts_with(problem, 'code_empty:')) AS empty
-    FROM (SELECT $source AS source, unnest(problems) AS problem FROM $table)
+    FROM (SELECT {source} AS source, unnest(problems) AS problem FROM {table})
     WHERE starts_with(problem, 'code_')
     GROUP BY ALL
 )

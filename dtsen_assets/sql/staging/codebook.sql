@@ -1,6 +1,6 @@
 -- codebook.csv (the shipped vocabulary, Dukcapil, verivali and Cek Bansos labels included), with the
 -- key codes are matched on.
-CREATE OR REPLACE TABLE $target AS
+CREATE OR REPLACE TABLE {target} AS
 SELECT
     trim(source) AS source,
     trim(variable) AS variable,

@@ -4,11 +4,11 @@
 -- cell NULL with `code_empty:<canonical variable>`. A known code that has no row for one of the
 -- variables its column feeds (P3KE `Tidak Bekerja` says nothing of lapangan_usaha) is NULL, no problem;
 -- so is an empty cell of a question the questionnaire skipped (temp table skip_rule).
-CREATE OR REPLACE TEMP TABLE $target AS
+CREATE OR REPLACE TEMP TABLE {target} AS
 WITH cells AS (
     SELECT record_id, raw_column, code
-    FROM (SELECT $record_id AS record_id, $coded_columns FROM $raw_table)
-    UNPIVOT INCLUDE NULLS (code FOR raw_column IN ($coded_columns))
+    FROM (SELECT {record_id} AS record_id, {coded_columns} FROM {raw_table})
+    UNPIVOT INCLUDE NULLS (code FOR raw_column IN ({coded_columns}))
 ),
 targets AS (
     SELECT cells.record_id, normalize_code(cells.code) AS code_key, m.codebook_variable,
@@ -17,7 +17,7 @@ targets AS (
     JOIN coded_column AS m USING (raw_column)
 ),
 known_codes AS (
-    SELECT DISTINCT variable, code_key FROM staging.codebook WHERE source = $source
+    SELECT DISTINCT variable, code_key FROM staging.codebook WHERE source = {source}
 ),
 decoded AS (
     SELECT
@@ -30,11 +30,11 @@ decoded AS (
     LEFT JOIN known_codes AS k
         ON k.variable = t.codebook_variable AND k.code_key = t.code_key
     LEFT JOIN staging.codebook AS cb
-        ON cb.source = $source AND cb.variable = t.codebook_variable AND cb.code_key = t.code_key
+        ON cb.source = {source} AND cb.variable = t.codebook_variable AND cb.code_key = t.code_key
        AND cb.canonical_variable = t.codebook_canonical_variable
 ),
 canonical AS (
-    PIVOT decoded ON canonical_variable IN ($canonical_variables) USING first(canonical_value) GROUP BY record_id
+    PIVOT decoded ON canonical_variable IN ({canonical_variables}) USING first(canonical_value) GROUP BY record_id
 ),
 skipped AS (
     SELECT empty.record_id, empty.canonical_variable

@@ -1,7 +1,7 @@
 -- staging.dukcapil_person: the civil registry, one row per person (per Dukcapil NIK), cleaned like
 -- the source records so linkage compares like with like. Reads temp tables dukcapil_codes (decoded
 -- JENIS_KLMIN, STAT_HBKEL, STATUS by line) and name_standard.
-CREATE OR REPLACE TABLE $target AS
+CREATE OR REPLACE TABLE {target} AS
 WITH parsed AS (
     SELECT
         d._line_number AS line_number,

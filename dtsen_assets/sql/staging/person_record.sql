@@ -2,7 +2,7 @@
 -- Reads the decoded codes (temp tables dtks_person_codes, p3ke_person_codes, regsosek_person_codes),
 -- the standardized names (name_standard) and the published staging.family_record (the family's
 -- card and village).
-CREATE OR REPLACE TABLE $target AS
+CREATE OR REPLACE TABLE {target} AS
 WITH persons AS (
     SELECT
         'dtks' AS source, p.ID_ART AS source_record_id, p.ID_KELUARGA AS source_family_id,

@@ -1,6 +1,6 @@
 -- Records per source and problem of one staging table, with the share of the source's records.
 WITH records AS (
-    SELECT $source AS source, problems FROM $table
+    SELECT {source} AS source, problems FROM {table}
 ),
 totals AS (
     SELECT source, count(*) AS records FROM records GROUP BY source

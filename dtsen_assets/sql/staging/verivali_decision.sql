@@ -1,6 +1,6 @@
 -- staging.verivali_decision: one row per village-meeting decision (every verivali/*.csv). A decision
 -- is a claim; staging only cleans it. Reads temp tables verivali_codes (AKSI) and name_standard.
-CREATE OR REPLACE TABLE $target AS
+CREATE OR REPLACE TABLE {target} AS
 WITH parsed AS (
     SELECT
         v._source_file AS source_file,

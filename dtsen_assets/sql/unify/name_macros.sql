@@ -58,3 +58,9 @@ CREATE OR REPLACE TEMP MACRO unify_name_score(a_full, a_sorted, a_words, a_lette
           OR unify_name_inside(b_words, b_letters, a_words, a_initials) THEN 0.97
         ELSE greatest(jaro_winkler_similarity(a_full, b_full), jaro_winkler_similarity(a_sorted, b_sorted))
     END;
+
+-- A candidate's identity (name, birth date, sex) is confirmed when its match weight reaches the
+-- configured minimum; when the record itself names the candidate (its NIK), a lower minimum
+-- applies: the identity must then only not contradict it (search_resolve.sql, rest_link.sql).
+CREATE OR REPLACE TEMP MACRO unify_identity_ok(identity_weight, named, min_named, min_other) AS
+    identity_weight >= CASE WHEN named THEN min_named ELSE min_other END;

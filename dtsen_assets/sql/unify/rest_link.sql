@@ -11,8 +11,8 @@ WITH raw AS (
     FROM {w}.rest_prediction_raw
 )
 SELECT raw.*,
-    raw.identity_weight >= CASE WHEN coalesce(a.nik_digits = b.nik_digits, false)
-                                THEN {min_identity_weight_named} ELSE {min_identity_weight} END AS identity_ok
+    unify_identity_ok(raw.identity_weight, coalesce(a.nik_digits = b.nik_digits, false),
+                      {min_identity_weight_named}, {min_identity_weight}) AS identity_ok
 FROM raw
 JOIN {w}.unify_splink_rest_node a ON a.unique_id = raw.key_l
 JOIN {w}.unify_splink_rest_node b ON b.unique_id = raw.key_r;

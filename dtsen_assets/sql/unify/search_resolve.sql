@@ -20,9 +20,9 @@ WITH raw AS (
 )
 SELECT raw.*,
     coalesce(levenshtein(s.nik_digits, d.nik) <= 1, false) OR coalesce(s.nik_claimed = d.nik, false) AS named,
-    raw.identity_weight >= CASE WHEN coalesce(levenshtein(s.nik_digits, d.nik) <= 1, false)
-                                     OR coalesce(s.nik_claimed = d.nik, false)
-                                THEN {min_identity_weight_named} ELSE {min_identity_weight} END AS identity_ok
+    unify_identity_ok(raw.identity_weight,
+                      coalesce(levenshtein(s.nik_digits, d.nik) <= 1, false) OR coalesce(s.nik_claimed = d.nik, false),
+                      {min_identity_weight_named}, {min_identity_weight}) AS identity_ok
 FROM raw
 JOIN {w}.search_record s ON s.unique_id = raw.record_key
 JOIN {w}.dukcapil d ON d.dukcapil_key = raw.dukcapil_key;
