@@ -12,7 +12,7 @@ import dagster as dg
 from dtsen_assets.assets.audit import audit_assets
 from dtsen_assets.assets.final import final_assets
 from dtsen_assets.assets.program import program_assets
-from dtsen_assets.assets.release import build_release_asset
+from dtsen_assets.assets.release import build_release_asset, release_checks
 from dtsen_assets.assets.sources import raw_source_assets
 from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.assets.unify import unify_assets
@@ -50,6 +50,7 @@ semiannual_finalization, finalize_after_build, new_drop = build_automation(dtsen
 
 defs = dg.Definitions(
     assets=all_assets,
+    asset_checks=release_checks,
     jobs=[dtsen_build, dtsen_finalize],
     schedules=[semiannual_finalization],
     sensors=[finalize_after_build, new_drop],
