@@ -32,7 +32,7 @@ import dagster as dg  # noqa: E402
 
 from dtsen_assets.change_log import build_change_log, snapshot_for_tests  # noqa: E402
 from dtsen_assets.definitions import build_assets  # noqa: E402
-from dtsen_assets.resources import DuckDBWarehouse, ReportsDirectory, SourceDrop  # noqa: E402
+from dtsen_assets.resources import DuckDBWarehouse, ModelStore, ReportsDirectory, SourceDrop  # noqa: E402
 from dtsen_assets.synth import generate_drop  # noqa: E402
 from dtsen_assets.synth.grading import grade_change_log, person_ids_of_truth  # noqa: E402
 from dtsen_assets.synth.next_semester import next_semester  # noqa: E402
@@ -40,7 +40,7 @@ from dtsen_assets.synth.next_semester import next_semester  # noqa: E402
 
 def build(drop: Path, database: Path) -> None:
     result = dg.materialize(build_assets, resources={"source_drop": SourceDrop(source_dir=str(drop)),
-                                                     "warehouse": DuckDBWarehouse(database_path=str(database)),
+                                                     "warehouse": DuckDBWarehouse(database_path=str(database)), "model_store": ModelStore(),
                                                      "reports": ReportsDirectory(path=str(database.parent / "laporan"))},
                             raise_on_error=False)
     if not result.success:

@@ -66,7 +66,7 @@ def run_stage_child(database: Path) -> dict:
         "import json, resource, sys, time\n"
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "from dtsen_assets.resources import DuckDBWarehouse\n"
-        "from dtsen_assets.unify.pipeline import run_unify\n"
+        "from dtsen_assets.assets.unify import run_unify\n"
         f"warehouse = DuckDBWarehouse(database_path={str(database)!r})\n"
         "started = time.perf_counter()\n"
         "with warehouse.connect() as connection:\n"
@@ -76,7 +76,7 @@ def run_stage_child(database: Path) -> dict:
         "peak = usage.ru_maxrss / 1024 ** 2\n"
         "print(json.dumps({'wall_seconds': wall, 'cpu_seconds': usage.ru_utime + usage.ru_stime, 'peak_gib': peak,\n"
         "  'published': result.published,\n"
-        "  'timings': result.timings, 'figures': {k: v for k, v in result.figures.items() if k != 'nik_correction_examples'},\n"
+        "  'timings': {**result.staged.timings, **result.timings}, 'figures': {k: v for k, v in result.staged.figures.items() if k != 'nik_correction_examples'},\n"
         "  'checks': {o.name: [o.passed, o.summary] for o in result.outcomes}}))\n"
     )
     completed = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, cwd=ROOT)

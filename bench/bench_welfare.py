@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from dtsen_assets.contract import LIVESTOCK_COLUMNS, REGSOSEK_ASSET_COLUMNS  # noqa: E402
-from dtsen_assets.resources import DuckDBWarehouse  # noqa: E402
+from dtsen_assets.resources import DuckDBWarehouse  # noqa: E402, ModelStore
 from dtsen_assets.synth.economy import WORLDS  # noqa: E402
 from dtsen_assets.welfare.deciles import stage_decile  # noqa: E402
 from dtsen_assets.welfare.features import feature_query  # noqa: E402
@@ -154,12 +154,12 @@ def _materialize_upstream_of(keys: list, drop: Path, database: Path) -> None:
     import dagster as dg
 
     import dtsen_assets.definitions as definitions
-    from dtsen_assets.resources import SourceDrop
+    from dtsen_assets.resources import ModelStore, SourceDrop
     result = dg.materialize(
         [a for a in definitions.defs.assets if isinstance(a, dg.AssetsDefinition)],
         selection=dg.AssetSelection.assets(*keys).required_multi_asset_neighbors().upstream(),
         resources={"source_drop": SourceDrop(source_dir=str(drop)),
-                   "warehouse": DuckDBWarehouse(database_path=str(database))},
+                   "warehouse": DuckDBWarehouse(database_path=str(database)), "model_store": ModelStore()},
         raise_on_error=False,
     )
     if not result.success:

@@ -1,29 +1,25 @@
-"""The one place the DTSEN Definitions are assembled."""
+"""The one place the DTSEN Definitions are assembled.
+
+Nothing here reads the environment: each resource resolves its documented environment variable
+(DTSEN_DUCKDB_PATH, DTSEN_SOURCE_DIR, DTSEN_ID_KEY, ...) when it is used (`dtsen_assets/resources`),
+so importing this module twice gives the same Definitions.
+"""
 
 from __future__ import annotations
-
-import os
 
 import dagster as dg
 
 from dtsen_assets.assets.audit import audit_assets
 from dtsen_assets.assets.final import final_assets
 from dtsen_assets.assets.program import program_assets
-from dtsen_assets.assets.release import build_release_asset
+from dtsen_assets.assets.release import build_release_asset, release_checks
 from dtsen_assets.assets.sources import raw_source_assets
 from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.assets.unify import unify_assets
 from dtsen_assets.assets.welfare import welfare_assets
 from dtsen_assets.build_info import run_tags, with_audit_metadata
-from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ReportsDirectory, SourceDrop
-from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH
-from dtsen_assets.resources.source_drop import DEFAULT_INBOX_DIR, DEFAULT_SOURCE_DIR
+from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ModelStore, ReportsDirectory, SourceDrop
 from dtsen_assets.schedules import build_automation
-
-
-def _env_or_default(name: str, default: str) -> str | dg.EnvVar:
-    # EnvVar when set (the UI then shows where the value came from), else the documented default.
-    return dg.EnvVar(name) if os.environ.get(name) else default
 
 
 build_assets = with_audit_metadata([*raw_source_assets, *staging_assets, *unify_assets, *welfare_assets,
@@ -54,17 +50,17 @@ semiannual_finalization, finalize_after_build, new_drop = build_automation(dtsen
 
 defs = dg.Definitions(
     assets=all_assets,
+    asset_checks=release_checks,
     jobs=[dtsen_build, dtsen_finalize],
     schedules=[semiannual_finalization],
     sensors=[finalize_after_build, new_drop],
     resources={
-        "source_drop": SourceDrop(source_dir=_env_or_default("DTSEN_SOURCE_DIR", DEFAULT_SOURCE_DIR)),
-        "warehouse": DuckDBWarehouse(database_path=_env_or_default("DTSEN_DUCKDB_PATH", DEFAULT_DATABASE_PATH),
-                                     id_key=dg.EnvVar("DTSEN_ID_KEY") if os.environ.get("DTSEN_ID_KEY") else None,
-                                     release_per_run=True),
-        # Reports go beside the warehouse unless DTSEN_REPORTS_DIR says otherwise.
-        "reports": ReportsDirectory(path=dg.EnvVar("DTSEN_REPORTS_DIR") if os.environ.get("DTSEN_REPORTS_DIR") else None),
-        "drop_inbox": DropInbox(inbox_dir=_env_or_default("DTSEN_DROP_INBOX", DEFAULT_INBOX_DIR)),
+        "source_drop": SourceDrop(),
+        "warehouse": DuckDBWarehouse(release_per_run=True),
+        # Reports and model artifacts go beside the warehouse unless DTSEN_REPORTS_DIR / DTSEN_MODEL_DIR say otherwise.
+        "reports": ReportsDirectory(),
+        "model_store": ModelStore(),
+        "drop_inbox": DropInbox(),
     },
     executor=dg.in_process_executor,
 )

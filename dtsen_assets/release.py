@@ -24,14 +24,13 @@ from datetime import UTC, datetime
 import dagster as dg
 import duckdb
 
+from dtsen_assets.sources.stage import DROP_FILE_TABLE
+from dtsen_assets.unify.pipeline import FAMILY_TABLE, PERSON_TABLE
 from dtsen_assets.warehouse import all_run_tables, raw_connection, resolve_table, run_tables_of, table_exists
+from dtsen_assets.welfare.registry import REGISTRY_TABLE as MODEL_REGISTRY_TABLE
 
 RELEASE_TABLE = "dtsen.release"
-DROP_FILE_TABLE = "raw.drop_file"
-PERSON_TABLE = "dtsen.person"
-FAMILY_TABLE = "dtsen.family"
 SCORE_TABLE = "welfare.pmt_score"
-MODEL_REGISTRY_TABLE = "welfare.pmt_model"
 CONTRACT_SCHEMAS = ("dtsen", "welfare", "program")
 
 RELEASE_COLUMNS = """

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from dtsen_assets.contract import SOURCE_FILES
-from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH, DuckDBWarehouse
+from dtsen_assets.resources import DuckDBWarehouse, ReportsDirectory
 
 PUBLISHED_SCHEMAS = ("raw", "staging", "dtsen", "unify", "welfare", "program", "final")
 
@@ -27,8 +26,9 @@ def published_row_counts(warehouse: DuckDBWarehouse) -> dict[str, int]:
 
 
 def main() -> None:
-    database = Path(os.environ.get("DTSEN_DUCKDB_PATH", DEFAULT_DATABASE_PATH))
-    counts = published_row_counts(DuckDBWarehouse(database_path=str(database)))
+    warehouse = DuckDBWarehouse()           # DTSEN_DUCKDB_PATH, else the default
+    database = Path(warehouse.database_file)
+    counts = published_row_counts(warehouse)
     print("\nRows per source file (schema raw):")
     for source_file in SOURCE_FILES:
         count = counts.get(source_file.table)
@@ -39,12 +39,12 @@ def main() -> None:
         print("\nOther published tables:")
         for table, count in others.items():
             print(f"  {table:<57} {count:>12,}")
-    release = current_release_of(DuckDBWarehouse(database_path=str(database)))
+    release = current_release_of(warehouse)
     if release:
         print(f"\nCurrent release: {release['release_id']} (drop sha256 {str(release['drop_sha256'])[:12]}…, "
               f"{release['persons_active'] or 0:,} active persons, {release['families'] or 0:,} families)")
     print(f"\nDuckDB warehouse: {database.resolve()}")
-    reports = Path(os.environ.get("DTSEN_REPORTS_DIR") or database.parent / "laporan")
+    reports = ReportsDirectory().root(str(database))
     pages = sorted(reports.glob("rilis_*/laporan_dinsos.html"))
     if pages:
         print(f"Dinas Sosial report (latest): {pages[-1].resolve()}")

@@ -10,7 +10,8 @@ staged tables to this run's names (`dtsen.person__run_1a2b3c4d`) instead of the 
 and every statement the connection runs reads `dtsen.person` as this run's version when the run
 has one, else the published one. Nothing a reader outside the run sees changes until the run's
 last step, `dtsen/release` (`dtsen_assets.release`), renames all of the run's tables onto their
-published names in one transaction. This module is the one place where names are resolved.
+published names in one transaction. This module is the one place where names are resolved;
+the metadata of a published table is built in `dtsen_assets.platform.publish`.
 """
 
 from __future__ import annotations
@@ -18,12 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-import dagster as dg
 import duckdb
-import pandas as pd
-
-from dtsen_assets.column_docs import column_lineage, describe_column
-from dtsen_assets.pii import markdown_frame, mask_frame
 
 STAGING_SUFFIX = "__staging"
 RUN_MARK = "__run_"
@@ -181,42 +177,6 @@ def table_exists(connection: duckdb.DuckDBPyConnection, table: str) -> bool:
 
 def row_count(connection: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-
-
-def column_schema(connection: duckdb.DuckDBPyConnection, table: str) -> dg.TableSchema:
-    rows = connection.execute(f"DESCRIBE {table}").fetchall()
-    return dg.TableSchema(columns=[dg.TableColumn(name=r[0], type=str(r[1]), description=describe_column(table, r[0]))
-                                   for r in rows])
-
-
-PREVIEW_CELL_CHARS = 60
-
-
-def _shorten(value: object) -> object:
-    # a JSON document in a cell (e.g. a model) would swamp the preview table
-    if isinstance(value, str) and len(value) > PREVIEW_CELL_CHARS:
-        return value[: PREVIEW_CELL_CHARS - 1] + "…"
-    return value
-
-
-def masked_preview(connection: duckdb.DuckDBPyConnection, table: str, limit: int = 5) -> str:
-    """A few rows as markdown, personal columns masked, long text cut short."""
-    frame: pd.DataFrame = connection.execute(f"SELECT * FROM {table} LIMIT {int(limit)}").df()
-    return markdown_frame(mask_frame(frame).map(_shorten)).to_markdown(index=False)
-
-
-def table_metadata(connection: duckdb.DuckDBPyConnection, table: str, preview_rows: int = 5) -> dict[str, object]:
-    """Row count, column schema and a masked preview: the metadata every table asset carries."""
-    metadata = {
-        "table": dg.MetadataValue.text(table),
-        "dagster/row_count": dg.MetadataValue.int(row_count(connection, table)),
-        "dagster/column_schema": column_schema(connection, table),
-        "preview": dg.MetadataValue.md(masked_preview(connection, table, preview_rows)),
-    }
-    lineage = column_lineage(table)
-    if lineage is not None:
-        metadata["dagster/column_lineage"] = lineage
-    return metadata
 
 
 def stream_batches(connection: duckdb.DuckDBPyConnection, query: str, batch_rows: int = 200_000):

@@ -22,13 +22,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dtsen_assets import ingest
+from dtsen_assets.sources import stage as source_stage
 from dtsen_assets.assets.sources import raw_source_assets
 from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.checks.staging import check_problem_shares
 from dtsen_assets.contract import SOURCE_FILES_BY_KEY
 from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
-from dtsen_assets.source_files import physical_line_shifts
+from dtsen_assets.sources.files import physical_line_shifts
 from dtsen_assets.staging.quality import ProblemCount
 from dtsen_assets.vital import VITAL_CODES, VITAL_COLUMNS, problem_severity
 from tests.fixtures.tiny_drop import ROWS, write_csv, write_tiny_drop
@@ -304,14 +304,14 @@ def test_physical_line_shifts_follow_quotes_and_blank_lines(tmp_path: Path) -> N
 def test_unreadable_file_is_named_without_a_traceback(delivery: tuple[Path, Path], monkeypatch) -> None:
     drop, database = delivery
     before = fingerprint(database)
-    real_scan = ingest.scan_file
+    real_scan = source_stage.scan_file
 
     def scan(path: Path):
         if path.name == "art.csv":
             raise PermissionError(13, "Permission denied", str(path))
         return real_scan(path)
 
-    monkeypatch.setattr(ingest, "scan_file", scan)
+    monkeypatch.setattr(source_stage, "scan_file", scan)
     result = materialize(drop, database, list(ART))
     assert not result.success
     assert ("dtks_art", "file_present") in failed_checks(result)

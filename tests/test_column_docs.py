@@ -6,7 +6,7 @@ import dagster as dg
 
 from dtsen_assets.column_docs import COLUMN_LINEAGE, column_lineage, describe_column
 from dtsen_assets.resources import DuckDBWarehouse
-from dtsen_assets.warehouse import column_schema
+from dtsen_assets.platform.publish import column_schema
 from tests.test_dtsen_build import CONTRACT_COLUMNS
 
 

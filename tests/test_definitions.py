@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 import dagster as dg
 import pytest
 
@@ -12,8 +10,8 @@ from dtsen_assets.contract import SOURCE_FILES
 
 @pytest.fixture
 def defs() -> dg.Definitions:
-    import dtsen_assets.definitions as module
-    return importlib.reload(module).defs
+    from dtsen_assets.definitions import defs
+    return defs
 
 
 def test_job_schedule_and_checks_exist(defs: dg.Definitions) -> None:
@@ -64,13 +62,32 @@ def test_every_asset_is_documented(defs: dg.Definitions) -> None:
         assert node.code_version, key
 
 
-def test_resources_follow_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    monkeypatch.setenv("DTSEN_SOURCE_DIR", str(tmp_path / "drop"))
-    monkeypatch.setenv("DTSEN_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
-    import dtsen_assets.definitions as module
-    defs = importlib.reload(module).defs
+def test_resources_follow_environment(defs: dg.Definitions, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    # The Definitions read no environment at import: the resources resolve it when used, so the same
+    # (already imported) Definitions follow the environment of the process that runs them.
     warehouse = defs.resources["warehouse"]
     source_drop = defs.resources["source_drop"]
-    assert isinstance(warehouse.database_path, dg.EnvVar)
-    assert warehouse.database_path.get_value() == str(tmp_path / "w.duckdb")
-    assert source_drop.source_dir.get_value() == str(tmp_path / "drop")
+    monkeypatch.setenv("DTSEN_SOURCE_DIR", str(tmp_path / "drop"))
+    monkeypatch.setenv("DTSEN_DUCKDB_PATH", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("DTSEN_MODEL_DIR", str(tmp_path / "store"))
+    assert warehouse.database_file == str(tmp_path / "w.duckdb")
+    assert source_drop.root == tmp_path / "drop"
+    assert defs.resources["model_store"].directory(warehouse.database_file) == tmp_path / "store"
+    monkeypatch.delenv("DTSEN_MODEL_DIR")   # unset: beside the warehouse, where the models have always been
+    assert defs.resources["model_store"].directory(warehouse.database_file) == (tmp_path / "models").resolve()
+    # a configured value wins over the environment
+    assert type(warehouse)(database_path=str(tmp_path / "x.duckdb")).database_file == str(tmp_path / "x.duckdb")
+
+
+def test_definitions_do_not_depend_on_the_environment_at_import(tmp_path) -> None:
+    import os
+    import subprocess
+    import sys
+    probe = ("import dtsen_assets.definitions as d; r = d.defs.resources; "
+             "print(r['warehouse'].database_path, r['source_drop'].source_dir, r['warehouse'].id_key)")
+    env = {**os.environ, "DTSEN_DUCKDB_PATH": str(tmp_path / "w.duckdb"), "DTSEN_SOURCE_DIR": str(tmp_path),
+           "DTSEN_ID_KEY": "k" * 40}
+    with_env = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    bare = {k: v for k, v in os.environ.items() if not k.startswith("DTSEN_")}
+    without = subprocess.run([sys.executable, "-c", probe], env=bare, capture_output=True, text=True, check=True)
+    assert with_env.stdout == without.stdout == "None None None\n"

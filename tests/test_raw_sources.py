@@ -168,3 +168,28 @@ def test_a_file_with_two_different_problems_reports_both(tiny_drop: Path, wareho
     assert "record_id_unique" in message and "ID_ART" in message
     for clear in ("3204101203780001", "AHMAD SOLEH"):
         assert clear not in message
+
+
+def test_a_check_that_was_not_evaluated_is_not_reported_as_failed(tiny_drop: Path, warehouse_path: Path) -> None:
+    """drift_within_bounds runs only when every other raw check passed: a file failing earlier leaves it
+    unevaluated, which Dagster shows as not executed (its planned evaluation, no failed result)."""
+    from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
+
+    _header_only(tiny_drop)
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        [a for a in raw_source_assets if a.key.path[-1] == "dtks_art"],
+        resources={"source_drop": SourceDrop(source_dir=str(tiny_drop)),
+                   "warehouse": DuckDBWarehouse(database_path=str(warehouse_path))},
+        raise_on_error=False, instance=instance,
+    )
+    assert not result.success
+    checks = check_results(result)
+    assert checks[("dtks_art", "not_empty")] is False
+    assert ("dtks_art", "drift_within_bounds") not in checks          # no result, so never "Failed"
+    key = dg.AssetCheckKey(dg.AssetKey(["raw", "dtks_art"]), "drift_within_bounds")
+    record = instance.event_log_storage.get_latest_asset_check_execution_by_key([key])[key]
+    assert record.status == AssetCheckExecutionRecordStatus.PLANNED   # planned, never evaluated
+    failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "Not evaluated (they run only after the checks above pass): drift_within_bounds" in \
+        failure.event_specific_data.error.message

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -22,8 +21,8 @@ JAKARTA = ZoneInfo("Asia/Jakarta")
 
 @pytest.fixture(scope="module")
 def defs() -> dg.Definitions:
-    import dtsen_assets.definitions as module
-    return importlib.reload(module).defs
+    from dtsen_assets.definitions import defs
+    return defs
 
 
 def test_the_schedule_runs_in_january_and_july_in_jakarta(defs: dg.Definitions) -> None:

@@ -11,7 +11,8 @@ import markdown
 import pytest
 
 from dtsen_assets.resources import DuckDBWarehouse, WarehouseLockedError
-from dtsen_assets.warehouse import PREVIEW_CELL_CHARS, drop_staging, masked_preview, publish, staging_table
+from dtsen_assets.platform.publish import PREVIEW_CELL_CHARS, masked_preview
+from dtsen_assets.warehouse import drop_staging, publish, staging_table
 
 
 def test_second_writer_gets_a_clear_message(tmp_path: Path) -> None:

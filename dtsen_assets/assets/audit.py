@@ -16,8 +16,11 @@ from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.explain import ExplainQuery, explain, render_text
+from dtsen_assets.platform.code_version import code_version
+from dtsen_assets.platform.gate import report, stage_check_publish
+from dtsen_assets.platform.publish import column_schema
 from dtsen_assets.resources import DuckDBWarehouse
-from dtsen_assets.warehouse import column_schema, publish, row_count, staging_table
+from dtsen_assets.warehouse import row_count, staging_table
 
 EXPLANATION_TABLE = "audit.explanation"
 GROUP = "audit"
@@ -45,12 +48,26 @@ def build_explanations(connection, config: ExplainListConfig) -> pd.DataFrame:
                                        "explanation_text", "created_at"])
 
 
+def stage_explanations(connection, config: ExplainListConfig) -> pd.DataFrame:
+    """`audit.explanation__staging` from the configured ids; returns the rows."""
+    frame = build_explanations(connection, config)
+    connection.execute("CREATE SCHEMA IF NOT EXISTS audit")
+    connection.register("audit_explanation_frame", frame)
+    connection.execute(f"""CREATE OR REPLACE TABLE {staging_table(EXPLANATION_TABLE)} AS
+        SELECT query_kind::VARCHAR AS query_kind,
+        query_id::VARCHAR AS query_id, found::BOOLEAN AS found, desil::INTEGER AS desil,
+        explanation_json::VARCHAR AS explanation_json, explanation_text::VARCHAR AS explanation_text,
+        created_at::TIMESTAMP AS created_at FROM audit_explanation_frame""")
+    connection.unregister("audit_explanation_frame")
+    return frame
+
+
 @dg.asset(
     key=["audit", "explanation"],
     group_name=GROUP,
     owners=[OWNER],
     kinds={"duckdb"},
-    code_version="audit-1",
+    code_version=code_version("audit", package="explain"),
     deps=[dg.AssetKey(["welfare", "explanation"]), dg.AssetKey(["welfare", "decile"]),
           dg.AssetKey(["unify", "match_evidence"]), dg.AssetKey(["unify", "family_value_source"]),
           dg.AssetKey(["unify", "person_value_source"])],
@@ -62,21 +79,16 @@ def explanation(context: dg.AssetExecutionContext, config: ExplainListConfig, wa
     """The explain command for the configured persons and families (masked): every source record and how it was
     linked, where each value came from, verivali, the PMT score and its factors, the desil and its cut points."""
     with warehouse.connect() as connection:
-        frame = build_explanations(connection, config)
-        connection.execute("CREATE SCHEMA IF NOT EXISTS audit")
-        staged = staging_table(EXPLANATION_TABLE)
-        connection.register("audit_explanation_frame", frame)
-        connection.execute(f"""CREATE OR REPLACE TABLE {staged} AS SELECT query_kind::VARCHAR AS query_kind,
-            query_id::VARCHAR AS query_id, found::BOOLEAN AS found, desil::INTEGER AS desil,
-            explanation_json::VARCHAR AS explanation_json, explanation_text::VARCHAR AS explanation_text,
-            created_at::TIMESTAMP AS created_at FROM audit_explanation_frame""")
-        connection.unregister("audit_explanation_frame")
-        publish(connection, [EXPLANATION_TABLE])
+        # through the gate like every asset; the audit group declares no check
+        gated = stage_check_publish(connection, lambda c: stage_explanations(c, config), lambda c, _: [],
+                                    [EXPLANATION_TABLE])
+        yield from report("audit.explanation", gated.outcomes)
+        frame = gated.staged
         count = row_count(connection, EXPLANATION_TABLE)
         schema = column_schema(connection, EXPLANATION_TABLE)
     texts = "\n\n".join(f"```\n{t}\n```" for t in frame["explanation_text"]) or "no person_id or family_id configured"
     context.log.info(f"explained {len(frame)} persons/families (masked)")
-    return dg.MaterializeResult(metadata={
+    yield dg.MaterializeResult(metadata={
         "table": EXPLANATION_TABLE, "dagster/row_count": count, "dagster/column_schema": schema,
         "explanations": dg.MetadataValue.md(texts),
         "not_found": dg.MetadataValue.json(frame.loc[~frame["found"].astype(bool), "query_id"].tolist()

@@ -15,18 +15,15 @@ from dtsen_assets.assets.release import RELEASE_KEY
 from dtsen_assets.finalize.export import export_root
 from dtsen_assets.finalize.semester import semester_keys
 from dtsen_assets.finalize.snapshot import finalize_semester, snapshot_counts
+from dtsen_assets.platform.code_version import code_version
 from dtsen_assets.release import blocking_check_tally
 from dtsen_assets.resources import DuckDBWarehouse
 
 SEMESTER_PARTITIONS = dg.StaticPartitionsDefinition(semester_keys())
-FINAL_CODE_VERSION = "final-1"
+FINAL_CODE_VERSION = code_version("final", package="finalize", extra=["change_log.py"])
 
-SEMESTER_KEY = dg.AssetKey(["final", "semester"])
-PERSON_KEY = dg.AssetKey(["final", "person"])
-FAMILY_KEY = dg.AssetKey(["final", "family"])
-DECILE_KEY = dg.AssetKey(["final", "decile"])
-PROGRAM_KEY = dg.AssetKey(["final", "program"])
-PERUBAHAN_KEY = dg.AssetKey(["final", "perubahan"])
+SEMESTER_KEY, PERSON_KEY, FAMILY_KEY, DECILE_KEY, PROGRAM_KEY, PERUBAHAN_KEY = (
+    dg.AssetKey(["final", name]) for name in ("semester", "person", "family", "decile", "program", "perubahan"))
 TABLE_OF_KEY = {PERSON_KEY: "final.person", FAMILY_KEY: "final.family", DECILE_KEY: "final.decile",
                 PROGRAM_KEY: "final.program", PERUBAHAN_KEY: "final.perubahan"}
 
@@ -75,7 +72,7 @@ def finalize(context: dg.AssetExecutionContext, config: FinalizeConfig, warehous
         return blocking_check_tally(context.instance, run_id).ok
 
     with warehouse.connect() as connection:
-        row = finalize_semester(connection, semester, export_root(warehouse.database_path),
+        row = finalize_semester(connection, semester, export_root(warehouse.database_file),
                                 sk_penetapan=config.sk_penetapan, override_reason=config.override_reason,
                                 run_id=context.run.run_id, run_checks_ok=run_checks_ok)
         counts = snapshot_counts(connection, semester, row["snapshot"])

@@ -5,25 +5,23 @@ village worklist that closes every decision, Cek Bansos, and the Dinas Sosial re
         ──> program/kandidat + program/penerima_banding + program/usulan + program/tugas_verifikasi
         ──> program/laporan_dinsos (HTML + CSV/XLSX per kabupaten/kota, outside the warehouse)
 
-One multi-asset builds the tables (`dtsen_assets.program.build`), each under `<table>__staging`; the
-checks of `dtsen_assets.checks.program` run there and the tables are published together only when every
-blocking check passed.
+One multi-asset goes through the gate: the stage (`dtsen_assets.program.build`) builds each table under
+`<table>__staging`, the checks of `dtsen_assets.checks.program` judge them, and the tables are published
+together only when every blocking check passed.
 """
 
 
 import datetime as dt
-import hashlib
-from pathlib import Path
 
 import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-import dtsen_assets.program as program_package
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.checks import program as checks
-from dtsen_assets.checks.core import audit_then_publish, check_spec
-from dtsen_assets.pii import mask_frame, mask_identifier
+from dtsen_assets.platform.code_version import code_version
+from dtsen_assets.platform.gate import check_specs, report, stage_check_publish
+from dtsen_assets.platform.publish import table_metadata
 from dtsen_assets.program.build import (
     ATURAN_TABLE,
     KANDIDAT_TABLE,
@@ -39,28 +37,15 @@ from dtsen_assets.program.build import (
 from dtsen_assets.program.report import SECTIONS, release_facts, write_report
 from dtsen_assets.program.rules import default_rules_path, load_rules
 from dtsen_assets.resources import DuckDBWarehouse, ReportsDirectory
-from dtsen_assets.warehouse import column_schema, row_count
 
-
-def _fingerprint() -> str:
-    package = Path(program_package.__file__).parent
-    files = sorted([*package.glob("*.py"), *package.glob("*.yaml"), *(package.parent / "sql" / "program").glob("*.sql"),
-                    Path(checks.__file__)])
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:10]
-
-
-PROGRAM_CODE_VERSION = "program-1-" + _fingerprint()
+PROGRAM_CODE_VERSION = code_version("program")
 GROUP = "program"
 UPSTREAM = UpstreamTables()
 
-KANDIDAT_KEY = dg.AssetKey(["program", "kandidat"])
-BANDING_KEY = dg.AssetKey(["program", "penerima_banding"])
-USULAN_KEY = dg.AssetKey(["program", "usulan"])
-TUGAS_KEY = dg.AssetKey(["program", "tugas_verifikasi"])
+KANDIDAT_KEY = checks.KANDIDAT
+BANDING_KEY = checks.PENERIMA_BANDING
+USULAN_KEY = checks.USULAN
+TUGAS_KEY = checks.TUGAS
 LAPORAN_KEY = dg.AssetKey(["program", "laporan_dinsos"])
 DEPS = [dg.AssetKey(["welfare", "decile"]), dg.AssetKey(["dtsen", "person"]), dg.AssetKey(["dtsen", "family"]),
         dg.AssetKey(["dtsen", "person_source"]), dg.AssetKey(["unify", "verivali_outcome"]),
@@ -69,8 +54,6 @@ DEPS = [dg.AssetKey(["welfare", "decile"]), dg.AssetKey(["dtsen", "person"]), dg
         dg.AssetKey(["raw", "cekbansos_sanggah"])]
 TABLE_OF_KEY = {KANDIDAT_KEY: KANDIDAT_TABLE, BANDING_KEY: PENERIMA_BANDING_TABLE, USULAN_KEY: USULAN_TABLE,
                 TUGAS_KEY: TUGAS_TABLE}
-CHECK_ASSET = {"kandidat_unit_unique": KANDIDAT_KEY, "kandidat_sesuai_aturan": KANDIDAT_KEY,
-               "tugas_setiap_keputusan": TUGAS_KEY, "usulan_setiap_usul": USULAN_KEY, "penerima_lengkap": BANDING_KEY}
 
 
 class ProgramConfig(dg.Config):
@@ -85,53 +68,35 @@ class ProgramConfig(dg.Config):
         return dt.date.fromisoformat(self.as_of_date) if self.as_of_date else dt.date.today()
 
 
-_SPEC = dict(group_name=GROUP, owners=[OWNER], code_version=PROGRAM_CODE_VERSION, deps=DEPS, tags={"layer": "program"})
+def _output(key: dg.AssetKey, description: str, **metadata: str) -> dg.AssetSpec:
+    """One table of the program multi-asset."""
+    return dg.AssetSpec(key, kinds={"duckdb"}, group_name=GROUP, owners=[OWNER], code_version=PROGRAM_CODE_VERSION,
+                        deps=DEPS, tags={"layer": "program"}, metadata={"table": TABLE_OF_KEY[key], **metadata},
+                        description=description)
+
+
 OUTPUT_SPECS = [
-    dg.AssetSpec(KANDIDAT_KEY, kinds={"duckdb"}, **_SPEC, metadata={"table": KANDIDAT_TABLE, "contract": "shared/spec/outputs.md"},
-                 description=(
+    _output(KANDIDAT_KEY, (
                      "program.kandidat: who is a candidate for PKH, BPNT, PBI-JK and KIP Kuliah, one row per program x "
                      "unit (a family, or a person for PBI-JK and KIP Kuliah), by the rules of dtsen_assets/program/"
                      "aturan.yaml: desil 1-4 layak, desil 5 perlu_asesmen; PKH needs a member with a component (child "
                      "under 6, school-age 6-21 in school, 60+, severe disability); KIP Kuliah ages 18-24; a family a "
-                     "village meeting declared MAMPU is ditunda for every program until a field check decides.")),
-    dg.AssetSpec(BANDING_KEY, kinds={"duckdb"}, **_SPEC, metadata={"table": PENERIMA_BANDING_TABLE},
-                 description=(
+                     "village meeting declared MAMPU is ditunda for every program until a field check decides."), contract="shared/spec/outputs.md"),
+    _output(BANDING_KEY, (
                      "program.penerima_banding: today's DTKS recipients (PKH, BPNT, PBI_JK flags) against the rules, per "
                      "program and kabupaten/kota: who stays, who would leave and why (desil too high, died, moved, MAMPU, "
                      "no PKH component), and layak families not receiving; per recipient in program.penerima_status.")),
-    dg.AssetSpec(USULAN_KEY, kinds={"duckdb"}, **_SPEC, metadata={"table": USULAN_TABLE},
-                 description=(
+    _output(USULAN_KEY, (
                      "program.usulan: every Cek Bansos proposal (cekbansos/usul.csv) matched to DTSEN by NIK: registered "
                      "or not, desil, the rule met (layak / perlu_asesmen / ditunda) or missed and why. A proposal never "
                      "changes a desil; one not registered is queued for registration in its village.")),
-    dg.AssetSpec(TUGAS_KEY, kinds={"duckdb"}, **_SPEC, metadata={"table": TUGAS_TABLE},
-                 description=(
+    _output(TUGAS_KEY, (
                      "program.tugas_verifikasi: the village worklist. Every village-meeting decision ends in a state "
                      "(diterapkan, ditolak with the reason, menunggu_cek_lapangan, menunggu_registrasi with the data "
                      "still missing); Cek Bansos objections go here with the listed person's current status. A later "
                      "drop closes a task when Dukcapil or a later meeting confirms or overrules it.")),
 ]
-CHECK_SPECS = [
-    *(check_spec(CHECK_ASSET[n], n, d) for n, d in checks.PROGRAM_CHECKS.items()),
-    *(check_spec(CHECK_ASSET[n], n, d, blocking=False) for n, d in checks.PROGRAM_WARNINGS.items()),
-]
-
-
-def _preview(connection, table: str, order: str, limit: int = 5) -> str:
-    frame = connection.execute(f"SELECT * FROM {table} ORDER BY {order} LIMIT {int(limit)}").df()
-    for column in ("family_id", "person_id"):
-        if column in frame:
-            frame[column] = [mask_identifier(v) for v in frame[column]]
-    return mask_frame(frame).to_markdown(index=False)
-
-
-def _table_metadata(connection, table: str, order: str) -> dict:
-    return {
-        "table": dg.MetadataValue.text(table),
-        "dagster/row_count": dg.MetadataValue.int(row_count(connection, table)),
-        "dagster/column_schema": column_schema(connection, table),
-        "preview": dg.MetadataValue.md(_preview(connection, table, order)),
-    }
+CHECK_SPECS = check_specs(checks.PROGRAM_CHECKS)
 
 
 def _counts(connection, query: str) -> dg.MetadataValue:
@@ -145,21 +110,21 @@ def program_tables(context: dg.AssetExecutionContext, config: ProgramConfig, war
     rules = load_rules(config.rules_path)
     as_of = config.as_of()
     with warehouse.connect() as connection:
-        staged = build_program_tables(connection, rules, as_of, UPSTREAM, log=context.log.info)
-        outcomes = [
-            checks.check_kandidat_unit_unique(connection, staged[KANDIDAT_TABLE]),
-            checks.check_kandidat_sesuai_aturan(connection, staged[KANDIDAT_TABLE], staged[ATURAN_TABLE],
-                                                UPSTREAM.decile, UPSTREAM.person, as_of),
-            checks.check_tugas(connection, staged[TUGAS_TABLE], UPSTREAM.verivali_outcome, UPSTREAM.sanggah_raw),
-            checks.check_usulan(connection, staged[USULAN_TABLE], UPSTREAM.usul_raw),
-            checks.check_penerima(connection, staged[PENERIMA_STATUS_TABLE], UPSTREAM.family_record),
-        ]
-        # Each check guards its own asset, so the results are yielded here with their keys; the shared
-        # write-audit-publish helper then publishes all program tables together, or drops them and raises.
-        yield from (o.to_result(CHECK_ASSET[o.name]) for o in outcomes)
-        for _ in audit_then_publish(connection, KANDIDAT_KEY, "program.* tables", outcomes, PROGRAM_TABLES):
-            pass
-        metadata = {key: _table_metadata(connection, table, "1, 2, 3") for key, table in TABLE_OF_KEY.items()}
+        gated = stage_check_publish(
+            connection, lambda c: build_program_tables(c, rules, as_of, UPSTREAM, log=context.log.info),
+            lambda c, staged: [
+                checks.check_kandidat_unit_unique(c, staged[KANDIDAT_TABLE]),
+                checks.check_kandidat_sesuai_aturan(c, staged[KANDIDAT_TABLE], staged[ATURAN_TABLE],
+                                                    UPSTREAM.decile, UPSTREAM.person, as_of),
+                checks.check_tugas(c, staged[TUGAS_TABLE], UPSTREAM.verivali_outcome, UPSTREAM.sanggah_raw),
+                checks.check_usulan(c, staged[USULAN_TABLE], UPSTREAM.usul_raw),
+                checks.check_penerima(c, staged[PENERIMA_STATUS_TABLE], UPSTREAM.family_record),
+            ],
+            PROGRAM_TABLES)
+        yield from report("program.* tables", gated.outcomes, checks.CHECK_ASSET)
+        # family ids may be derived from a family card number: masked in the previews
+        metadata = {key: table_metadata(connection, table, order="1, 2, 3", masked_ids=("family_id", "person_id"))
+                    for key, table in TABLE_OF_KEY.items()}
         metadata[KANDIDAT_KEY]["status"] = _counts(connection, f"""
             SELECT program, status, count(DISTINCT family_id) AS keluarga, count(person_id) AS orang
             FROM {KANDIDAT_TABLE} GROUP BY ALL ORDER BY ALL""")
@@ -190,7 +155,7 @@ def program_tables(context: dg.AssetExecutionContext, config: ProgramConfig, war
 def laporan_dinsos(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, reports: ReportsDirectory):
     """Write the report files of this release and link them from the metadata."""
     stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-    directory = reports.root(warehouse.database_path) / f"rilis_{stamp}_{context.run.run_id[:8]}"
+    directory = reports.root(warehouse.database_file) / f"rilis_{stamp}_{context.run.run_id[:8]}"
     with warehouse.connect() as connection:
         files = write_report(connection, directory, release_facts(connection, context.run.run_id))
     html_path = files.html.resolve()

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 import dagster as dg
 
 from dtsen_assets.assets.constants import OWNER
+from dtsen_assets.checks.release import RELEASE_TABLES_CONSISTENT, check_release_tables_consistent
 from dtsen_assets.release import RELEASE_TABLE, blocking_check_tally, release_run
+from dtsen_assets.platform.code_version import code_version
+from dtsen_assets.platform.publish import table_metadata
 from dtsen_assets.resources import DuckDBWarehouse
-from dtsen_assets.warehouse import table_metadata
 
-RELEASE_KEY = dg.AssetKey(["dtsen", "release"])
-RELEASE_CODE_VERSION = "release-1"
+RELEASE_KEY = RELEASE_TABLES_CONSISTENT.asset
+RELEASE_CODE_VERSION = code_version("release", package="release.py")
 
 
 def leaf_keys(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetKey]:
@@ -83,3 +85,14 @@ def build_release_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
         }, data_version=dg.DataVersion(row["release_id"]))
 
     return release
+
+
+@dg.asset_check(asset=RELEASE_KEY, name=RELEASE_TABLES_CONSISTENT.name,
+                description=RELEASE_TABLES_CONSISTENT.description, blocking=RELEASE_TABLES_CONSISTENT.blocking)
+def release_tables_consistent(warehouse: DuckDBWarehouse) -> dg.AssetCheckResult:
+    """Cross-table consistency of what readers now see; a check of its own, after the release."""
+    with warehouse.connect(read_only=True) as connection:
+        return check_release_tables_consistent(connection).to_result(RELEASE_KEY)
+
+
+release_checks = [release_tables_consistent]

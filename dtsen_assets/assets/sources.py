@@ -2,8 +2,9 @@
 
 Every row and every original value is kept (all columns VARCHAR, no coercion), with
 `_source_file` and `_line_number` so an auditor can go from any raw row back to its line in
-the file. The contract checks guard publication: a file that breaks the contract leaves the
-previously published `raw.<file>` untouched and stops everything downstream.
+the file. Every raw asset goes through the gate: the sources stage loads `raw.<file>__staging`, the
+contract checks (`dtsen_assets.checks.sources`) judge it, and a file that breaks the contract leaves
+the previously published `raw.<file>` untouched and stops everything downstream.
 """
 
 
@@ -11,15 +12,17 @@ import dagster as dg
 from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER
-from dtsen_assets.checks.core import raise_if_blocking_failed
-from dtsen_assets.checks.drift import DriftBounds
-from dtsen_assets.checks.sources import raw_check_specs
+from dtsen_assets.checks.drift import DriftBounds, record_acceptance
+from dtsen_assets.checks.sources import LAST_CHECK, evaluate_source_file, raw_checks
 from dtsen_assets.contract import SOURCE_FILES, SourceFile
-from dtsen_assets.ingest import ingest_source_file
+from dtsen_assets.platform.code_version import code_version
+from dtsen_assets.platform.gate import check_specs, report, stage_check_publish
+from dtsen_assets.platform.publish import table_metadata
 from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
-from dtsen_assets.warehouse import table_metadata
+from dtsen_assets.sources.stage import stage_source_file
 
-RAW_CODE_VERSION = "raw-2"
+RAW_CODE_VERSION = code_version("sources", extra=["contract.py", "vital.py", "checks/drift.py",
+                                                   "checks/expectations.py"])
 _BOUNDS = DriftBounds()
 
 
@@ -64,29 +67,37 @@ def build_raw_asset(source_file: SourceFile) -> dg.AssetsDefinition:
         owners=[OWNER],
         tags={"source": source_file.source, "layer": "raw"},
         code_version=RAW_CODE_VERSION,
-        check_specs=raw_check_specs(source_file, asset_key),
+        check_specs=check_specs(raw_checks(source_file)),
         metadata={"contract_file": source_file.path, "required_columns": ", ".join(source_file.columns)},
     )
     def raw_source(context: dg.AssetExecutionContext, config: RawSourceConfig, source_drop: SourceDrop,
                    warehouse: DuckDBWarehouse):
         warehouse.refuse_inside(source_drop.root)
         with warehouse.connect() as connection:
-            result = ingest_source_file(connection, source_drop.root, source_file, log=context.log.info,
-                                        bounds=config.bounds(), accept_drift_reason=config.accept_drift_reason,
-                                        run_id=context.run.run_id)
-            for outcome in result.outcomes:
-                yield outcome.to_result(asset_key)
-            raise_if_blocking_failed(f"{source_file.table} ({source_file.path})", result.outcomes)
+            gated = stage_check_publish(
+                connection,
+                lambda c: stage_source_file(c, source_drop.root, source_file, log=context.log.info),
+                lambda c, staged: evaluate_source_file(c, staged, config.bounds(), config.accept_drift_reason),
+                lambda staged: staged.tables)
+            yield from report(f"{source_file.table} ({source_file.path})", gated.outcomes, asset_key,
+                              not_evaluated=[LAST_CHECK])
+            staged = gated.staged
+            context.log.info(f"published {source_file.table}")
+            drift = next((o for o in gated.outcomes if o.name == LAST_CHECK), None)
+            if drift is not None and drift.metadata.get("accepted"):
+                record_acceptance(connection, source_file, staged.data_version, config.accept_drift_reason,
+                                  context.run.run_id, "; ".join(map(str, drift.metadata.get("changes", []))))
+                context.log.info(f"drift of {source_file.path} accepted and recorded in raw.drift_acceptance")
             metadata = table_metadata(connection, source_file.table)
         metadata["files"] = dg.MetadataValue.md(
-            "\n".join(f"- `{f['path']}`: {f['size_bytes']:,} bytes, sha256 `{f['sha256']}`" for f in result.files)
+            "\n".join(f"- `{f['path']}`: {f['size_bytes']:,} bytes, sha256 `{f['sha256']}`" for f in staged.files)
             or "no files (none is required)"
         )
-        metadata["size_bytes"] = sum(int(f["size_bytes"]) for f in result.files)
-        if len(result.files) == 1:
-            metadata["path"] = dg.MetadataValue.path(result.files[0]["path"])
-            metadata["sha256"] = result.files[0]["sha256"]
-        yield dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(result.data_version or "empty"))
+        metadata["size_bytes"] = sum(int(f["size_bytes"]) for f in staged.files)
+        if len(staged.files) == 1:
+            metadata["path"] = dg.MetadataValue.path(staged.files[0]["path"])
+            metadata["sha256"] = staged.files[0]["sha256"]
+        yield dg.MaterializeResult(metadata=metadata, data_version=dg.DataVersion(staged.data_version or "empty"))
 
     # A readable function name in stack traces and the UI's code references.
     raw_source.__name__ = f"raw_{source_file.key}"

@@ -2,13 +2,13 @@
 
 Codes become canonical values through the codebook (itself an asset, loaded from
 data/codebook.csv), NIKs, dates and names are cleaned by the rules of dtsen_assets/staging, and
-each record lists the problems found in `problems`. Each asset builds `<table>__staging`, runs
-its checks there and publishes only when every blocking check passed (write, audit, publish).
+each record lists the problems found in `problems`. Every asset goes through the gate
+(`dtsen_assets.platform.gate`): the stage builds `<table>__staging`, the checks of
+`dtsen_assets.checks.staging` judge it, and it is published only when every blocking check passed.
 """
 
-import hashlib
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from dataclasses import dataclass
 
 import dagster as dg
 import duckdb
@@ -17,7 +17,8 @@ from pydantic import Field
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.assets.sources import raw_asset_key
 from dtsen_assets.checks import staging as checks
-from dtsen_assets.checks.core import CheckOutcome, audit_then_publish, check_spec
+from dtsen_assets.platform.code_version import code_version
+from dtsen_assets.platform.gate import CheckOutcome, check_specs, report, stage_check_publish
 from dtsen_assets.platform.vocabulary import (
     DUKCAPIL_CODED, FAMILY_CODED, HEAD_CODED, PERSON_CODED, VERIVALI_CODED,
 )
@@ -32,34 +33,21 @@ from dtsen_assets.staging.susenas import SUSENAS_HOUSEHOLD_TABLE, build_susenas_
 from dtsen_assets.staging.verivali import VERIVALI_DECISION_TABLE, build_verivali_decision
 from dtsen_assets.warehouse import staging_table
 
+# The cleaning logic: staging's Python, SQL and rule CSVs (and the group's checks and the gate).
+STAGING_CODE_VERSION = code_version("staging")
+CODEBOOK_CODE_VERSION = code_version("staging", extra=[reference.CODEBOOK_PATH])
+WILAYAH_CODE_VERSION = code_version("staging", extra=[reference.WILAYAH_PATH])
 
-def _fingerprint(*paths: Path) -> str:
-    """A short hash of files, so a changed rule, query or codebook changes the code version."""
-    digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:10]
-
-
-_STAGING_DIR = Path(reference.__file__).parent
-_SQL_DIR = _STAGING_DIR.parent / "sql" / "staging"
-# The cleaning logic: staging's SQL, its rule CSVs and its Python.
-STAGING_CODE_VERSION = "staging-1-" + _fingerprint(
-    *_SQL_DIR.glob("*.sql"), *_STAGING_DIR.glob("*.csv"), *_STAGING_DIR.glob("*.py"))
-CODEBOOK_CODE_VERSION = "codebook-1-" + _fingerprint(reference.CODEBOOK_PATH)
-WILAYAH_CODE_VERSION = "wilayah-1-" + _fingerprint(reference.WILAYAH_PATH)
-
-CODEBOOK_KEY = dg.AssetKey(["staging", "codebook"])
-WILAYAH_KEY = dg.AssetKey(["staging", "wilayah"])
-FAMILY_RECORD_KEY = dg.AssetKey(["staging", "family_record"])
-PERSON_RECORD_KEY = dg.AssetKey(["staging", "person_record"])
-DUKCAPIL_PERSON_KEY = dg.AssetKey(["staging", "dukcapil_person"])
-SUSENAS_HOUSEHOLD_KEY = dg.AssetKey(["staging", "susenas_household"])
-VERIVALI_DECISION_KEY = dg.AssetKey(["staging", "verivali_decision"])
+CODEBOOK_KEY = checks.CODEBOOK
+WILAYAH_KEY = checks.WILAYAH
+FAMILY_RECORD_KEY = checks.FAMILY_RECORD
+PERSON_RECORD_KEY = checks.PERSON_RECORD
+DUKCAPIL_PERSON_KEY = checks.DUKCAPIL_PERSON
+SUSENAS_HOUSEHOLD_KEY = checks.SUSENAS_HOUSEHOLD
+VERIVALI_DECISION_KEY = checks.VERIVALI_DECISION
 REFERENCE_KEYS = [CODEBOOK_KEY, WILAYAH_KEY]
 
-COMMON = dict(group_name="staging", kinds={"duckdb"}, owners=[OWNER], tags={"layer": "staging"})
+Evaluate = Callable[[duckdb.DuckDBPyConnection, str], list[CheckOutcome]]
 
 
 class StagingConfig(dg.Config):
@@ -84,200 +72,142 @@ class StagingConfig(dg.Config):
     )
 
 
-def stage_check_publish(
+def gate_staging_table(
     connection: duckdb.DuckDBPyConnection,
     asset_key: dg.AssetKey,
     table: str,
     build: Callable[[duckdb.DuckDBPyConnection, str], None],
-    evaluate: Callable[[duckdb.DuckDBPyConnection, str], list[CheckOutcome]],
+    evaluate: Evaluate,
     describe: Callable[[duckdb.DuckDBPyConnection, str], dict[str, object]] = lambda connection, table: {},
 ) -> Iterator[dg.AssetCheckResult | dg.MaterializeResult]:
-    """Build `<table>__staging`, yield its check results, publish it if no blocking check failed."""
+    """Through the gate: build `<table>__staging`, check it, publish it; then its metadata."""
     staged = staging_table(table)
-    build(connection, staged)
-    yield from audit_then_publish(connection, asset_key, table, evaluate(connection, staged), [table])
-    metadata = describe(connection, table)
-    yield dg.MaterializeResult(metadata={**staging_table_metadata(connection, table), **metadata})
+    gated = stage_check_publish(connection, lambda c: build(c, staged), lambda c, _: evaluate(c, staged), [table])
+    yield from report(table, gated.outcomes, asset_key)
+    yield dg.MaterializeResult(metadata={**staging_table_metadata(connection, table), **describe(connection, table)})
 
 
-def record_table_checks(
-    raw_tables: Sequence[tuple[str, str]],
-    key: Sequence[str],
-    variables: Sequence[str],
-    config: StagingConfig,
-    source: str | None = None,
-    extra: Callable[[duckdb.DuckDBPyConnection, str], list[CheckOutcome]] = lambda connection, table: [],
-) -> tuple[Callable[[duckdb.DuckDBPyConnection, str], list[CheckOutcome]],
-           Callable[[duckdb.DuckDBPyConnection, str], dict[str, object]]]:
-    """The checks and the quality metadata every staging record table has."""
+@dataclass(frozen=True)
+class RecordTable:
+    """One staging record table: what it is built from, its key, its coded variables and its own checks."""
 
-    def evaluate(connection: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
-        return [
-            checks.check_one_row_per_raw_record(connection, table, raw_tables, key,
-                                                source_column=None if source else "source"),
-            checks.check_unknown_codes(code_shares(connection, table, variables, source),
-                                       config.max_unknown_code_share, table, config.min_unknown_codes),
-            *extra(connection, table),
-            checks.check_problem_shares(problem_counts(connection, table, source), config.warn_problem_share, table,
-                                        config.severe_problem_share),
-        ]
+    key: dg.AssetKey
+    table: str
+    build: Callable[[duckdb.DuckDBPyConnection, str], None]
+    raw_tables: Sequence[tuple[str, str]]          # (source, raw table)
+    record_key: Sequence[str]
+    variables: Sequence[str]
+    description: str
+    source: str | None = None                      # the one source of a single-source table
+    extra_deps: Sequence[dg.AssetKey] = ()
+    extra_checks: Callable[[duckdb.DuckDBPyConnection, str], list[CheckOutcome]] = lambda connection, table: []
 
-    def describe(connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, object]:
-        return quality_metadata(problem_counts(connection, table, source),
-                                code_shares(connection, table, variables, source))
+    def evaluate(self, config: StagingConfig) -> Evaluate:
+        def evaluate(connection: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
+            return [
+                checks.check_one_row_per_raw_record(connection, table, self.raw_tables, self.record_key,
+                                                    source_column=None if self.source else "source"),
+                checks.check_unknown_codes(code_shares(connection, table, self.variables, self.source),
+                                           config.max_unknown_code_share, table, config.min_unknown_codes),
+                *self.extra_checks(connection, table),
+                checks.check_problem_shares(problem_counts(connection, table, self.source),
+                                            config.warn_problem_share, table, config.severe_problem_share),
+            ]
+        return evaluate
 
-    return evaluate, describe
+    def describe(self, connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, object]:
+        return quality_metadata(problem_counts(connection, table, self.source),
+                                code_shares(connection, table, self.variables, self.source))
+
+
+def build_record_asset(record: RecordTable) -> dg.AssetsDefinition:
+    """The asset of one staging record table; all five are built by this one factory."""
+
+    @dg.asset(
+        key=record.key,
+        description=record.description,
+        deps=[raw_asset_key(raw.split(".")[1]) for _, raw in record.raw_tables] + REFERENCE_KEYS
+        + list(record.extra_deps),
+        code_version=STAGING_CODE_VERSION,
+        check_specs=check_specs(checks.STAGING_CHECKS, record.key),
+        group_name="staging", kinds={"duckdb"}, owners=[OWNER], tags={"layer": "staging"},
+    )
+    def staging_record_table(warehouse: DuckDBWarehouse, config: StagingConfig):
+        with warehouse.connect() as connection:
+            yield from gate_staging_table(connection, record.key, record.table, record.build,
+                                          record.evaluate(config), record.describe)
+
+    staging_record_table.__name__ = record.key.path[-1]
+    return staging_record_table
+
+
+RECORD_TABLES = [
+    RecordTable(
+        FAMILY_RECORD_KEY, FAMILY_RECORD_TABLE, build_family_record, [(s, r) for s, r, _ in FAMILY_SOURCES],
+        ["source", "source_family_id"], FAMILY_CODED,
+        "One row per source family of DTKS, P3KE and REGSOSEK in the canonical vocabulary: cleaned NO_KK, "
+        "10-digit kode_desa, DTKS update date and program flags, P3KE desil, and the housing, asset, land "
+        "and livestock variables each source has (NULL where it lacks them), with `problems`."),
+    RecordTable(
+        PERSON_RECORD_KEY, PERSON_RECORD_TABLE, build_person_record, [(s, r) for s, r, _ in PERSON_SOURCES],
+        ["source", "source_record_id"], PERSON_CODED,
+        "One row per person record of DTKS, P3KE and REGSOSEK in the canonical vocabulary: the NIK as "
+        "received and cleaned (nik_valid when its birth-date and sex digits agree with the record), the "
+        "standardized name (titles, BIN/BINTI and abbreviations handled), birth date, age, sex, relation, "
+        "education and work, the family's card and village, and every problem found.",
+        extra_deps=[FAMILY_RECORD_KEY],
+        extra_checks=lambda c, table: [checks.check_family_exists(c, table, FAMILY_RECORD_TABLE)]),
+    RecordTable(
+        DUKCAPIL_PERSON_KEY, DUKCAPIL_PERSON_TABLE, build_dukcapil_person, [("dukcapil", "raw.dukcapil_penduduk")],
+        ["line_number"], DUKCAPIL_CODED,
+        "The civil registry (Dukcapil), one row per NIK, cleaned like the source records so linkage compares "
+        "like with like: standardized name, birth date, sex, relation in the family card, village, whether "
+        "the person is alive and the date of death, with `problems` (e.g. NIK digits that disagree).",
+        source="dukcapil",
+        extra_checks=lambda c, table: [checks.check_nik_unique(c, table), checks.check_vital_codes(c, table, "dukcapil")]),
+    RecordTable(
+        SUSENAS_HOUSEHOLD_KEY, SUSENAS_HOUSEHOLD_TABLE, build_susenas_household,
+        [("susenas", "raw.susenas_rumah_tangga")], ["id_rt"], [f"krt_{v}" for v in HEAD_CODED] + list(FAMILY_CODED),
+        "The SUSENAS household sample in the canonical family welfare variables (composition, head of "
+        "household, housing, assets, land, livestock) with its weight and measured consumption per person: "
+        "what the PMT model is trained on, in the same features DTSEN families are scored on.",
+        source="susenas"),
+    RecordTable(
+        VERIVALI_DECISION_KEY, VERIVALI_DECISION_TABLE, build_verivali_decision,
+        [("verivali", "raw.verivali_musdes")], ["source_file", "line_number"], VERIVALI_CODED,
+        "One row per village-meeting decision (berita acara musdes/muskel) from every verivali/*.csv: the "
+        "cleaned NIK, card, name and village, the decision (`aksi`: meninggal, pindah, mampu, perbaikan_nik, "
+        "usulan_baru, tetap) and the corrected NIK. A decision is a claim: staging cleans, unify decides.",
+        source="verivali",
+        extra_checks=lambda c, table: [checks.check_vital_codes(c, table, "verivali", "source_file")]),
+]
 
 
 # --- reference tables ---
 
-@dg.asset(
-    key=CODEBOOK_KEY,
-    description=(
-        "The canonical vocabulary as a table: data/codebook.csv (one row per source, variable, code and "
-        "canonical variable) with `code_key`, "
-        "the normalized code every source value is matched on (upper case, single spaces, no leading zeros)."
-    ),
-    code_version=CODEBOOK_CODE_VERSION,
-    check_specs=[check_spec(CODEBOOK_KEY, n, d) for n, d in checks.CODEBOOK_CHECKS.items()],
-    **COMMON,
-)
-def staging_codebook(warehouse: DuckDBWarehouse):
-    def evaluate(connection: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
-        return [checks.check_codebook_keys_unique(connection, table),
-                checks.check_codebook_rows_complete(connection, table)]
+def _reference_asset(key: dg.AssetKey, table: str, load, version: str, description: str, evaluate: Evaluate):
+    @dg.asset(key=key, description=description, code_version=version,
+              check_specs=check_specs(checks.STAGING_CHECKS, key),
+              group_name="staging", kinds={"duckdb"}, owners=[OWNER], tags={"layer": "staging"})
+    def reference_table(warehouse: DuckDBWarehouse):
+        with warehouse.connect() as connection:
+            yield from gate_staging_table(connection, key, table, lambda c, target: load(c, target), evaluate)
 
-    with warehouse.connect() as connection:
-        yield from stage_check_publish(connection, CODEBOOK_KEY, reference.CODEBOOK_TABLE,
-                                       lambda c, target: reference.load_codebook(c, target), evaluate)
+    reference_table.__name__ = f"staging_{key.path[-1]}"
+    return reference_table
 
 
-@dg.asset(
-    key=WILAYAH_KEY,
-    description=(
-        "Today's Kemendagri region codes (data/reference/wilayah.csv) without dots, with their level: "
-        "provinces, kabupaten/kota, kecamatan, desa/kelurahan. Staging checks village codes and NIK "
-        "region prefixes against it."
-    ),
-    code_version=WILAYAH_CODE_VERSION,
-    check_specs=[check_spec(WILAYAH_KEY, n, d) for n, d in checks.WILAYAH_CHECKS.items()],
-    **COMMON,
-)
-def staging_wilayah(warehouse: DuckDBWarehouse):
-    with warehouse.connect() as connection:
-        yield from stage_check_publish(connection, WILAYAH_KEY, reference.WILAYAH_TABLE,
-                                       lambda c, target: reference.load_wilayah(c, target),
-                                       lambda c, table: [checks.check_region_codes(c, table)])
+staging_codebook = _reference_asset(
+    CODEBOOK_KEY, reference.CODEBOOK_TABLE, reference.load_codebook, CODEBOOK_CODE_VERSION,
+    "The canonical vocabulary as a table: data/codebook.csv (one row per source, variable, code and "
+    "canonical variable) with `code_key`, "
+    "the normalized code every source value is matched on (upper case, single spaces, no leading zeros).",
+    lambda c, table: [checks.check_codebook_keys_unique(c, table), checks.check_codebook_rows_complete(c, table)])
+staging_wilayah = _reference_asset(
+    WILAYAH_KEY, reference.WILAYAH_TABLE, reference.load_wilayah, WILAYAH_CODE_VERSION,
+    "Today's Kemendagri region codes (data/reference/wilayah.csv) without dots, with their level: "
+    "provinces, kabupaten/kota, kecamatan, desa/kelurahan. Staging checks village codes and NIK "
+    "region prefixes against it; welfare names provinces and regencies from it.",
+    lambda c, table: [checks.check_region_codes(c, table)])
 
-
-# --- staging tables ---
-
-@dg.asset(
-    key=FAMILY_RECORD_KEY,
-    description=(
-        "One row per source family of DTKS, P3KE and REGSOSEK in the canonical vocabulary: cleaned NO_KK, "
-        "10-digit kode_desa, DTKS update date and program flags, P3KE desil, and the housing, asset, land "
-        "and livestock variables each source has (NULL where it lacks them), with `problems`."
-    ),
-    deps=[raw_asset_key(r.split(".")[1]) for _, r, _ in FAMILY_SOURCES] + REFERENCE_KEYS,
-    code_version=STAGING_CODE_VERSION,
-    check_specs=checks.staging_check_specs(FAMILY_RECORD_KEY),
-    **COMMON,
-)
-def family_record(warehouse: DuckDBWarehouse, config: StagingConfig):
-    evaluate, describe = record_table_checks(
-        [(s, r) for s, r, _ in FAMILY_SOURCES], ["source", "source_family_id"], FAMILY_CODED, config)
-    with warehouse.connect() as connection:
-        yield from stage_check_publish(connection, FAMILY_RECORD_KEY, FAMILY_RECORD_TABLE, build_family_record,
-                                       evaluate, describe)
-
-
-@dg.asset(
-    key=PERSON_RECORD_KEY,
-    description=(
-        "One row per person record of DTKS, P3KE and REGSOSEK in the canonical vocabulary: the NIK as "
-        "received and cleaned (nik_valid when its birth-date and sex digits agree with the record), the "
-        "standardized name (titles, BIN/BINTI and abbreviations handled), birth date, age, sex, relation, "
-        "education and work, the family's card and village, and every problem found."
-    ),
-    deps=[raw_asset_key(r.split(".")[1]) for _, r, _ in PERSON_SOURCES] + REFERENCE_KEYS + [FAMILY_RECORD_KEY],
-    code_version=STAGING_CODE_VERSION,
-    check_specs=checks.staging_check_specs(PERSON_RECORD_KEY, [checks.FAMILY_CHECK]),
-    **COMMON,
-)
-def person_record(warehouse: DuckDBWarehouse, config: StagingConfig):
-    evaluate, describe = record_table_checks(
-        [(s, r) for s, r, _ in PERSON_SOURCES], ["source", "source_record_id"], PERSON_CODED, config,
-        extra=lambda c, table: [checks.check_family_exists(c, table, FAMILY_RECORD_TABLE)])
-    with warehouse.connect() as connection:
-        yield from stage_check_publish(connection, PERSON_RECORD_KEY, PERSON_RECORD_TABLE, build_person_record,
-                                       evaluate, describe)
-
-
-@dg.asset(
-    key=DUKCAPIL_PERSON_KEY,
-    description=(
-        "The civil registry (Dukcapil), one row per NIK, cleaned like the source records so linkage compares "
-        "like with like: standardized name, birth date, sex, relation in the family card, village, whether "
-        "the person is alive and the date of death, with `problems` (e.g. NIK digits that disagree)."
-    ),
-    deps=[raw_asset_key("dukcapil_penduduk")] + REFERENCE_KEYS,
-    code_version=STAGING_CODE_VERSION,
-    check_specs=checks.staging_check_specs(DUKCAPIL_PERSON_KEY, [checks.NIK_UNIQUE_CHECK, checks.VITAL_CODES_CHECK]),
-    **COMMON,
-)
-def dukcapil_person(warehouse: DuckDBWarehouse, config: StagingConfig):
-    evaluate, describe = record_table_checks(
-        [("dukcapil", "raw.dukcapil_penduduk")], ["line_number"], DUKCAPIL_CODED, config, source="dukcapil",
-        extra=lambda c, table: [checks.check_nik_unique(c, table), checks.check_vital_codes(c, table, "dukcapil")])
-    with warehouse.connect() as connection:
-        yield from stage_check_publish(connection, DUKCAPIL_PERSON_KEY, DUKCAPIL_PERSON_TABLE, build_dukcapil_person,
-                                       evaluate, describe)
-
-
-@dg.asset(
-    key=SUSENAS_HOUSEHOLD_KEY,
-    description=(
-        "The SUSENAS household sample in the canonical family welfare variables (composition, head of "
-        "household, housing, assets, land, livestock) with its weight and measured consumption per person: "
-        "what the PMT model is trained on, in the same features DTSEN families are scored on."
-    ),
-    deps=[raw_asset_key("susenas_rumah_tangga")] + REFERENCE_KEYS,
-    code_version=STAGING_CODE_VERSION,
-    check_specs=checks.staging_check_specs(SUSENAS_HOUSEHOLD_KEY),
-    **COMMON,
-)
-def susenas_household(warehouse: DuckDBWarehouse, config: StagingConfig):
-    variables = [f"krt_{v}" for v in HEAD_CODED] + list(FAMILY_CODED)
-    evaluate, describe = record_table_checks(
-        [("susenas", "raw.susenas_rumah_tangga")], ["id_rt"], variables, config, source="susenas")
-    with warehouse.connect() as connection:
-        yield from stage_check_publish(connection, SUSENAS_HOUSEHOLD_KEY, SUSENAS_HOUSEHOLD_TABLE,
-                                       build_susenas_household, evaluate, describe)
-
-
-@dg.asset(
-    key=VERIVALI_DECISION_KEY,
-    description=(
-        "One row per village-meeting decision (berita acara musdes/muskel) from every verivali/*.csv: the "
-        "cleaned NIK, card, name and village, the decision (`aksi`: meninggal, pindah, mampu, perbaikan_nik, "
-        "usulan_baru, tetap) and the corrected NIK. A decision is a claim: staging cleans, unify decides."
-    ),
-    deps=[raw_asset_key("verivali_musdes")] + REFERENCE_KEYS,
-    code_version=STAGING_CODE_VERSION,
-    check_specs=checks.staging_check_specs(VERIVALI_DECISION_KEY, [checks.VITAL_CODES_CHECK]),
-    **COMMON,
-)
-def verivali_decision(warehouse: DuckDBWarehouse, config: StagingConfig):
-    evaluate, describe = record_table_checks(
-        [("verivali", "raw.verivali_musdes")], ["source_file", "line_number"], VERIVALI_CODED, config,
-        source="verivali", extra=lambda c, table: [checks.check_vital_codes(c, table, "verivali", "source_file")])
-    with warehouse.connect() as connection:
-        yield from stage_check_publish(connection, VERIVALI_DECISION_KEY, VERIVALI_DECISION_TABLE,
-                                       build_verivali_decision, evaluate, describe)
-
-
-staging_assets = [
-    staging_codebook, staging_wilayah, family_record, person_record, dukcapil_person, susenas_household,
-    verivali_decision,
-]
+staging_assets = [staging_codebook, staging_wilayah, *(build_record_asset(r) for r in RECORD_TABLES)]

@@ -3,20 +3,19 @@
     staging.person_record, staging.family_record, staging.dukcapil_person, staging.verivali_decision
         ──> dtsen/person + dtsen/person_source + dtsen/family (+ unify/verivali_outcome, unify/linkage_model)
 
-One multi-asset does the work (`dtsen_assets.unify.pipeline.stage_unify`): every table is built
-under `<table>__staging`, the checks of `dtsen_assets.checks.unify` run there, and the five
+One multi-asset goes through the gate: the stage (`dtsen_assets.unify.pipeline.stage_unify`) builds
+every table under `<table>__staging`, the checks of `dtsen_assets.checks.unify` judge them, and the
 tables are published together in one transaction only when every blocking check passed.
 """
 
-import hashlib
-from pathlib import Path
-
+import duckdb
 import dagster as dg
 
-import dtsen_assets.unify as unify_package
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.checks import unify as checks
-from dtsen_assets.checks.core import check_spec, raise_if_blocking_failed
+from dtsen_assets.platform.code_version import code_version
+from dtsen_assets.platform.gate import CheckOutcome, Gated, check_specs, report, stage_check_publish
+from dtsen_assets.platform.publish import table_metadata
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.evidence import FAMILY_VALUE_SOURCE_TABLE, MATCH_EVIDENCE_TABLE, PERSON_VALUE_SOURCE_TABLE
@@ -27,37 +26,21 @@ from dtsen_assets.unify.pipeline import (
     PERSON_SOURCE_TABLE,
     PERSON_TABLE,
     VERIVALI_OUTCOME_TABLE,
-    run_unify,
+    UnifyResult,
+    stage_unify,
 )
 from dtsen_assets.unify.plausibility import KARANTINA_TABLE
 from dtsen_assets.unify.splink_runner import model_parameters
-from dtsen_assets.warehouse import table_metadata
+from dtsen_assets.warehouse import staging_table
 
-
-def _fingerprint() -> str:
-    """A short hash of unify's Python and SQL, so a changed rule changes the code version."""
-    package = Path(unify_package.__file__).parent
-    files = sorted([*package.glob("*.py"), *(package.parent / "sql" / "unify").glob("*.sql"),
-                    Path(checks.__file__)])
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:10]
-
-
-UNIFY_CODE_VERSION = "unify-1-" + _fingerprint()
+UNIFY_CODE_VERSION = code_version("unify")
 GROUP = "unify"
 
-PERSON_KEY = dg.AssetKey(["dtsen", "person"])
-PERSON_SOURCE_KEY = dg.AssetKey(["dtsen", "person_source"])
-FAMILY_KEY = dg.AssetKey(["dtsen", "family"])
-VERIVALI_OUTCOME_KEY = dg.AssetKey(["unify", "verivali_outcome"])
-LINKAGE_MODEL_KEY = dg.AssetKey(["unify", "linkage_model"])
-MATCH_EVIDENCE_KEY = dg.AssetKey(["unify", "match_evidence"])
-PERSON_VALUE_SOURCE_KEY = dg.AssetKey(["unify", "person_value_source"])
-FAMILY_VALUE_SOURCE_KEY = dg.AssetKey(["unify", "family_value_source"])
-FAMILY_KARANTINA_KEY = dg.AssetKey(["unify", "family_karantina"])
+PERSON_KEY, PERSON_SOURCE_KEY, FAMILY_KEY, FAMILY_KARANTINA_KEY = (
+    checks.PERSON, checks.PERSON_SOURCE, checks.FAMILY, checks.FAMILY_KARANTINA)
+VERIVALI_OUTCOME_KEY, LINKAGE_MODEL_KEY, MATCH_EVIDENCE_KEY, PERSON_VALUE_SOURCE_KEY, FAMILY_VALUE_SOURCE_KEY = (
+    dg.AssetKey(table.split(".")) for table in (VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_TABLE, MATCH_EVIDENCE_TABLE,
+                                                PERSON_VALUE_SOURCE_TABLE, FAMILY_VALUE_SOURCE_TABLE))
 STAGING_DEPS = [dg.AssetKey(["staging", name]) for name in
                 ("person_record", "family_record", "dukcapil_person", "verivali_decision")]
 
@@ -65,87 +48,71 @@ TABLE_OF_KEY = {PERSON_KEY: PERSON_TABLE, PERSON_SOURCE_KEY: PERSON_SOURCE_TABLE
                 VERIVALI_OUTCOME_KEY: VERIVALI_OUTCOME_TABLE, LINKAGE_MODEL_KEY: LINKAGE_MODEL_TABLE,
                 MATCH_EVIDENCE_KEY: MATCH_EVIDENCE_TABLE, PERSON_VALUE_SOURCE_KEY: PERSON_VALUE_SOURCE_TABLE,
                 FAMILY_VALUE_SOURCE_KEY: FAMILY_VALUE_SOURCE_TABLE, FAMILY_KARANTINA_KEY: KARANTINA_TABLE}
-# Which asset each check guards.
-CHECK_ASSET = {
-    "person_id_unique": PERSON_KEY, "no_active_dead_person": PERSON_KEY, "tidak_padan_share": PERSON_KEY,
-    "references_resolve": PERSON_KEY, "every_record_once": PERSON_SOURCE_KEY, "rejected_records": PERSON_SOURCE_KEY,
-    "family_has_active_member": FAMILY_KEY, "unknown_code_share": FAMILY_KEY,
-    "family_plausible": FAMILY_KARANTINA_KEY,
-}
 
-_SPEC = dict(group_name=GROUP, owners=[OWNER], code_version=UNIFY_CODE_VERSION, deps=STAGING_DEPS,
-             tags={"layer": "dtsen"})
+
+def _output(key: dg.AssetKey, description: str, splink: bool = False, contract: bool = False) -> dg.AssetSpec:
+    """One output of the unify multi-asset: its table, kinds and description."""
+    metadata = {"table": TABLE_OF_KEY[key], **({"contract": "docs/contract.md"} if contract else {})}
+    return dg.AssetSpec(key, kinds={"duckdb", "splink"} if splink else {"duckdb"}, group_name=GROUP, owners=[OWNER],
+                        code_version=UNIFY_CODE_VERSION, deps=STAGING_DEPS, tags={"layer": "dtsen"},
+                        metadata=metadata, description=description)
+
 
 OUTPUT_SPECS = [
-    dg.AssetSpec(
-        PERSON_KEY, kinds={"duckdb", "splink"}, **_SPEC,
-        description=(
-            "dtsen.person: one row per unique person. A record is PADAN when its NIK is a Dukcapil NIK whose "
+    _output(PERSON_KEY, ("dtsen.person: one row per unique person. A record is PADAN when its NIK is a Dukcapil NIK whose "
             "identity agrees (name, birth date, sex); otherwise Dukcapil is searched (NIK fragments, the family card "
             "its confirmed relatives are on, birth date, village, name tokens) and a Splink Fellegi-Sunter model "
             "trained on the drop decides. Persons are anchored on the confirmed NIK; the rest are linked with "
             "Splink. person_id is a keyed hash (the warehouse's secret key) of the NIK, else of the smallest record "
             "id, so it reveals nothing; it stays the same across runs and drops (unify.person_id_history keeps "
-            "retired ids: NIK confirmed later, two ids merged). Dead in Dukcapil -> inactive ('meninggal_dukcapil'); current NO_KK and village from Dukcapil."),
-        metadata={"table": "dtsen.person", "contract": "docs/contract.md"}),
-    dg.AssetSpec(
-        PERSON_SOURCE_KEY, kinds={"duckdb", "splink"}, **_SPEC,
-        description=(
-            "dtsen.person_source: every source person record (DTKS, P3KE, REGSOSEK) exactly once, with the person "
+            "retired ids: NIK confirmed later, two ids merged). Dead in Dukcapil -> inactive ('meninggal_dukcapil'); current NO_KK and village from Dukcapil."), splink=True, contract=True),
+    _output(PERSON_SOURCE_KEY, ("dtsen.person_source: every source person record (DTKS, P3KE, REGSOSEK) exactly once, with the person "
             "it became, how (exact_nik, cleaned_nik, corrected_nik, nik_ganda_resolved, verivali_nik, "
             "exact_nik_scored, dukcapil_search, linked_record, probabilistic_cluster, unmatched), the confidence and, "
-            "for a rejected record, why."),
-        metadata={"table": "dtsen.person_source", "contract": "docs/contract.md"}),
-    dg.AssetSpec(
-        FAMILY_KEY, kinds={"duckdb"}, **_SPEC,
-        description=(
-            "dtsen.family: one row per current family card with active members; composition and head-of-family "
+            "for a rejected record, why."), splink=True, contract=True),
+    _output(FAMILY_KEY, ("dtsen.family: one row per current family card with active members; composition and head-of-family "
             "variables from the active members, housing/asset/land/livestock variables by survivorship (DTKS when "
-            "updated after REGSOSEK, then REGSOSEK, DTKS, P3KE), each with the source it came from."),
-        metadata={"table": "dtsen.family", "contract": "docs/contract.md"}),
-    dg.AssetSpec(
-        VERIVALI_OUTCOME_KEY, kinds={"duckdb"}, **_SPEC,
-        description=(
-            "unify.verivali_outcome: what each village-meeting decision did. Decisions are claims: a death counts "
+            "updated after REGSOSEK, then REGSOSEK, DTKS, P3KE), each with the source it came from."), contract=True),
+    _output(VERIVALI_OUTCOME_KEY, ("unify.verivali_outcome: what each village-meeting decision did. Decisions are claims: a death counts "
             "only when Dukcapil confirms it, a NIK correction only when NIK_BARU is a Dukcapil NIK whose identity "
-            "agrees, MAMPU is left to the welfare ranking; the rest is listed for a ground check."),
-        metadata={"table": "unify.verivali_outcome"}),
-    dg.AssetSpec(
-        LINKAGE_MODEL_KEY, kinds={"duckdb", "splink"}, **_SPEC,
-        description=("unify.linkage_model: the trained Fellegi-Sunter model (m and u per comparison level, match "
-                     "weights, the Splink settings as JSON), for review."),
-        metadata={"table": "unify.linkage_model"}),
-    dg.AssetSpec(
-        MATCH_EVIDENCE_KEY, kinds={"duckdb", "splink"}, **_SPEC,
-        description=("unify.match_evidence: for every source person record, the evidence of how it was linked: the "
+            "agrees, MAMPU is left to the welfare ranking; the rest is listed for a ground check.")),
+    _output(LINKAGE_MODEL_KEY, ("unify.linkage_model: the trained Fellegi-Sunter model (m and u per comparison level, match "
+                     "weights, the Splink settings as JSON), for review."), splink=True),
+    _output(MATCH_EVIDENCE_KEY, ("unify.match_evidence: for every source person record, the evidence of how it was linked: the "
                      "own-NIK check (step 1), the Dukcapil candidate chosen and the runner-up with their match weights "
                      "and posteriors, the level and weight of every field (agreeing and disagreeing fields), the NIK a "
-                     "village meeting gave. Read by `python -m dtsen_assets.explain` (docs/audit.md)."),
-        metadata={"table": MATCH_EVIDENCE_TABLE}),
-    dg.AssetSpec(
-        PERSON_VALUE_SOURCE_KEY, kinds={"duckdb"}, **_SPEC,
-        description=("unify.person_value_source: for every person and value of dtsen.person (and the person-level "
-                     "variables families use), the source and the source record (or Dukcapil NIK) it came from."),
-        metadata={"table": PERSON_VALUE_SOURCE_TABLE}),
-    dg.AssetSpec(
-        FAMILY_VALUE_SOURCE_KEY, kinds={"duckdb"}, **_SPEC,
-        description=("unify.family_value_source: for every family and value of dtsen.family, where it came from: the "
+                     "village meeting gave. Read by `python -m dtsen_assets.explain` (docs/audit.md)."), splink=True),
+    _output(PERSON_VALUE_SOURCE_KEY, ("unify.person_value_source: for every person and value of dtsen.person (and the person-level "
+                     "variables families use), the source and the source record (or Dukcapil NIK) it came from.")),
+    _output(FAMILY_VALUE_SOURCE_KEY, ("unify.family_value_source: for every family and value of dtsen.family, where it came from: the "
                      "source family of the registry that spoke for the variable, the head of family (person_id), or the "
-                     "active members."),
-        metadata={"table": FAMILY_VALUE_SOURCE_TABLE}),
-    dg.AssetSpec(
-        FAMILY_KARANTINA_KEY, kinds={"duckdb"}, **_SPEC,
-        description=("unify.family_karantina: families too implausible to rank until a field check (more than 20 "
+                     "active members.")),
+    _output(FAMILY_KARANTINA_KEY, ("unify.family_karantina: families too implausible to rank until a field check (more than 20 "
                      "active members, several heads of family per Dukcapil, impossible ages), one reason each; "
-                     "they stay in dtsen.family and go to welfare.belum_terdata (keluarga_dikarantina)."),
-        metadata={"table": "unify.family_karantina"}),
+                     "they stay in dtsen.family and go to welfare.belum_terdata (keluarga_dikarantina).")),
 ]
 
-CHECK_SPECS = [
-    *(check_spec(CHECK_ASSET[name], name, description) for name, description in checks.UNIFY_CHECKS.items()),
-    *(check_spec(CHECK_ASSET[name], name, description, blocking=False)
-      for name, description in checks.UNIFY_WARNINGS.items()),
-]
+CHECK_SPECS = check_specs(checks.UNIFY_CHECKS)
+
+
+def evaluate_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig) -> list[CheckOutcome]:
+    """The unify group's checks on the staged tables."""
+    return checks.evaluate_unify_checks(
+        connection, staging_table(PERSON_TABLE), staging_table(PERSON_SOURCE_TABLE), staging_table(FAMILY_TABLE),
+        config.max_tidak_padan_share, config.max_unknown_code_share, karantina=staging_table(KARANTINA_TABLE),
+        max_rejected_share=config.max_rejected_share)
+
+
+def run_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | None = None, log=lambda message: None,
+              id_key: str | None = None) -> Gated[UnifyResult]:
+    """The unify stage through the gate: stage, check, publish all tables together (or keep the previous ones).
+
+    `id_key`: the secret key person and family ids are derived with (ids.py); when None, the
+    warehouse's own key (created on first use, kept in `secret.id_key`).
+    """
+    config = config or UnifyConfig()
+    return stage_check_publish(connection, lambda c: stage_unify(c, config, log, id_key),
+                               lambda c, _: evaluate_unify(c, config), lambda staged: staged.tables)
 
 
 def _markdown_counts(counts: dict, header: tuple[str, str]) -> dg.MetadataValue:
@@ -167,11 +134,8 @@ def _model_markdown(trained: dict) -> str:
 def unify_registries(context: dg.AssetExecutionContext, config: UnifyConfig, warehouse: DuckDBWarehouse):
     """Match every source record to Dukcapil, link the rest into persons, build families; publish after the checks."""
     with warehouse.connect() as connection:
-        result = run_unify(connection, config, log=context.log.info, id_key=warehouse.id_key)
-        for outcome in result.outcomes:
-            yield outcome.to_result(CHECK_ASSET[outcome.name])
-        if not result.published:
-            raise_if_blocking_failed("dtsen.person / dtsen.person_source / dtsen.family", result.outcomes)
+        gated = run_unify(connection, config, log=context.log.info, id_key=warehouse.secret_id_key)
+        yield from report("dtsen.person / dtsen.person_source / dtsen.family", gated.outcomes, checks.CHECK_ASSET)
         metadata = {key: table_metadata(connection, table) for key, table in TABLE_OF_KEY.items()}
         status = dict(connection.execute(
             "SELECT status_padan || CASE WHEN is_active THEN '' ELSE ' (inactive)' END, count(*) "
@@ -183,7 +147,8 @@ def unify_registries(context: dg.AssetExecutionContext, config: UnifyConfig, war
         sources = {f"{s}": n for s, n in connection.execute(
             f"SELECT status_bangunan_source, count(*) FROM {FAMILY_TABLE} GROUP BY ALL ORDER BY 2 DESC").fetchall()}
 
-    figures, timings = result.figures, result.timings
+    result = gated.staged
+    figures, timings = result.figures, {**result.timings, **gated.timings}
     metadata[PERSON_KEY].update({
         "persons": dg.MetadataValue.json(figures["persons"]),
         "status_padan": _markdown_counts(status, ("status", "persons")),

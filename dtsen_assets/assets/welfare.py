@@ -5,12 +5,15 @@
         welfare/pmt_score ──> welfare/decile ──> welfare/desil_kabupaten
         welfare/pmt_score ──> welfare/explanation
 
-Each asset is a thin wrapper: the work is done by plain functions in `dtsen_assets.welfare`, each
-table is built under `<table>__staging`, checked (`dtsen_assets.checks.welfare`), and only then
-published in one transaction. A blocking failure leaves the published tables as they were.
+Each asset is a thin wrapper that goes through the gate (`dtsen_assets.platform.gate`): plain
+functions in `dtsen_assets.welfare` stage each table under `<table>__staging`, the checks of
+`dtsen_assets.checks.welfare` judge it, and only then is it published in one transaction. A blocking
+failure leaves the published tables as they were. Region names come from the `staging/wilayah` asset.
 """
 
 import json
+from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import pandas as pd
@@ -18,11 +21,12 @@ from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER
 from dtsen_assets.checks import welfare as checks
-from dtsen_assets.checks.core import audit_then_publish, raise_if_blocking_failed
-from dtsen_assets.column_docs import column_lineage
-from dtsen_assets.pii import markdown_frame, mask_frame
-from dtsen_assets.resources import DuckDBWarehouse
-from dtsen_assets.warehouse import column_schema, publish, row_count, staging_table
+from dtsen_assets.pii import markdown_frame
+from dtsen_assets.platform.code_version import code_version
+from dtsen_assets.platform.gate import check_specs, report, stage_check_publish
+from dtsen_assets.platform.publish import table_metadata
+from dtsen_assets.resources import DuckDBWarehouse, ModelStore
+from dtsen_assets.warehouse import staging_table, table_exists
 from dtsen_assets.welfare.deciles import stage_cut_points, stage_decile, stage_desil_kabupaten
 from dtsen_assets.welfare.explain import ExplanationSettings, stage_explanations
 from dtsen_assets.welfare.features import feature_query
@@ -30,11 +34,10 @@ from dtsen_assets.welfare.metrics import QUOTAS
 from dtsen_assets.welfare.models import (
     BASELINE,
     CANDIDATES,
-    MODEL_CODE_VERSION,
     TrainingSettings,
-    models_dir,
     planned_model_version,
     save_model,
+    survey_problem,
     train_pmt,
     training_set,
 )
@@ -49,14 +52,18 @@ from dtsen_assets.welfare.registry import (
 )
 from dtsen_assets.welfare.scoring import Eligibility, score_families
 
+WELFARE_CODE_VERSION = code_version("welfare")
+
 SUSENAS_HOUSEHOLD = dg.AssetKey(["staging", "susenas_household"])
+WILAYAH = dg.AssetKey(["staging", "wilayah"])
 DTSEN_FAMILY = dg.AssetKey(["dtsen", "family"])
-PMT_MODEL = dg.AssetKey(["welfare", "pmt_model"])
-PMT_SCORE = dg.AssetKey(["welfare", "pmt_score"])
+PMT_MODEL = checks.PMT_MODEL
+PMT_SCORE = checks.PMT_SCORE
 BELUM_TERDATA = dg.AssetKey(["welfare", "belum_terdata"])
-DECILE = dg.AssetKey(["welfare", "decile"])
-EXPLANATION = dg.AssetKey(["welfare", "explanation"])
-DESIL_KABUPATEN = dg.AssetKey(["welfare", "desil_kabupaten"])
+DECILE = checks.DECILE
+EXPLANATION = checks.EXPLANATION
+DESIL_KABUPATEN = checks.DESIL_KABUPATEN
+WILAYAH_TABLE = "staging.wilayah"
 
 SURVEY_TABLE = "staging.susenas_household"
 FAMILY_TABLE = "dtsen.family"
@@ -133,6 +140,8 @@ class DecileConfig(dg.Config):
 
 
 class ExplanationConfig(dg.Config):
+    min_coverage: float = Field(default=checks.DEFAULT_MIN_COVERAGE, description=(
+        "Warning: smallest share of scored families with at least one factor in words."))
     factors_per_direction: int = Field(default=_EXPLAIN.factors_per_direction, description=(
         "At most this many factors raising, and this many lowering, a family's predicted welfare."))
     min_effect_percent: float = Field(default=_EXPLAIN.min_effect_percent, description=(
@@ -145,22 +154,8 @@ class ExplanationConfig(dg.Config):
 # followed with `python -m dtsen_assets.explain --family-id`)
 # ----------------------------------------------------------------------------------------------
 
-def _masked_preview(connection, table: str, limit: int = 5, order: str | None = None) -> str:
-    frame = connection.execute(f"SELECT * FROM {table} {('ORDER BY ' + order) if order else ''} LIMIT {int(limit)}").df()
-    return markdown_frame(mask_frame(frame)).to_markdown(index=False, floatfmt=".4g")
-
-
-def _table_metadata(connection, table: str, order: str | None = None) -> dict:
-    metadata = {
-        "table": dg.MetadataValue.text(table),
-        "dagster/row_count": dg.MetadataValue.int(row_count(connection, table)),
-        "dagster/column_schema": column_schema(connection, table),
-        "preview": dg.MetadataValue.md(_masked_preview(connection, table, order=order)),
-    }
-    lineage = column_lineage(table)
-    if lineage is not None:
-        metadata["dagster/column_lineage"] = lineage
-    return metadata
+def _table_metadata(connection, table: str, order: str) -> dict:
+    return table_metadata(connection, table, order=order)
 
 
 def _percent(value: float) -> str:
@@ -176,9 +171,14 @@ def _metrics_markdown(rows: dict[str, dict]) -> str:
     return frame.to_markdown(index=False)
 
 
-def _province_markdown(result) -> str:
-    from dtsen_assets.welfare.regions import load_regions
-    names = load_regions().province_name
+def _province_names(connection) -> dict[str, str]:
+    """Province names from the staging/wilayah asset (none before it is built)."""
+    if not table_exists(connection, WILAYAH_TABLE):
+        return {}
+    return dict(connection.execute(f"SELECT kode, nama FROM {WILAYAH_TABLE} WHERE tingkat = 'provinsi'").fetchall())
+
+
+def _province_markdown(result, names: dict[str, str]) -> str:
     chosen = result.gate.chosen_metrics
     baseline = result.gate.baseline_metrics
     rows = []
@@ -240,6 +240,13 @@ def _model_metadata(card: dict, path, training: str, reason: str) -> dict:
     return metadata
 
 
+def welfare_asset(key: dg.AssetKey, deps: list[dg.AssetKey], description: str, kinds=frozenset({"duckdb"})):
+    """The decorator every single-table welfare asset shares: its group, owner, code version and declared checks."""
+    return dg.asset(key=key, deps=deps, description=description, group_name=GROUP, kinds=set(kinds), owners=[OWNER],
+                    code_version=WELFARE_CODE_VERSION, check_specs=check_specs(checks.WELFARE_CHECKS, key),
+                    tags={"layer": "welfare"})
+
+
 def training_decision(version: str, current: Registration | None, directory) -> tuple[str, str]:
     """("reused" | "trained", why): reuse the current model only when training would give the same
     version (survey, settings and model code unchanged) and its artifact is on disk."""
@@ -255,10 +262,66 @@ def training_decision(version: str, current: Registration | None, directory) -> 
                       "the current model is reused")
 
 
-@dg.asset(
-    key=PMT_MODEL,
-    deps=[SUSENAS_HOUSEHOLD],
-    description=(
+@dataclass
+class StagedModel:
+    """What staging the PMT produced: the survey, the decision to train or reuse, and the model's card."""
+
+    data: object
+    missing_columns: tuple[str, ...]
+    trainable: bool
+    version: str = ""
+    training: str = ""
+    reason: str = ""
+    card: dict | None = None
+    path: Path | None = None
+    result: object = None                     # the TrainingResult when trained
+    tables: tuple[str, ...] = ()              # the registry tables, when a new model was trained
+
+
+def stage_pmt_model(connection, settings: TrainingSettings, directory: Path, log) -> StagedModel:
+    """Train (or reuse) the PMT and stage its registry rows; the artifact is written under its version.
+
+    A survey that cannot train a PMT stops here (the check `survey_households_sufficient` says why). The
+    artifact `<model_version>.joblib` is written before the checks: it is named by its version and read
+    only once the registry (published by the gate) names it.
+    """
+    query = feature_query(connection, SURVEY_TABLE, "id_rt")
+    survey = connection.execute(query.sql).df()
+    data = training_set(survey)
+    staged = StagedModel(data, query.missing_columns, trainable=survey_problem(data, settings) is None)
+    if not staged.trainable:
+        return staged
+    staged.version = planned_model_version(survey, settings)
+    current = current_registration(connection)
+    staged.training, staged.reason = training_decision(staged.version, current, directory)
+    log.info(f"PMT {staged.version}: {staged.training} ({staged.reason})")
+    if staged.training == "reused":
+        staged.card, staged.path = current.card, directory / current.artifact_file
+        return staged
+    log.info(f"training on {len(data.frame)} survey households: {', '.join(settings.candidates)}")
+    result = train_pmt(survey, settings)
+    gate = result.gate
+    if gate.fallback_to_baseline:
+        log.warning(f"publishing the OLS baseline ({BASELINE}) instead of {gate.selected}: {gate.summary}")
+    else:
+        log.info(f"gate: {gate.summary}")
+    staged.result, staged.card = result, result.model.card
+    staged.path = save_model(result.model, directory)
+    stage_registry(connection, result, staged.path.name, staging_table(REGISTRY_TABLE), staging_table(EVALUATION_TABLE))
+    staged.tables = (REGISTRY_TABLE, EVALUATION_TABLE)
+    return staged
+
+
+def evaluate_pmt_model(staged: StagedModel, settings: TrainingSettings) -> list:
+    outcomes = [checks.check_survey_households(staged.data, settings)]
+    if staged.trainable:
+        outcomes.append(checks.check_gate(staged.result.gate) if staged.result is not None
+                        else checks.check_gate_of_reused_model(staged.card))
+    outcomes.append(checks.check_survey_variables(staged.missing_columns))
+    return outcomes
+
+
+@welfare_asset(PMT_MODEL, [SUSENAS_HOUSEHOLD, WILAYAH], kinds={"scikit-learn", "duckdb"}, description=(
         "The proxy means test (PMT): predicts a family's per-capita consumption (pengeluaran per kapita) from what "
         "a registry records about it. Trained on the SUSENAS sample (staging.susenas_household), the only place "
         "consumption is measured. Candidates (by default few, well-regularized and monotone: the monotone ridge, "
@@ -267,63 +330,31 @@ def training_decision(version: str, current: Registration | None, directory) -> 
         "more of the poor than the conventional OLS PMT on held-out households, and otherwise the OLS baseline is "
         "published: a valid survey always gets a model. Retrained only when the survey, the settings or the model "
         "code changed (or its artifact is missing); otherwise the current model is reused. "
-        f"Artifact: <warehouse dir>/models/<model_version>.joblib; registry {REGISTRY_TABLE}, metrics {EVALUATION_TABLE}."
-    ),
-    group_name=GROUP,
-    kinds={"scikit-learn", "duckdb"},
-    owners=[OWNER],
-    code_version=f"welfare-pmt-model-2+{MODEL_CODE_VERSION}",
-    check_specs=checks.specs(PMT_MODEL, checks.PMT_MODEL_CHECKS),
-    tags={"layer": "welfare"},
-)
-def pmt_model(context: dg.AssetExecutionContext, config: PmtModelConfig, warehouse: DuckDBWarehouse):
+        f"Artifact: <model store>/<model_version>.joblib (resource `model_store`); registry {REGISTRY_TABLE}, "
+        f"metrics {EVALUATION_TABLE}."
+    ))
+def pmt_model(context: dg.AssetExecutionContext, config: PmtModelConfig, warehouse: DuckDBWarehouse,
+              model_store: ModelStore):
     settings = config.settings()
-    tables = [REGISTRY_TABLE, EVALUATION_TABLE]
-    directory = models_dir(warehouse.database_path)
+    directory = model_store.directory(warehouse.database_file)
     with warehouse.connect() as connection:
-        query = feature_query(connection, SURVEY_TABLE, "id_rt")
-        survey = connection.execute(query.sql).df()
-        data = training_set(survey)
-        outcomes = [checks.check_survey_households(data, settings),
-                    checks.check_survey_variables(query.missing_columns)]
-        if not outcomes[0].passed:
-            for outcome in outcomes:
-                yield outcome.to_result(PMT_MODEL)
-            raise_if_blocking_failed("welfare/pmt_model", outcomes)
-        version = planned_model_version(survey, settings)
-        current = current_registration(connection)
-        training, reason = training_decision(version, current, directory)
-        context.log.info(f"PMT {version}: {training} ({reason})")
-        if training == "reused":
-            outcomes.insert(1, checks.check_gate_of_reused_model(current.card))
-            for outcome in outcomes:
-                yield outcome.to_result(PMT_MODEL)
-            raise_if_blocking_failed(f"welfare/pmt_model ({version}, reused)", outcomes)
-            card, path, extra = current.card, directory / current.artifact_file, {}
-        else:
-            context.log.info(f"training on {len(data.frame)} survey households: {', '.join(settings.candidates)}")
-            result = train_pmt(survey, settings)
-            model = result.model
-            gate = result.gate
-            if gate.fallback_to_baseline:
-                context.log.warning(f"publishing the OLS baseline ({BASELINE}) instead of {gate.selected}: {gate.summary}")
-            else:
-                context.log.info(f"gate: {gate.summary}")
-            outcomes.insert(1, checks.check_gate(gate))
-            for outcome in outcomes:
-                yield outcome.to_result(PMT_MODEL)
-            raise_if_blocking_failed(f"welfare/pmt_model ({model.model_version}, {model.chosen.name})", outcomes)
-            path = save_model(model, directory)
-            stage_registry(connection, result, path.name, staging_table(REGISTRY_TABLE),
-                           staging_table(EVALUATION_TABLE))
-            publish(connection, tables)
-            context.log.info(f"published PMT {model.model_version} ({model.chosen.name}) -> {path}")
-            card = model.card
-            extra = {"held_out_by_province": dg.MetadataValue.md(_province_markdown(result))}
+        gated = stage_check_publish(connection, lambda c: stage_pmt_model(c, settings, directory, context.log),
+                                    lambda c, staged: evaluate_pmt_model(staged, settings),
+                                    lambda staged: staged.tables)
+        staged = gated.staged
+        label = "welfare/pmt_model" if not staged.trainable else (
+            f"welfare/pmt_model ({staged.version}, reused)" if staged.result is None else
+            f"welfare/pmt_model ({staged.version}, {staged.result.model.chosen.name})")
+        yield from report(label, gated.outcomes, PMT_MODEL)
+        extra = {}
+        if staged.result is not None:
+            context.log.info(f"published PMT {staged.version} ({staged.result.model.chosen.name}) -> {staged.path}")
+            extra = {"held_out_by_province": dg.MetadataValue.md(
+                _province_markdown(staged.result, _province_names(connection)))}
     yield dg.MaterializeResult(
         asset_key=PMT_MODEL,
-        metadata={**_model_metadata(card, path, training, reason), **extra},
-        data_version=dg.DataVersion(card["model_version"]),
+        metadata={**_model_metadata(staged.card, staged.path, staged.training, staged.reason), **extra},
+        data_version=dg.DataVersion(staged.card["model_version"]),
     )
 
 
@@ -331,42 +362,44 @@ def pmt_model(context: dg.AssetExecutionContext, config: PmtModelConfig, warehou
 # welfare/pmt_score + welfare/belum_terdata
 # ----------------------------------------------------------------------------------------------
 
+SCORE_DESCRIPTIONS = {
+    PMT_SCORE: (
+        "welfare.pmt_score: one row per scored DTSEN family — family_id, pengeluaran_kapita_pmt (predicted "
+        "Rupiah per person per month by the published PMT), model_version. Features come from the same "
+        "feature builder as training; dtsen.family is streamed through the model in batches. Beside it, "
+        f"{SCORE_DETAIL_TABLE}: the data tier that scored each family and how many values were filled in."),
+    BELUM_TERDATA: (
+        "welfare.belum_terdata: DTSEN families that cannot be scored, each with its reason (alasan: "
+        "tanpa_anggota_aktif, keluarga_dikarantina, wilayah_tidak_valid, data_rumah_kurang) and an explanation "
+        "(keterangan) a village officer can act on: what to collect at the next verifikasi dan validasi."),
+}
+
+
 @dg.multi_asset(
-    specs=[
-        dg.AssetSpec(
-            PMT_SCORE, deps=[PMT_MODEL, DTSEN_FAMILY], group_name=GROUP, kinds={"duckdb"}, owners=[OWNER],
-            code_version="welfare-pmt-score-1", tags={"layer": "welfare"},
-            description=(
-                "welfare.pmt_score: one row per scored DTSEN family — family_id, pengeluaran_kapita_pmt (predicted "
-                "Rupiah per person per month by the published PMT), model_version. Features come from the same "
-                "feature builder as training; dtsen.family is streamed through the model in batches. Beside it, "
-                f"{SCORE_DETAIL_TABLE}: the data tier that scored each family and how many values were filled in."),
-        ),
-        dg.AssetSpec(
-            BELUM_TERDATA, deps=[PMT_MODEL, DTSEN_FAMILY], group_name=GROUP, kinds={"duckdb"}, owners=[OWNER],
-            code_version="welfare-pmt-score-1", tags={"layer": "welfare"},
-            description=(
-                "welfare.belum_terdata: DTSEN families that cannot be scored, each with its reason (alasan: "
-                "tanpa_anggota_aktif, keluarga_dikarantina, wilayah_tidak_valid, data_rumah_kurang) and an explanation (keterangan) a "
-                "village officer can act on: what to collect at the next verifikasi dan validasi."),
-        ),
-    ],
-    check_specs=checks.specs(PMT_SCORE, checks.PMT_SCORE_CHECKS),
+    specs=[dg.AssetSpec(key, deps=[PMT_MODEL, DTSEN_FAMILY, WILAYAH], group_name=GROUP, kinds={"duckdb"},
+                        owners=[OWNER], code_version=WELFARE_CODE_VERSION, tags={"layer": "welfare"},
+                        description=description)
+           for key, description in SCORE_DESCRIPTIONS.items()],
+    check_specs=check_specs(checks.WELFARE_CHECKS, PMT_SCORE),
     can_subset=False,
 )
-def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehouse: DuckDBWarehouse):
+def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehouse: DuckDBWarehouse,
+              model_store: ModelStore):
     eligibility = Eligibility(config.min_known_share)
-    tables = [SCORE_TABLE, SCORE_DETAIL_TABLE, BELUM_TABLE]
     with warehouse.connect() as connection:
-        model = current_model(connection, models_dir(warehouse.database_path))
-        result = score_families(connection, model, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE), eligibility,
-                                FAMILY_TABLE, config.batch_rows, log=context.log.debug,
-                                detail_table=staging_table(SCORE_DETAIL_TABLE))
+        model = current_model(connection, model_store.directory(warehouse.database_file))
+        gated = stage_check_publish(
+            connection,
+            lambda c: score_families(c, model, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE), eligibility,
+                                     FAMILY_TABLE, config.batch_rows, log=context.log.debug,
+                                     detail_table=staging_table(SCORE_DETAIL_TABLE)),
+            lambda c, _: checks.pmt_score_outcomes(c, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE),
+                                                   FAMILY_TABLE, model.model_version, config.belum_terdata_warn_share),
+            [SCORE_TABLE, SCORE_DETAIL_TABLE, BELUM_TABLE])
+        result = gated.staged
         context.log.info(f"scored {result.scored:,} families in {result.seconds:.1f} s; "
                          f"{result.belum_terdata:,} belum terdata")
-        outcomes = checks.pmt_score_outcomes(connection, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE),
-                                             FAMILY_TABLE, model.model_version, config.belum_terdata_warn_share)
-        yield from audit_then_publish(connection, PMT_SCORE, "welfare/pmt_score", outcomes, tables)
+        yield from report("welfare/pmt_score", gated.outcomes, PMT_SCORE)
         score_metadata = _table_metadata(connection, SCORE_TABLE, order="family_id")
         belum_metadata = _table_metadata(connection, BELUM_TABLE, order="family_id")
         reasons = connection.execute(f"SELECT alasan, count(*) FROM {BELUM_TABLE} GROUP BY 1 ORDER BY 2 DESC").fetchall()
@@ -385,30 +418,25 @@ def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehou
 # welfare/decile
 # ----------------------------------------------------------------------------------------------
 
-@dg.asset(
-    key=DECILE,
-    deps=[PMT_SCORE, DTSEN_FAMILY],
-    description=(
+@welfare_asset(DECILE, [PMT_SCORE, DTSEN_FAMILY, WILAYAH], description=(
         "welfare.decile: the national desil (1-10) and persentil (0-100] of every scored family, the way BPS ranks "
         "DTSEN: families ranked by predicted per-capita consumption and weighted by their active members, so each "
         "desil holds a tenth of people, not of families (a family straddling a cut goes where the middle of its "
-        f"members falls; tied scores share a desil). Cut points in Rupiah: {CUT_POINT_TABLE}."),
-    group_name=GROUP,
-    kinds={"duckdb"},
-    owners=[OWNER],
-    code_version="welfare-decile-1",
-    check_specs=checks.specs(DECILE, checks.DECILE_CHECKS),
-    tags={"layer": "welfare"},
-)
+        f"members falls; tied scores share a desil). Cut points in Rupiah: {CUT_POINT_TABLE}."))
 def decile(context: dg.AssetExecutionContext, config: DecileConfig, warehouse: DuckDBWarehouse):
-    tables = [DECILE_TABLE, CUT_POINT_TABLE]
-    with warehouse.connect() as connection:
+    def stage(connection):
         stage_decile(connection, SCORE_TABLE, FAMILY_TABLE, staging_table(DECILE_TABLE))
-        cut_points = stage_cut_points(connection, staging_table(DECILE_TABLE), SCORE_TABLE, FAMILY_TABLE,
-                                      staging_table(CUT_POINT_TABLE))
-        outcomes = checks.decile_outcomes(connection, staging_table(DECILE_TABLE), SCORE_TABLE, FAMILY_TABLE,
-                                          config.tolerance_pp)
-        yield from audit_then_publish(connection, DECILE, "welfare/decile", outcomes, tables)
+        return stage_cut_points(connection, staging_table(DECILE_TABLE), SCORE_TABLE, FAMILY_TABLE,
+                                staging_table(CUT_POINT_TABLE))
+
+    with warehouse.connect() as connection:
+        gated = stage_check_publish(
+            connection, stage,
+            lambda c, _: checks.decile_outcomes(c, staging_table(DECILE_TABLE), SCORE_TABLE, FAMILY_TABLE,
+                                                config.tolerance_pp),
+            [DECILE_TABLE, CUT_POINT_TABLE])
+        yield from report("welfare/decile", gated.outcomes, DECILE)
+        cut_points = gated.staged
         metadata = _table_metadata(connection, DECILE_TABLE, order="family_id")
     shown = cut_points.rename(columns={"pengeluaran_kapita_pmt_min": "Rp/orang/bulan dari",
                                        "pengeluaran_kapita_pmt_maks": "sampai (batas atas)"})
@@ -423,32 +451,26 @@ def decile(context: dg.AssetExecutionContext, config: DecileConfig, warehouse: D
 # welfare/explanation
 # ----------------------------------------------------------------------------------------------
 
-@dg.asset(
-    key=EXPLANATION,
-    deps=[PMT_SCORE, PMT_MODEL, DTSEN_FAMILY],
-    description=(
+@welfare_asset(EXPLANATION, [PMT_SCORE, PMT_MODEL, DTSEN_FAMILY, WILAYAH], description=(
         "welfare.explanation: for each scored family, the recorded facts that moved its predicted welfare most "
         "above (menaikkan) or below (menurunkan) a typical family of its kabupaten/kota, with the effect in percent "
         "and a sentence a village officer can read out when the family objects (sanggahan). Exact for linear "
-        "models: the factors add up to the difference from the typical family."),
-    group_name=GROUP,
-    kinds={"duckdb"},
-    owners=[OWNER],
-    code_version="welfare-explanation-1",
-    check_specs=checks.specs(EXPLANATION, checks.EXPLANATION_CHECKS),
-    tags={"layer": "welfare"},
-)
-def explanation(context: dg.AssetExecutionContext, config: ExplanationConfig, warehouse: DuckDBWarehouse):
+        "models: the factors add up to the difference from the typical family."))
+def explanation(context: dg.AssetExecutionContext, config: ExplanationConfig, warehouse: DuckDBWarehouse,
+                model_store: ModelStore):
     settings = ExplanationSettings(config.factors_per_direction, config.min_effect_percent)
-    tables = [EXPLANATION_TABLE]
     with warehouse.connect() as connection:
-        model = model_of_scores(connection, models_dir(warehouse.database_path), SCORE_TABLE)
-        result = stage_explanations(connection, model, SCORE_TABLE, staging_table(EXPLANATION_TABLE), settings,
-                                    FAMILY_TABLE, config.batch_rows, log=context.log.debug,
-                                    detail_table=SCORE_DETAIL_TABLE)
-        outcomes = checks.explanation_outcomes(connection, staging_table(EXPLANATION_TABLE), SCORE_TABLE,
-                                               model.model_version)
-        yield from audit_then_publish(connection, EXPLANATION, "welfare/explanation", outcomes, tables)
+        model = model_of_scores(connection, model_store.directory(warehouse.database_file), SCORE_TABLE)
+        gated = stage_check_publish(
+            connection,
+            lambda c: stage_explanations(c, model, SCORE_TABLE, staging_table(EXPLANATION_TABLE), settings,
+                                         FAMILY_TABLE, config.batch_rows, log=context.log.debug,
+                                         detail_table=SCORE_DETAIL_TABLE),
+            lambda c, _: checks.explanation_outcomes(c, staging_table(EXPLANATION_TABLE), SCORE_TABLE,
+                                                     model.model_version, config.min_coverage),
+            [EXPLANATION_TABLE])
+        yield from report("welfare/explanation", gated.outcomes, EXPLANATION)
+        result = gated.staged
         metadata = _table_metadata(connection, EXPLANATION_TABLE, order="family_id, peringkat")
         sample = connection.execute(f"""
             SELECT family_id, peringkat, arah, dampak_persen, penjelasan FROM {EXPLANATION_TABLE}
@@ -469,26 +491,18 @@ def explanation(context: dg.AssetExecutionContext, config: ExplanationConfig, wa
 # welfare/desil_kabupaten
 # ----------------------------------------------------------------------------------------------
 
-@dg.asset(
-    key=DESIL_KABUPATEN,
-    deps=[DECILE, DTSEN_FAMILY],
-    description=(
+@welfare_asset(DESIL_KABUPATEN, [DECILE, DTSEN_FAMILY, WILAYAH], description=(
         "welfare.desil_kabupaten: persons and families per national desil in each kabupaten/kota, the table Dinas "
-        "Sosial publish (all ten desil for every regency, zero where none; shares of the regency's persons)."),
-    group_name=GROUP,
-    kinds={"duckdb"},
-    owners=[OWNER],
-    code_version="welfare-desil-kabupaten-1",
-    check_specs=checks.specs(DESIL_KABUPATEN, checks.DESIL_KABUPATEN_CHECKS),
-    tags={"layer": "welfare"},
-)
+        "Sosial publish (all ten desil for every regency, zero where none; shares of the regency's persons)."))
 def desil_kabupaten(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse):
-    tables = [DESIL_KABUPATEN_TABLE]
     with warehouse.connect() as connection:
-        stage_desil_kabupaten(connection, DECILE_TABLE, FAMILY_TABLE, staging_table(DESIL_KABUPATEN_TABLE))
-        outcomes = checks.desil_kabupaten_outcomes(connection, staging_table(DESIL_KABUPATEN_TABLE), DECILE_TABLE,
-                                                   FAMILY_TABLE)
-        yield from audit_then_publish(connection, DESIL_KABUPATEN, "welfare/desil_kabupaten", outcomes, tables)
+        gated = stage_check_publish(
+            connection,
+            lambda c: stage_desil_kabupaten(c, DECILE_TABLE, FAMILY_TABLE, staging_table(DESIL_KABUPATEN_TABLE)),
+            lambda c, _: checks.desil_kabupaten_outcomes(c, staging_table(DESIL_KABUPATEN_TABLE), DECILE_TABLE,
+                                                         FAMILY_TABLE),
+            [DESIL_KABUPATEN_TABLE])
+        yield from report("welfare/desil_kabupaten", gated.outcomes, DESIL_KABUPATEN)
         metadata = _table_metadata(connection, DESIL_KABUPATEN_TABLE, order="kode_kab, desil")
         regencies = connection.execute(f"SELECT count(DISTINCT kode_kab) FROM {DESIL_KABUPATEN_TABLE}").fetchall()[0][0]
     yield dg.MaterializeResult(metadata={**metadata, "kabupaten_kota": int(regencies)})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from dtsen_assets.checks.core import CheckOutcome
+from dtsen_assets.platform.gate import CheckOutcome
 from dtsen_assets.contract import SourceFile
 
 ACCEPTANCE_TABLE = "raw.drift_acceptance"

@@ -8,24 +8,19 @@ needs leave DuckDB, `batch_rows` at a time.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cache
 
 import duckdb
-
-# No analytics calls (no network at run time) and no progress bars in the logs.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-
-import great_expectations as gx  # noqa: E402
-import great_expectations.expectations as gxe  # noqa: E402
-from great_expectations.data_context.types.base import (  # noqa: E402
+import great_expectations as gx
+import great_expectations.expectations as gxe
+from great_expectations.data_context.types.base import (
     DataContextConfig,
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
 
-from dtsen_assets.warehouse import stream_batches  # noqa: E402
+from dtsen_assets.warehouse import stream_batches
 
 LINE_COLUMN = "_line_number"
 
@@ -57,6 +52,8 @@ class ExpectationOutcome:
 
 @cache
 def _context():
+    # No analytics calls (no network at run time: the context's own setting, so GX never consults
+    # GX_ANALYTICS_ENABLED) and no progress bars in the logs.
     config = DataContextConfig(
         store_backend_defaults=InMemoryStoreBackendDefaults(),
         analytics_enabled=False,

@@ -8,25 +8,31 @@ from __future__ import annotations
 
 import datetime as dt
 
+import dagster as dg
 import duckdb
 
-from dtsen_assets.checks.core import CheckOutcome
+from dtsen_assets.platform.gate import Check, CheckOutcome
 from dtsen_assets.pii import mask_identifier
 
 STATUSES = ("layak", "perlu_asesmen", "ditunda")
 TASK_STATES = ("diterapkan", "ditolak", "menunggu_cek_lapangan", "menunggu_registrasi")
 
-PROGRAM_CHECKS: dict[str, str] = {
-    "kandidat_unit_unique": "program.kandidat holds each program x unit (family, or person) once, in the contract's vocabulary.",
-    "kandidat_sesuai_aturan": "No candidate outside its rule: desil within the rule's bounds and equal to welfare.decile, "
-                              "layak only up to desil_layak_maks, persons active and aged within the rule's band.",
-    "tugas_setiap_keputusan": "Every village decision and every Cek Bansos objection is in program.tugas_verifikasi "
-                              "exactly once, with a state; an open task says what to check.",
-    "usulan_setiap_usul": "Every Cek Bansos proposal is reported once in program.usulan with a status.",
-}
-PROGRAM_WARNINGS: dict[str, str] = {
-    "penerima_lengkap": "Every DTKS program flag is counted once in the recipient comparison.",
-}
+KANDIDAT, PENERIMA_BANDING, USULAN, TUGAS = (
+    dg.AssetKey(["program", name]) for name in ("kandidat", "penerima_banding", "usulan", "tugas_verifikasi"))
+
+# Every check of the program group, declared once: name, the asset it guards, what, blocking.
+PROGRAM_CHECKS: list[Check] = [
+    Check("kandidat_unit_unique", KANDIDAT, "program.kandidat holds each program x unit (family, or person) once, "
+          "in the contract's vocabulary."),
+    Check("kandidat_sesuai_aturan", KANDIDAT, "No candidate outside its rule: desil within the rule's bounds and "
+          "equal to welfare.decile, layak only up to desil_layak_maks, persons active and aged within the rule's band."),
+    Check("tugas_setiap_keputusan", TUGAS, "Every village decision and every Cek Bansos objection is in "
+          "program.tugas_verifikasi exactly once, with a state; an open task says what to check."),
+    Check("usulan_setiap_usul", USULAN, "Every Cek Bansos proposal is reported once in program.usulan with a status."),
+    Check("penerima_lengkap", PENERIMA_BANDING, "Every DTKS program flag is counted once in the recipient comparison.",
+          blocking=False),
+]
+CHECK_ASSET: dict[str, dg.AssetKey] = {c.name: c.asset for c in PROGRAM_CHECKS}
 
 
 def _examples(connection: duckdb.DuckDBPyConnection, query: str) -> list[str]:

@@ -15,48 +15,98 @@ import dagster as dg
 import duckdb
 import great_expectations.expectations as gxe
 
-from dtsen_assets.checks.core import CheckOutcome, check_spec, format_examples
+from dtsen_assets.checks.drift import DriftBounds, check_drift
 from dtsen_assets.checks.expectations import validate_table
 from dtsen_assets.contract import SourceFile
 from dtsen_assets.pii import mask_value
-from dtsen_assets.source_files import FileScan, HeaderCheck, describe_delimiter
+from dtsen_assets.platform.gate import Check, CheckOutcome, blocking_failed, format_examples
+from dtsen_assets.sources.files import FileScan, HeaderCheck, describe_delimiter
+from dtsen_assets.sources.stage import Rejects, StagedSource
 from dtsen_assets.vital import VALUE_FORMATS, VitalColumn, known_codes, vital_codes_of_file, vital_columns
 
-# name -> what it guards; the same names for every raw asset.
-RAW_CHECKS: dict[str, str] = {
-    "file_present": "The drop folder exists and is not empty; the contract's file is there and readable "
-                    "(verivali: the folder is there, every file in it is a .csv in any case).",
-    "encoding_utf8": "Every line decodes as UTF-8.",
-    "delimiter_as_contract": "The header splits on the contract's delimiter (';' for dtks/*, ',' elsewhere).",
-    "header_well_formed": "No column name twice and none empty (a trailing separator on every line).",
-    "required_columns_present": "Every column the contract requires is in the header (any order, extras ignored).",
-    "rows_well_formed": "Every row parses (right number of fields, balanced quotes) and none repeats the header.",
-    "not_empty": "The file holds at least one data row.",
-    "record_id_unique": "The record id is present and unique on every row.",
-    "column_expectations": "Great Expectations suite: record ids present and without stray spaces, every row.",
-    "vital_columns_usable": "No vital column (dtsen_assets/vital.py) is unusable on more than its allowed "
-                            "share of rows (Dukcapil: 1%, status and AKSI: none, source registries: half).",
-    "drift_within_bounds": "Compared with the last published file of its kind: rows, distinct record ids, "
-                           "empty shares and code shares changed within the configured bounds, or the change "
-                           "was accepted in the run config (recorded in raw.drift_acceptance).",
-}
-# Informative only: real extracts break these on some rows, which staging repairs or rejects.
-RAW_WARNINGS: dict[str, str] = {
-    "value_formats": "Great Expectations suite: share of identifiers and dates in the contract's format.",
-}
+# Every raw asset has these checks (name, what it guards, blocking); declared once for all of them.
+RAW_CHECKS: list[tuple[str, str, bool]] = [
+    ("file_present", "The drop folder exists and is not empty; the contract's file is there and readable "
+                     "(verivali: the folder is there, every file in it is a .csv in any case).", True),
+    ("encoding_utf8", "Every line decodes as UTF-8.", True),
+    ("delimiter_as_contract", "The header splits on the contract's delimiter (';' for dtks/*, ',' elsewhere).", True),
+    ("header_well_formed", "No column name twice and none empty (a trailing separator on every line).", True),
+    ("required_columns_present", "Every column the contract requires is in the header (any order, extras ignored).",
+     True),
+    ("rows_well_formed", "Every row parses (right number of fields, balanced quotes) and none repeats the header.", True),
+    ("not_empty", "The file holds at least one data row.", True),
+    ("record_id_unique", "The record id is present and unique on every row.", True),
+    ("column_expectations", "Great Expectations suite: record ids present and without stray spaces, every row.", True),
+    ("vital_columns_usable", "No vital column (dtsen_assets/vital.py) is unusable on more than its allowed "
+                             "share of rows (Dukcapil: 1%, status and AKSI: none, source registries: half).", True),
+    ("drift_within_bounds", "Compared with the last published file of its kind: rows, distinct record ids, "
+                            "empty shares and code shares changed within the configured bounds, or the change "
+                            "was accepted in the run config (recorded in raw.drift_acceptance). Evaluated only "
+                            "when every other raw check passed; otherwise reported as not executed.", True),
+    # Informative only: real extracts break these on some rows, which staging repairs or rejects.
+    ("value_formats", "Great Expectations suite: share of identifiers and dates in the contract's format.", False),
+]
+# Evaluated only when the checks before it passed; a run stopped earlier reports it as not executed.
+LAST_CHECK = "drift_within_bounds"
 
 
-def raw_check_specs(source_file: SourceFile, asset_key: dg.AssetKey) -> list[dg.AssetCheckSpec]:
-    names = dict(RAW_CHECKS)
-    if source_file.many_files:
-        names.pop("not_empty")      # a meeting may decide nothing: zero verivali files is a valid drop
-    if source_file.optional:
-        names.pop("not_empty")      # a present file with no proposal yet is valid too
+def raw_checks(source_file: SourceFile) -> list[Check]:
+    """The checks of the raw asset of `source_file` (its drift bounds are `RawSourceConfig` fields)."""
+    asset = dg.AssetKey(["raw", source_file.key])
+    left_out = set()
+    if source_file.many_files or source_file.optional:
+        left_out.add("not_empty")   # a meeting may decide nothing; a present Cek Bansos file may hold no proposal
     if not source_file.record_id:
-        names.pop("record_id_unique")
-    specs = [check_spec(asset_key, name, description) for name, description in names.items()]
-    specs += [check_spec(asset_key, name, d, blocking=False) for name, d in RAW_WARNINGS.items()]
-    return specs
+        left_out.add("record_id_unique")
+    return [Check(name, asset, description, blocking, threshold="max_row_change" if name == LAST_CHECK else None)
+            for name, description, blocking in RAW_CHECKS if name not in left_out]
+
+
+def evaluate_source_file(connection: duckdb.DuckDBPyConnection, staged: StagedSource,
+                         bounds: DriftBounds = DriftBounds(), accept_drift_reason: str = "") -> list[CheckOutcome]:
+    """The raw checks of a staged source file, in order.
+
+    Stops at a failing file-level check that makes the later ones meaningless (missing file, not UTF-8,
+    wrong delimiter, missing columns: every later check would only repeat it). Once the rows are
+    loaded, every check runs on the rows that parsed, so a file with a malformed row *and* a duplicated
+    id reports both. The drift check runs last, only when everything else passed.
+    """
+    source_file = staged.source_file
+    if staged.absent_optional:
+        return optional_file_absent(source_file)
+    listing = staged.listing
+    outcomes = [check_file_present(source_file, listing.paths, listing.problem, listing.refused)]
+    if staged.unreadable:
+        outcomes[-1] = unreadable_file(*staged.unreadable)
+    file_level = [
+        lambda: check_encoding(staged.scans),
+        lambda: check_delimiter(source_file, staged.scans, staged.headers),  # wrong: every column looks missing
+        lambda: check_header_well_formed(staged.scans, staged.headers),
+        lambda: check_required_columns(staged.scans, staged.headers),
+    ]
+    for check in file_level:
+        if blocking_failed(outcomes):
+            return outcomes
+        outcomes.append(check())
+    if blocking_failed(outcomes):
+        return outcomes
+    if staged.load_error is not None or not staged.loaded:
+        outcomes.append(unparseable_file(source_file, listing.paths, staged.load_error or RuntimeError("not loaded")))
+        return outcomes
+    table = staged.staged_table
+    outcomes.append(check_rows_well_formed(staged.rejects))
+    if outcomes[-1].passed:
+        outcomes[-1] = check_header_not_repeated(connection, table, source_file)
+    if not source_file.many_files and not source_file.optional:
+        outcomes.append(check_not_empty(source_file, listing.paths, staged.rows))
+    # every check runs on the rows that parsed, so a file with several problems reports them all
+    outcomes.append(check_vital_columns(connection, table, source_file))
+    if source_file.record_id:
+        outcomes.append(check_record_id_unique(connection, table, source_file))
+    outcomes.extend(check_column_expectations(connection, table, source_file))
+    if not blocking_failed(outcomes):
+        outcomes.append(check_drift(connection, table, staged.previous, source_file, bounds, accept_drift_reason))
+    return outcomes
 
 
 def check_file_present(source_file: SourceFile, paths: list[Path], problem: str | None = None,
@@ -86,35 +136,33 @@ def check_file_present(source_file: SourceFile, paths: list[Path], problem: str 
 def optional_file_absent(source_file: SourceFile) -> list[CheckOutcome]:
     """Every check of an optional file the drop does not hold passes, saying why."""
     summary = f"file {source_file.path} is optional and not in the drop: an empty table"
-    asset_key = dg.AssetKey(["raw", source_file.key])
-    return [CheckOutcome(spec.name, True, summary, blocking=spec.blocking, metadata={"file": source_file.path})
-            for spec in raw_check_specs(source_file, asset_key)]
+    return [CheckOutcome(check.name, True, summary, blocking=check.blocking, metadata={"file": source_file.path})
+            for check in raw_checks(source_file)]
+
+
+def _file_problem(name: str, scan: FileScan, problem: str, **metadata: object) -> CheckOutcome:
+    """A failed file-level check: `file <path> <problem>`, with the file in the metadata."""
+    return CheckOutcome(name, False, f"file {scan.path} {problem}", metadata={"file": str(scan.path), **metadata})
 
 
 def check_encoding(scans: list[FileScan]) -> CheckOutcome:
-    bad = [s for s in scans if s.invalid_utf8_line_count]
-    if bad:
-        scan = bad[0]
-        return CheckOutcome(
-            "encoding_utf8", False,
-            f"file {scan.path} is not UTF-8 (e.g. Latin-1/Windows-1252): {scan.invalid_utf8_line_count} line(s) "
-            f"with invalid bytes, e.g. lines {format_examples(scan.invalid_utf8_lines)}; re-export it as UTF-8",
-            metadata={"file": str(scan.path), "invalid_lines": scan.invalid_utf8_line_count,
-                      "example_lines": scan.invalid_utf8_lines},
-        )
-    return CheckOutcome("encoding_utf8", True, "all lines are valid UTF-8")
+    bad = next((scan for scan in scans if scan.invalid_utf8_line_count), None)
+    if bad is None:
+        return CheckOutcome("encoding_utf8", True, "all lines are valid UTF-8")
+    return _file_problem(
+        "encoding_utf8", bad, f"is not UTF-8 (e.g. Latin-1/Windows-1252): {bad.invalid_utf8_line_count} line(s) "
+        f"with invalid bytes, e.g. lines {format_examples(bad.invalid_utf8_lines)}; re-export it as UTF-8",
+        invalid_lines=bad.invalid_utf8_line_count, example_lines=bad.invalid_utf8_lines)
 
 
 def check_delimiter(source_file: SourceFile, scans: list[FileScan], headers: list[HeaderCheck]) -> CheckOutcome:
     for scan, header in zip(scans, headers):
         if header.delimiter_found:
-            return CheckOutcome(
-                "delimiter_as_contract", False,
-                f"file {scan.path} is separated by {describe_delimiter(header.delimiter_found)} but the contract "
-                f"says {describe_delimiter(source_file.delimiter)} (line 1, the header)",
-                metadata={"file": str(scan.path), "expected": source_file.delimiter,
-                          "found": header.delimiter_found},
-            )
+            return _file_problem(
+                "delimiter_as_contract", scan,
+                f"is separated by {describe_delimiter(header.delimiter_found)} but the contract says "
+                f"{describe_delimiter(source_file.delimiter)} (line 1, the header)",
+                expected=source_file.delimiter, found=header.delimiter_found)
     return CheckOutcome("delimiter_as_contract", True, f"separated by {describe_delimiter(source_file.delimiter)}")
 
 
@@ -132,25 +180,23 @@ def check_header_well_formed(scans: list[FileScan], headers: list[HeaderCheck]) 
             what = ("the header ends with a separator (every line ends with one, an Excel habit): remove the "
                     "trailing separator when exporting" if trailing else
                     f"column(s) at position {', '.join(map(str, header.empty_positions))} have no name")
-            return CheckOutcome("header_well_formed", False, f"file {scan.path} (line 1, the header): {what}",
-                                metadata={"file": str(scan.path), "empty_positions": header.empty_positions})
+            return _file_problem("header_well_formed", scan, f"(line 1, the header): {what}",
+                                 empty_positions=header.empty_positions)
         if header.duplicated:
-            return CheckOutcome(
-                "header_well_formed", False,
-                f"file {scan.path} (line 1, the header): column(s) {', '.join(header.duplicated)} appear twice; "
-                "a file must name each column once",
-                metadata={"file": str(scan.path), "duplicated_columns": header.duplicated})
+            return _file_problem(
+                "header_well_formed", scan,
+                f"(line 1, the header): column(s) {', '.join(header.duplicated)} appear twice; "
+                "a file must name each column once", duplicated_columns=header.duplicated)
     return CheckOutcome("header_well_formed", True, "every column named once")
 
 
 def check_required_columns(scans: list[FileScan], headers: list[HeaderCheck]) -> CheckOutcome:
     for scan, header in zip(scans, headers):
         if header.missing:
-            return CheckOutcome(
-                "required_columns_present", False,
-                f"file {scan.path} lacks required column(s) {', '.join(header.missing)} (line 1, the header)",
-                metadata={"file": str(scan.path), "missing_columns": header.missing},
-            )
+            return _file_problem(
+                "required_columns_present", scan,
+                f"lacks required column(s) {', '.join(header.missing)} (line 1, the header)",
+                missing_columns=header.missing)
     renamed = sorted({f"{k}->{v}" for h in headers for k, v in h.rename.items()})
     summary = "all required columns present" + (f"; matched ignoring case/spaces: {', '.join(renamed)}" if renamed else "")
     return CheckOutcome("required_columns_present", True, summary)
@@ -173,24 +219,15 @@ def check_header_not_repeated(connection: duckdb.DuckDBPyConnection, table: str,
     return CheckOutcome("rows_well_formed", True, "every row parsed; the header is not repeated")
 
 
-def check_rows_well_formed(connection: duckdb.DuckDBPyConnection, rejects_table: str) -> CheckOutcome:
-    total, files = connection.execute(
-        f"SELECT count(DISTINCT (file, line)), count(DISTINCT file) FROM {rejects_table}"
-    ).fetchone()
-    if total:
-        examples = connection.execute(
-            f"""
-            SELECT file, line, string_agg(DISTINCT lower(error_type) || coalesce(' at column ' || column_name, ''), ', ')
-            FROM {rejects_table} GROUP BY file, line ORDER BY file, line LIMIT 5
-            """
-        ).fetchall()
-        file = examples[0][0]
-        described = format_examples([f"line {line} ({errors})" for _, line, errors in examples])
+def check_rows_well_formed(rejects: Rejects) -> CheckOutcome:
+    if rejects.total:
+        file = rejects.examples[0][0]
+        described = format_examples([f"line {line} ({errors})" for _, line, errors in rejects.examples])
         return CheckOutcome(
             "rows_well_formed", False,
-            f"file {file}: {total} row(s) could not be parsed, e.g. {described}",
-            metadata={"file": file, "malformed_rows": total, "files_affected": files,
-                      "example_lines": [e[1] for e in examples]},
+            f"file {file}: {rejects.total} row(s) could not be parsed, e.g. {described}",
+            metadata={"file": file, "malformed_rows": rejects.total, "files_affected": rejects.files,
+                      "example_lines": [e[1] for e in rejects.examples]},
         )
     return CheckOutcome("rows_well_formed", True, "every row parsed")
 

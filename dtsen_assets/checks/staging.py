@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import dagster as dg
 import duckdb
 
-from dtsen_assets.checks.core import CheckOutcome, check_spec, format_examples
+from dtsen_assets.platform.gate import Check, CheckOutcome, format_examples
 from dtsen_assets.pii import mask_identifier
 from dtsen_assets.staging.quality import CodeShare, ProblemCount
 from dtsen_assets.vital import VITAL_CODES, problem_severity
@@ -32,23 +32,47 @@ DEFAULT_WARN_PROBLEM_SHARE = 0.25
 DEFAULT_SEVERE_PROBLEM_SHARE = 0.05
 
 
-STAGING_CHECKS: dict[str, str] = {
-    "one_row_per_raw_record": "Every raw record is in the table exactly once (none lost, none duplicated).",
-    "unknown_codes_under_threshold": "Per source and variable, the share of codes outside the codebook is under the configured threshold.",
-}
-FAMILY_CHECK = ("family_exists", "Every person record's source_family_id is a family of the same source in staging.family_record.")
-NIK_UNIQUE_CHECK = ("nik_unique", "No NIK appears twice in the civil registry after cleaning.")
-VITAL_CODES_CHECK = ("vital_codes_known", "Every code of a vital column (Dukcapil STATUS, JENIS_KLMIN, STAT_HBKEL; "
-                     "verivali AKSI) is in the codebook and not empty: an unknown one blocks at any share.")
-PROBLEM_SHARES_CHECK = ("problem_shares", "Per severity: no severe problem on more than the severe share of a source's "
-                        "records, no other problem on more than the warn share; harmless ones never (informative).")
+CODEBOOK, WILAYAH, FAMILY_RECORD, PERSON_RECORD, DUKCAPIL_PERSON, SUSENAS_HOUSEHOLD, VERIVALI_DECISION = (
+    dg.AssetKey(["staging", name]) for name in ("codebook", "wilayah", "family_record", "person_record",
+                                                "dukcapil_person", "susenas_household", "verivali_decision"))
 
 
-def staging_check_specs(asset_key: dg.AssetKey, extra: Sequence[tuple[str, str]] = ()) -> list[dg.AssetCheckSpec]:
-    specs = [check_spec(asset_key, name, description) for name, description in STAGING_CHECKS.items()]
-    specs += [check_spec(asset_key, name, description) for name, description in extra]
-    specs.append(check_spec(asset_key, *PROBLEM_SHARES_CHECK, blocking=False))
-    return specs
+def _record_table_checks(asset: dg.AssetKey, *extra: tuple[str, str]) -> list[Check]:
+    """The checks every staging record table has, with the asset's own (blocking) ones before problem_shares."""
+    return [
+        Check("one_row_per_raw_record", asset,
+              "Every raw record is in the table exactly once (none lost, none duplicated)."),
+        Check("unknown_codes_under_threshold", asset,
+              "Per source and variable, the share of codes outside the codebook is under the configured threshold.",
+              threshold="max_unknown_code_share"),
+        *(Check(name, asset, description) for name, description in extra),
+        Check("problem_shares", asset,
+              "Per severity: no severe problem on more than the severe share of a source's records, no other problem "
+              "on more than the warn share; harmless ones never (informative).",
+              blocking=False, threshold="warn_problem_share"),
+    ]
+
+
+_FAMILY_EXISTS = ("family_exists", "Every person record's source_family_id is a family of the same source in "
+                  "staging.family_record.")
+_NIK_UNIQUE = ("nik_unique", "No NIK appears twice in the civil registry after cleaning.")
+_VITAL_CODES = ("vital_codes_known", "Every code of a vital column (Dukcapil STATUS, JENIS_KLMIN, STAT_HBKEL; "
+                "verivali AKSI) is in the codebook and not empty: an unknown one blocks at any share.")
+
+# Every check of the staging group, declared once.
+STAGING_CHECKS: list[Check] = [
+    Check("codebook_keys_unique", CODEBOOK,
+          "No (source, variable, normalized code, canonical variable) has two canonical values."),
+    Check("codebook_rows_complete", CODEBOOK,
+          "Every codebook row has a source, a variable, a code, a canonical variable and value."),
+    Check("region_codes_well_formed", WILAYAH,
+          "Every region code is unique and has the digits of its level (2/4/6/10)."),
+    *_record_table_checks(FAMILY_RECORD),
+    *_record_table_checks(PERSON_RECORD, _FAMILY_EXISTS),
+    *_record_table_checks(DUKCAPIL_PERSON, _NIK_UNIQUE, _VITAL_CODES),
+    *_record_table_checks(SUSENAS_HOUSEHOLD),
+    *_record_table_checks(VERIVALI_DECISION, _VITAL_CODES),
+]
 
 
 def check_one_row_per_raw_record(
@@ -199,15 +223,6 @@ def check_vital_codes(connection: duckdb.DuckDBPyConnection, table: str, source:
 
 
 # --- reference tables ---
-
-CODEBOOK_CHECKS: dict[str, str] = {
-    "codebook_keys_unique": "No (source, variable, normalized code, canonical variable) has two canonical values.",
-    "codebook_rows_complete": "Every codebook row has a source, a variable, a code, a canonical variable and value.",
-}
-WILAYAH_CHECKS: dict[str, str] = {
-    "region_codes_well_formed": "Every region code is unique and has the digits of its level (2/4/6/10).",
-}
-
 
 def check_codebook_keys_unique(connection: duckdb.DuckDBPyConnection, table: str) -> CheckOutcome:
     clashes = connection.execute(

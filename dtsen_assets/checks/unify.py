@@ -6,24 +6,35 @@ hash, not personal data), record ids, masked NIKs; never a name, birth date or a
 
 from __future__ import annotations
 
+import dagster as dg
 import duckdb
 
-from dtsen_assets.checks.core import CheckOutcome, format_examples
+from dtsen_assets.platform.gate import Check, CheckOutcome, format_examples
 
-UNIFY_CHECKS: dict[str, str] = {
-    "person_id_unique": "Every dtsen.person row has a person_id, and no two rows share one.",
-    "every_record_once": "Every staging.person_record record appears exactly once in dtsen.person_source, and nothing else does.",
-    "no_active_dead_person": "No active person is dead in Dukcapil.",
-    "unknown_code_share": "For every canonical variable, the share of source values the codebook does not know stays under the threshold.",
-    "tidak_padan_share": "The share of active persons that are TIDAK_PADAN stays under the threshold.",
-    "family_has_active_member": "Every family has at least one active member, and jumlah_art counts them.",
-    "references_resolve": "Every person's family_id is in dtsen.family; every person_id of person_source is in dtsen.person and every person has a record.",
-}
-UNIFY_WARNINGS: dict[str, str] = {
-    "rejected_records": "Records rejected (no person) stay rare (informative).",
-    "family_plausible": "No family is quarantined as implausible (too many members, several heads, impossible "
-                        "ages); quarantined ones are listed in unify.family_karantina and not ranked (informative).",
-}
+PERSON, PERSON_SOURCE, FAMILY = (dg.AssetKey(["dtsen", name]) for name in ("person", "person_source", "family"))
+FAMILY_KARANTINA = dg.AssetKey(["unify", "family_karantina"])
+
+# Every check of the unify group, declared once: name, the asset it guards, what, blocking, threshold.
+UNIFY_CHECKS: list[Check] = [
+    Check("person_id_unique", PERSON, "Every dtsen.person row has a person_id, and no two rows share one."),
+    Check("every_record_once", PERSON_SOURCE, "Every staging.person_record record appears exactly once in "
+          "dtsen.person_source, and nothing else does."),
+    Check("no_active_dead_person", PERSON, "No active person is dead in Dukcapil."),
+    Check("unknown_code_share", FAMILY, "For every canonical variable, the share of source values the codebook "
+          "does not know stays under the threshold.", threshold="max_unknown_code_share"),
+    Check("tidak_padan_share", PERSON, "The share of active persons that are TIDAK_PADAN stays under the threshold.",
+          threshold="max_tidak_padan_share"),
+    Check("family_has_active_member", FAMILY, "Every family has at least one active member, and jumlah_art counts them."),
+    Check("references_resolve", PERSON, "Every person's family_id is in dtsen.family; every person_id of "
+          "person_source is in dtsen.person and every person has a record."),
+    Check("rejected_records", PERSON_SOURCE, "Records rejected (no person) stay rare (informative).", blocking=False,
+          threshold="max_rejected_share"),
+    Check("family_plausible", FAMILY_KARANTINA, "No family is quarantined as implausible (too many members, several "
+          "heads, impossible ages); quarantined ones are listed in unify.family_karantina and not ranked "
+          "(informative).", blocking=False),
+]
+CHECK_ASSET: dict[str, dg.AssetKey] = {c.name: c.asset for c in UNIFY_CHECKS}
+DEFAULT_MAX_REJECTED_SHARE = 0.01
 
 
 def _one(connection: duckdb.DuckDBPyConnection, query: str) -> tuple:
@@ -174,7 +185,8 @@ def check_references(connection: duckdb.DuckDBPyConnection, person: str, person_
         "active_without_family": active_without_family})
 
 
-def check_rejected_records(connection: duckdb.DuckDBPyConnection, person_source: str, max_share: float = 0.01) -> CheckOutcome:
+def check_rejected_records(connection: duckdb.DuckDBPyConnection, person_source: str,
+                           max_share: float = DEFAULT_MAX_REJECTED_SHARE) -> CheckOutcome:
     total, rejected = _one(connection, f"SELECT count(*), count(*) FILTER (WHERE person_id IS NULL) FROM {person_source}")
     share = rejected / total if total else 0.0
     reasons = connection.execute(f"""
@@ -204,7 +216,8 @@ def check_family_plausible(connection: duckdb.DuckDBPyConnection, karantina: str
 
 def evaluate_unify_checks(connection: duckdb.DuckDBPyConnection, person: str, person_source: str, family: str,
                           max_tidak_padan_share: float, max_unknown_code_share: float,
-                          karantina: str | None = None) -> list[CheckOutcome]:
+                          karantina: str | None = None,
+                          max_rejected_share: float = DEFAULT_MAX_REJECTED_SHARE) -> list[CheckOutcome]:
     """Every check of the unify group, on the given (staged) tables."""
     plausible = [check_family_plausible(connection, karantina, family)] if karantina else []
     return [
@@ -215,6 +228,6 @@ def evaluate_unify_checks(connection: duckdb.DuckDBPyConnection, person: str, pe
         check_tidak_padan_share(connection, person, max_tidak_padan_share),
         check_family_has_active_member(connection, family, person),
         check_references(connection, person, person_source, family),
-        check_rejected_records(connection, person_source),
+        check_rejected_records(connection, person_source, max_rejected_share),
         *plausible,
     ]

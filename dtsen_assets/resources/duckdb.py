@@ -11,9 +11,11 @@ import dagster as dg
 import duckdb
 from pydantic import Field, PrivateAttr
 
+from dtsen_assets.resources.settings import resolved
 from dtsen_assets.warehouse import RunScopedConnection, run_key_of
 
 DEFAULT_DATABASE_PATH = "data/warehouse.duckdb"
+DEFAULT_MEMORY_LIMIT = "3GB"
 
 # The file is attached under this fixed alias, so `dtsen.person` resolves to the schema even
 # when the file itself is called dtsen.duckdb (DuckDB would otherwise name the catalog after it).
@@ -44,17 +46,21 @@ DUCKDB_MAGIC = b"DUCK"
 class DuckDBWarehouse(dg.ConfigurableResource):
     """Connections to the DTSEN DuckDB warehouse file."""
 
-    database_path: str = Field(
-        default=DEFAULT_DATABASE_PATH,
-        description="Path of the DuckDB file (env DTSEN_DUCKDB_PATH). Created when absent.",
+    database_path: str | None = Field(
+        default=None,
+        description=f"Path of the DuckDB file; when unset, env DTSEN_DUCKDB_PATH, else {DEFAULT_DATABASE_PATH}. "
+                    "Created when absent.",
     )
     memory_limit: str | None = Field(
-        default=None, description="DuckDB memory_limit, e.g. '8GB'; DuckDB's default when unset."
-    )
+        default=None, description=(
+            f"DuckDB memory_limit of every connection; when unset, env DTSEN_DUCKDB_MEMORY_LIMIT, else "
+            f"{DEFAULT_MEMORY_LIMIT}. The one memory "
+            "setting. Unify's working tables live in memory; above the limit DuckDB spills to `.duckdb_tmp/` beside "
+            "the warehouse."))
     threads: int | None = Field(default=None, description="DuckDB threads; all cores when unset.")
     id_key: str | None = Field(
         default=None, description=(
-            "Secret key person_id and family_id are derived with (env DTSEN_ID_KEY; at least 32 characters, "
+            "Secret key person_id and family_id are derived with (when unset, env DTSEN_ID_KEY; at least 32 characters, "
             "e.g. 64 random hex digits). When unset, the warehouse creates one on first use and keeps it in "
             "its internal table secret.id_key (dtsen_assets/unify/ids.py)."))
     release_per_run: bool = Field(default=False, description=(
@@ -64,6 +70,16 @@ class DuckDBWarehouse(dg.ConfigurableResource):
         "asset publishes its tables directly once its checks passed (slices in tests)."))
 
     _run_id: str | None = PrivateAttr(default=None)
+
+    @property
+    def database_file(self) -> str:
+        """The DuckDB file: configured, else env DTSEN_DUCKDB_PATH, else the default."""
+        return resolved(self.database_path, "DTSEN_DUCKDB_PATH", DEFAULT_DATABASE_PATH)
+
+    @property
+    def secret_id_key(self) -> str | None:
+        """The id key: configured, else env DTSEN_ID_KEY; None lets the warehouse keep its own."""
+        return resolved(self.id_key, "DTSEN_ID_KEY", None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         self._run_id = context.run.run_id if context.run else None
@@ -76,7 +92,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A connection whose default catalog is the warehouse file, with the schemas created."""
-        path = Path(self.database_path)
+        path = Path(self.database_file)
         check_database_file(path)
         if not read_only:
             try:
@@ -92,8 +108,8 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             # Spill next to the warehouse, not into the working directory.
             spill_dir = path.parent / ".duckdb_tmp"
             connection.execute("SET temp_directory = ?", [str(spill_dir)])
-            if self.memory_limit:
-                connection.execute("SET memory_limit = ?", [self.memory_limit])
+            memory_limit = resolved(self.memory_limit, "DTSEN_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+            connection.execute("SET memory_limit = ?", [memory_limit])
             if self.threads:
                 connection.execute(f"SET threads = {int(self.threads)}")
             if not read_only:
@@ -106,11 +122,11 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
     def refuse_inside(self, drop_root: Path) -> None:
         """The warehouse (and the model files beside it) never go into the delivery folder."""
-        warehouse = Path(self.database_path).resolve()
+        warehouse = Path(self.database_file).resolve()
         drop = Path(drop_root).resolve()
         if warehouse == drop or drop in warehouse.parents:
             raise WarehouseUnusableError(
-                f"The warehouse {self.database_path} is inside the drop folder {drop_root}: the database and the "
+                f"The warehouse {self.database_file} is inside the drop folder {drop_root}: the database and the "
                 "model files would be written into the delivery. Point DTSEN_DUCKDB_PATH outside the drop.")
 
 

@@ -7,14 +7,17 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
+from dtsen_assets.resources.settings import resolved
+
 
 class ReportsDirectory(dg.ConfigurableResource):
     """The folder the report asset writes each release's report into (a sub-folder per release)."""
 
     path: str | None = Field(
         default=None,
-        description="Folder for the reports (env DTSEN_REPORTS_DIR); when unset, `laporan/` beside the warehouse file.",
+        description="Folder for the reports; when unset, env DTSEN_REPORTS_DIR, else `laporan/` beside the warehouse file.",
     )
 
     def root(self, warehouse_path: str) -> Path:
-        return Path(self.path) if self.path else Path(warehouse_path).parent / "laporan"
+        configured = resolved(self.path, "DTSEN_REPORTS_DIR", None)
+        return Path(configured) if configured else Path(warehouse_path).parent / "laporan"

@@ -10,7 +10,7 @@ import pandas as pd
 
 from dtsen_assets.pii import mask_frame, mask_text, mask_value
 from dtsen_assets.staging.quality import CodeShare, ProblemCount
-from dtsen_assets.warehouse import table_metadata
+from dtsen_assets.platform.publish import table_metadata
 
 # Columns that hold personal data under names the shared masking does not know.
 FREE_TEXT_COLUMNS = frozenset({"keterangan"})

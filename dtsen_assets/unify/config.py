@@ -71,17 +71,13 @@ class UnifyConfig(dg.Config):
         default="2022-11-15", description="When REGSOSEK was collected: a DTKS family updated later wins (survivorship).")
     as_of_date: str | None = Field(
         default=None, description="Date ages are counted at for family composition (YYYY-MM-DD); today when unset.")
-    # --- resources ---
-    memory_limit: str | None = Field(
-        default="3GB", description=(
-            "DuckDB memory_limit while the stage runs (its working tables are in memory; above the limit DuckDB "
-            "spills to the warehouse's temp directory). None keeps the connection's setting."))
-
     # --- checks ---
     max_tidak_padan_share: float = Field(
         default=0.10, description="Blocking: largest share of active persons that may be TIDAK_PADAN.")
     max_unknown_code_share: float = Field(
         default=0.05, description="Blocking: largest share of families whose value of a welfare variable is an unknown code.")
+    max_rejected_share: float = Field(
+        default=0.01, description="Warning: largest share of source records rejected (no person).")
 
     def as_of(self) -> dt.date:
         return dt.date.fromisoformat(self.as_of_date) if self.as_of_date else dt.date.today()

@@ -7,8 +7,9 @@
 `dtsen.family__staging`, `unify.verivali_outcome__staging`, `unify.linkage_model__staging` and
 `unify.person_id_history__staging` and the evidence tables (`unify.match_evidence`,
 `unify.person_value_source`, `unify.family_value_source`; `evidence.py`) in the warehouse and returns
-what the checks and the metadata need; the asset evaluates the checks and publishes all of them in one
-transaction only when every blocking check passed. Person ids continue from the published tables
+what the checks and the metadata need. It judges nothing: the asset sends it through the gate
+(`dtsen_assets.platform.gate`), which evaluates `dtsen_assets.checks.unify` and publishes all of them in
+one transaction only when every blocking check passed. Person ids continue from the published tables
 (person_key.sql, ids.py).
 Everything heavy runs in DuckDB; nothing loads a whole table into Python.
 """
@@ -23,14 +24,12 @@ from typing import Any
 
 import duckdb
 
-from dtsen_assets.checks.core import CheckOutcome
-from dtsen_assets.checks.unify import evaluate_unify_checks
 from dtsen_assets.platform.sql import Timings, drop_schema, run_sql, work_schema
 from dtsen_assets.unify import evidence, families, ids, linkage, padan, splink_runner
 from dtsen_assets.unify.plausibility import DEFAULT_PLAUSIBILITY, KARANTINA_TABLE
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.metadata import collect_figures
-from dtsen_assets.warehouse import drop_staging, publish, staging_table, table_exists
+from dtsen_assets.warehouse import staging_table, table_exists
 
 PERSON_TABLE = "dtsen.person"
 PERSON_SOURCE_TABLE = "dtsen.person_source"
@@ -51,32 +50,7 @@ class UnifyResult:
     trained_model: dict[str, Any]
     figures: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-    outcomes: list[CheckOutcome] = field(default_factory=list)
-    published: bool = False
-
-
-def run_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | None = None,
-              log: Log = lambda message: None, id_key: str | None = None) -> UnifyResult:
-    """Stage, check and (when every blocking check passed) publish: write, audit, publish.
-
-    `id_key`: the secret key person and family ids are derived with (ids.py); when None, the
-    warehouse's own key (created on first use, kept in `secret.id_key`).
-    """
-    config = config or UnifyConfig()
-    result = stage_unify(connection, config, log, id_key)
-    started = time.perf_counter()
-    result.outcomes = evaluate_unify_checks(
-        connection, staging_table(PERSON_TABLE), staging_table(PERSON_SOURCE_TABLE), staging_table(FAMILY_TABLE),
-        config.max_tidak_padan_share, config.max_unknown_code_share, karantina=staging_table(KARANTINA_TABLE))
-    result.timings["checks"] = time.perf_counter() - started
-    if any(o.blocking and not o.passed for o in result.outcomes):
-        drop_staging(connection, ALL_TABLES)
-        return result
-    started = time.perf_counter()
-    publish(connection, ALL_TABLES)
-    result.timings["publish"] = time.perf_counter() - started
-    result.published = True
-    return result
+    tables: tuple[str, ...] = ALL_TABLES          # what was staged, to publish together
 
 
 def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | None = None,
@@ -89,9 +63,6 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
     connection.execute("CREATE SCHEMA IF NOT EXISTS dtsen")
     connection.execute("CREATE SCHEMA IF NOT EXISTS unify")
     work = work_schema(connection, "unify_work")
-    previous_limit = connection.execute("SELECT current_setting('memory_limit')").fetchone()[0]
-    if config.memory_limit:
-        connection.execute("SET memory_limit = ?", [config.memory_limit])
     try:
         as_of = config.as_of()
         run_sql(connection, "unify/name_macros", timings=timings, log=log)
@@ -128,8 +99,6 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
         figures = collect_figures(connection, work, staging_table(FAMILY_TABLE))
     finally:
         drop_schema(connection, work)
-        if config.memory_limit:
-            connection.execute("SET memory_limit = ?", [previous_limit])
     timings["total"] = time.perf_counter() - started
     return UnifyResult(trained_model=trained, figures=figures, timings=timings)
 

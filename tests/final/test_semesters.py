@@ -20,7 +20,7 @@ import pytest
 
 from dtsen_assets.change_log import build_change_log, snapshot_for_tests
 from dtsen_assets.definitions import build_assets
-from dtsen_assets.resources import DuckDBWarehouse, ReportsDirectory, SourceDrop
+from dtsen_assets.resources import DuckDBWarehouse, ModelStore, ReportsDirectory, SourceDrop
 from dtsen_assets.synth import generate_drop
 from dtsen_assets.synth.grading import grade_change_log, person_ids_of_truth
 from dtsen_assets.synth.next_semester import NextRates, next_semester
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 
 def build(drop: Path, database: Path) -> dg.ExecuteInProcessResult:
     result = dg.materialize(build_assets, resources={"source_drop": SourceDrop(source_dir=str(drop)),
-                                                     "warehouse": DuckDBWarehouse(database_path=str(database)),
+                                                     "warehouse": DuckDBWarehouse(database_path=str(database)), "model_store": ModelStore(),
                                                      "reports": ReportsDirectory(path=str(database.parent / "laporan"))})
     assert result.success
     return result

@@ -14,7 +14,7 @@ import pytest
 from dtsen_assets.definitions import build_assets
 from dtsen_assets.program.build import recipient_summary
 from dtsen_assets.program.report import SECTIONS
-from dtsen_assets.resources import DuckDBWarehouse, ReportsDirectory, SourceDrop
+from dtsen_assets.resources import DuckDBWarehouse, ModelStore, ReportsDirectory, SourceDrop
 
 AS_OF = "2026-12-01"
 CHROMIUM = "/usr/bin/chromium"
@@ -34,7 +34,7 @@ def built(tmp_path_factory: pytest.TempPathFactory):
     database = root / "warehouse.duckdb"
     result = dg.materialize(
         build_assets,
-        resources={"source_drop": SourceDrop(source_dir=str(drop)), "warehouse": DuckDBWarehouse(database_path=str(database)),
+        resources={"source_drop": SourceDrop(source_dir=str(drop)), "warehouse": DuckDBWarehouse(database_path=str(database)), "model_store": ModelStore(),
                    "reports": ReportsDirectory(path=str(root / "laporan"))},
         run_config={"ops": {"program_tables": {"config": {"as_of_date": AS_OF}}}},
     )

@@ -102,3 +102,23 @@ def test_without_a_run_publish_is_direct(warehouse: DuckDBWarehouse) -> None:
         stage(connection, "dtsen.person", "SELECT 1 AS person_id")
         publish(connection, ["dtsen.person"])
         assert table_exists(connection, "dtsen.person") and not table_exists(connection, "dtsen.person__staging")
+
+
+def test_release_consistency_check_finds_a_family_missing_from_dtsen_family() -> None:
+    """The stand-alone check on dtsen/release reads across the published tables."""
+    import duckdb as _duckdb
+
+    from dtsen_assets.checks.release import check_release_tables_consistent
+
+    connection = _duckdb.connect(":memory:")
+    for schema in ("dtsen", "welfare"):
+        connection.execute(f"CREATE SCHEMA {schema}")
+    connection.execute("CREATE TABLE dtsen.family AS SELECT * FROM (VALUES ('f1'), ('f2')) t(family_id)")
+    connection.execute("CREATE TABLE welfare.decile AS SELECT * FROM (VALUES ('f1', 1), ('f2', 2)) t(family_id, desil)")
+    passed = check_release_tables_consistent(connection)
+    assert passed.passed and not passed.blocking
+    connection.execute("INSERT INTO welfare.decile VALUES ('f9', 3)")
+    failed = check_release_tables_consistent(connection)
+    assert not failed.passed
+    assert failed.metadata["missing_welfare.decile.family_id"] == 1
+    assert "welfare.decile.family_id: 1 row(s) not found" in failed.summary

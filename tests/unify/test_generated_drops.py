@@ -12,7 +12,7 @@ from dtsen_assets.assets.sources import raw_source_assets
 from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
 from dtsen_assets.synth import generate_drop
 from dtsen_assets.unify.config import UnifyConfig
-from dtsen_assets.unify.pipeline import run_unify
+from dtsen_assets.assets.unify import run_unify
 from tests.unify.truth import score_against_truth
 
 staging = pytest.importorskip("dtsen_assets.assets.staging")
@@ -26,7 +26,7 @@ def _unify(drop: Path, database: Path) -> tuple[dict, dict]:
     with warehouse.connect() as connection:
         unified = run_unify(connection, UnifyConfig(as_of_date="2025-12-31"))
         assert unified.published, [o.summary for o in unified.outcomes if not o.passed]
-        return score_against_truth(connection, drop), unified.figures
+        return score_against_truth(connection, drop), unified.staged.figures
 
 
 @pytest.mark.parametrize(("persons", "seed", "rate_scale", "floors"), [

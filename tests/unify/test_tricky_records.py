@@ -11,7 +11,7 @@ import pytest
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.ids import natural_id
-from dtsen_assets.unify.pipeline import run_unify
+from dtsen_assets.assets.unify import run_unify
 from tests.unify.world import (
     DESA_B, KK1, KK2, KK3, KK4_NEW, KK5_NEW, KK11_SOURCE, NIK, tricky_world,
 )

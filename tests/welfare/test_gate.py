@@ -8,6 +8,7 @@ import pytest
 
 from dtsen_assets.assets.welfare import pmt_model, welfare_assets
 from dtsen_assets.checks.welfare import check_gate
+from dtsen_assets.resources import ModelStore
 from dtsen_assets.welfare.features import feature_query
 from dtsen_assets.welfare.models import BASELINE, TrainingSettings, gate_decision, models_dir, train_pmt
 from tests.welfare.conftest import FAST_MODEL_CONFIG, load_tables
@@ -20,7 +21,7 @@ DEFAULT_FAST_CONFIG = {"cv_folds": 3, "cv_repeats": 1}
 
 
 def run_model(warehouse, config: dict, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
-    return dg.materialize([pmt_model], resources={"warehouse": warehouse}, raise_on_error=False, instance=instance,
+    return dg.materialize([pmt_model], resources={"warehouse": warehouse, "model_store": ModelStore()}, raise_on_error=False, instance=instance,
                           run_config={"ops": {"welfare__pmt_model": {"config": config}}})
 
 
@@ -94,7 +95,7 @@ def test_a_survey_where_ols_is_best_publishes_the_baseline_and_every_family_gets
     families = family_frames[0]
     load_tables(warehouse, ols_best_survey(), families)
     instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize(welfare_assets, resources={"warehouse": warehouse}, instance=instance,
+    result = dg.materialize(welfare_assets, resources={"warehouse": warehouse, "model_store": ModelStore()}, instance=instance,
                             run_config={"ops": {"welfare__pmt_model": {"config": DEFAULT_FAST_CONFIG}}})
     assert result.success
     gate = checks_of(result)["not_worse_than_ols_baseline"]

@@ -10,7 +10,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from dtsen_assets.assets.welfare import welfare_assets
-from dtsen_assets.resources import DuckDBWarehouse
+from dtsen_assets.resources import DuckDBWarehouse, ModelStore
 from tests.welfare.conftest import FAST_MODEL_CONFIG, load_tables
 
 
@@ -19,7 +19,7 @@ def built(tmp_path_factory, survey_frame, family_frames):
     """The whole welfare group built once for this module."""
     warehouse = DuckDBWarehouse(database_path=str(tmp_path_factory.mktemp("welfare") / "warehouse.duckdb"), threads=2)
     load_tables(warehouse, survey_frame, family_frames[0])
-    result = dg.materialize(welfare_assets, resources={"warehouse": warehouse},
+    result = dg.materialize(welfare_assets, resources={"warehouse": warehouse, "model_store": ModelStore()},
                             run_config={"ops": {"welfare__pmt_model": {"config": FAST_MODEL_CONFIG}}})
     assert result.success
     return warehouse, result
@@ -155,7 +155,7 @@ def test_every_asset_has_what_the_ui_needs() -> None:
 
 def test_scoring_streams_in_batches(warehouse, family_frames) -> None:
     result = dg.materialize(
-        welfare_assets[:2], resources={"warehouse": warehouse},
+        welfare_assets[:2], resources={"warehouse": warehouse, "model_store": ModelStore()},
         run_config={"ops": {"welfare__pmt_model": {"config": FAST_MODEL_CONFIG},
                             "pmt_score": {"config": {"batch_rows": 500}}}})
     metadata = result.asset_materializations_for_node("pmt_score")[0].metadata

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dtsen_assets.assets.welfare import pmt_model, pmt_score
+from dtsen_assets.resources import ModelStore
 from dtsen_assets.welfare import models
 from dtsen_assets.welfare.models import models_dir
 from tests.welfare.conftest import FAST_MODEL_CONFIG
@@ -12,7 +13,7 @@ from tests.welfare.conftest import FAST_MODEL_CONFIG
 
 def run(warehouse, config: dict = FAST_MODEL_CONFIG, assets=(pmt_model,)):
     instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize(list(assets), resources={"warehouse": warehouse}, instance=instance, raise_on_error=False,
+    result = dg.materialize(list(assets), resources={"warehouse": warehouse, "model_store": ModelStore()}, instance=instance, raise_on_error=False,
                             run_config={"ops": {"welfare__pmt_model": {"config": config}}})
     metadata = {k: v.value for k, v in result.asset_materializations_for_node("welfare__pmt_model")[0].metadata.items()}
     log = "\n".join(entry.user_message for entry in instance.all_logs(result.run_id))
