@@ -26,6 +26,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,39 +49,45 @@ TARGETS = {
 
 # ---------------------------------------------------------------- memory of a process tree
 
-def _tree_rss_bytes(root: int) -> int:
-    """Resident memory of `root` and all its descendants, from /proc."""
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _tree_usage(root: int) -> tuple[int, float]:
+    """Resident bytes and CPU seconds (user + system) of `root` and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
+    stats: dict[int, list[str]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [root]
+        stats[int(entry)] = fields
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    rss, cpu, todo = 0, 0.0, [root]
     page = os.sysconf("SC_PAGE_SIZE")
     while todo:
         pid = todo.pop()
-        try:
-            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * page
-        except OSError:
-            pass
+        if pid in stats:
+            rss += int(stats[pid][21]) * page                          # rss (pages)
+            cpu += (int(stats[pid][11]) + int(stats[pid][12])) / CLOCK_TICKS   # utime + stime
         todo.extend(children.get(pid, []))
-    return total
+    return rss, cpu
 
 
-def run_measured(command: list[str], env: dict | None = None) -> tuple[subprocess.CompletedProcess, float, float]:
-    """Run `command`; its wall seconds and the peak resident GiB of its process tree (polled every 0.2 s)."""
-    started = time.perf_counter()
+def run_measured(command: list[str], env: dict | None = None) -> tuple[subprocess.CompletedProcess, dict]:
+    """Run `command`: its wall seconds, CPU seconds, peak resident GiB of its process tree (polled every
+    0.2 s) and the samples (unix time, CPU seconds of the tree) that give each step its CPU time."""
+    started, before = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
+    peak, samples = [0], []
 
     def poll() -> None:
         while process.poll() is None:
-            peak[0] = max(peak[0], _tree_rss_bytes(process.pid))
+            rss, cpu = _tree_usage(process.pid)
+            peak[0] = max(peak[0], rss)
+            samples.append((time.time(), cpu))
             time.sleep(0.2)
 
     poller = threading.Thread(target=poll, daemon=True)
@@ -88,7 +95,16 @@ def run_measured(command: list[str], env: dict | None = None) -> tuple[subproces
     stdout, stderr = process.communicate()
     wall = time.perf_counter() - started
     poller.join()
-    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr), wall, peak[0] / 1024 ** 3
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return (subprocess.CompletedProcess(command, process.returncode, stdout, stderr),
+            {"wall": wall, "cpu": cpu, "peak_gib": peak[0] / 1024 ** 3, "samples": samples})
+
+
+def cpu_between(samples: list[tuple[float, float]], start: float, end: float) -> float | None:
+    """CPU seconds of the tree between two unix times, from the last samples before each."""
+    at = [cpu for t, cpu in samples if t <= start], [cpu for t, cpu in samples if t <= end]
+    return at[1][-1] - at[0][-1] if at[0] and at[1] else None
 
 
 # ---------------------------------------------------------------- the stages of one size
@@ -97,11 +113,12 @@ def generate(drop: Path, persons: int, seed: int) -> dict:
     summary = drop / "truth" / "summary.json"
     if summary.is_file() and json.loads(summary.read_text()).get("persons") == persons:
         return {"generated": "reused", **_drop_figures(drop)}
-    done, wall, peak = run_measured([sys.executable, "-m", "dtsen_assets.synth", "--persons", str(persons),
-                                     "--seed", str(seed), "--out", str(drop)])
+    done, usage = run_measured([sys.executable, "-m", "dtsen_assets.synth", "--persons", str(persons),
+                                "--seed", str(seed), "--out", str(drop)])
     if done.returncode != 0:
         raise SystemExit(f"generation failed:\n{done.stderr[-3000:]}")
-    return {"generated": "now", "generate_seconds": wall, "generate_peak_gib": peak, **_drop_figures(drop)}
+    return {"generated": "now", "generate_seconds": usage["wall"], "generate_cpu_seconds": usage["cpu"],
+            "generate_peak_gib": usage["peak_gib"], **_drop_figures(drop)}
 
 
 def _drop_files(drop: Path) -> list[Path]:
@@ -136,14 +153,14 @@ def raw_ingest(drop: Path, work: Path, settings: dict) -> dict:
     database.unlink(missing_ok=True)
     duckdb_settings = {"temp_directory": str(work / ".duckdb_tmp_raw"),
                        **{k: v for k, v in settings.items() if k in ("memory_limit", "threads") and v}}
-    done, wall, peak = run_measured([sys.executable, "-c", RAW_INGEST, str(database), json.dumps(duckdb_settings),
-                                     *map(str, _drop_files(drop))])
+    done, usage = run_measured([sys.executable, "-c", RAW_INGEST, str(database), json.dumps(duckdb_settings),
+                                *map(str, _drop_files(drop))])
     database.unlink(missing_ok=True)
     if done.returncode != 0:
         raise SystemExit(f"raw ingest failed:\n{done.stderr[-3000:]}")
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    return {"raw_seconds": result["seconds"], "raw_rows": result["rows"], "raw_process_seconds": wall,
-            "raw_peak_gib": peak}
+    return {"raw_seconds": result["seconds"], "raw_rows": result["rows"], "raw_process_seconds": usage["wall"],
+            "raw_cpu_seconds": usage["cpu"], "raw_peak_gib": usage["peak_gib"]}
 
 
 def run_config(settings: dict, work: Path) -> list[str]:
@@ -175,12 +192,16 @@ def build(drop: Path, work: Path, settings: dict) -> dict:
            "DAGSTER_HOME": str(dagster_home)}
     command = [str(DAGSTER), "job", "execute", "-m", "dtsen_assets.definitions", "-j", "dtsen_build",
                *run_config(settings, work)]
-    done, wall, peak = run_measured(command, env)
-    result = {"succeeded": done.returncode == 0, "wall_seconds": wall, "peak_gib": peak,
+    done, usage = run_measured(command, env)
+    result = {"succeeded": done.returncode == 0, "wall_seconds": usage["wall"], "cpu_seconds": usage["cpu"],
+              "peak_gib": usage["peak_gib"],
               "warehouse_gib": database.stat().st_size / 1024 ** 3 if database.exists() else 0.0}
     if done.returncode != 0:
         result["log_tail"] = (done.stdout[-2000:] + "\n" + done.stderr[-3000:]).strip()
     result["steps"] = step_profile(dagster_home)
+    for step in result["steps"].get("steps", {}).values():
+        if "start" in step and "end" in step:
+            step["cpu"] = cpu_between(usage["samples"], step["start"], step["end"])
     result["duckdb"] = duckdb_settings(work / "settings_probe.duckdb", settings)
     return result
 
@@ -269,22 +290,24 @@ def report(result: dict) -> None:
     n = result["persons"]
     print(f"\n=== {n:,} persons (seed {result['seed']}) ===")
     if "generate_seconds" in result:
-        print(f"generation {result['generate_seconds']:.1f} s ({n / result['generate_seconds']:,.0f} persons/s), "
-              f"peak {result['generate_peak_gib']:.2f} GiB")
+        print(f"generation {result['generate_seconds']:.1f} s ({n / result['generate_seconds']:,.0f} persons/s; "
+              f"CPU {result['generate_cpu_seconds']:.1f} s), peak {result['generate_peak_gib']:.2f} GiB")
     else:
         print("generation: drop reused (not timed in this run)")
     print(f"drop: {result['drop_files']} files, {result['drop_gib']:.2f} GiB")
     print(f"raw DuckDB ingest (baseline): {result['raw_seconds']:.1f} s for {result['raw_rows']:,} rows "
           f"({result['raw_rows'] / result['raw_seconds']:,.0f} rows/s; child process {result['raw_process_seconds']:.1f} s, "
-          f"peak {result['raw_peak_gib']:.2f} GiB)")
+          f"CPU {result['raw_cpu_seconds']:.1f} s, peak {result['raw_peak_gib']:.2f} GiB)")
     build_result = result.get("build")
     if not build_result:
         return
     wall = build_result["wall_seconds"]
     print(f"dtsen_build: {'succeeded' if build_result['succeeded'] else 'FAILED'}; end-to-end {wall:.1f} s "
-          f"(CLI process start to exit); peak RSS of the process tree {build_result['peak_gib']:.2f} GiB; "
+          f"(CLI process start to exit), CPU {build_result['cpu_seconds']:.1f} s; peak RSS of the process tree "
+          f"{build_result['peak_gib']:.2f} GiB; "
           f"warehouse {build_result['warehouse_gib']:.2f} GiB")
-    print(f"ratio to the raw ingest: {wall / result['raw_seconds']:.1f}x")
+    print(f"ratio to the raw ingest: {wall / result['raw_seconds']:.1f}x wall"
+          f" ({build_result['cpu_seconds'] / result['raw_cpu_seconds']:.1f}x in CPU seconds of the two processes)")
     print(f"DuckDB settings of the warehouse connections: {build_result['duckdb']}")
     profile = build_result["steps"]
     if "error" in profile:
@@ -295,11 +318,12 @@ def report(result: dict) -> None:
         print(f"event log: {profile['events']:,} events; run {profile['run_seconds']:.1f} s from first to last event; "
               f"steps together {in_steps:.1f} s; outside steps (process start, imports, event log, "
               f"between steps) {wall - in_steps:.1f} s")
-        print(f"  {'step':<40} {'seconds':>8} {'share':>6} {'rows':>12} {'rows/s':>10} {'events':>7}")
+        print(f"  {'step':<40} {'seconds':>8} {'share':>6} {'CPU s':>7} {'rows':>12} {'rows/s':>10} {'events':>7}")
         for key, step in sorted(steps.items(), key=lambda item: item[1]["start"] - item[1]["end"]):
             seconds = step["end"] - step["start"]
             rate = f"{step['rows'] / seconds:,.0f}" if step["rows"] and seconds > 0 else "-"
-            print(f"  {key:<40} {seconds:8.1f} {100 * seconds / wall:5.1f}% {step['rows']:>12,} {rate:>10} "
+            cpu = f"{step['cpu']:.1f}" if step.get("cpu") is not None else "-"
+            print(f"  {key:<40} {seconds:8.1f} {100 * seconds / wall:5.1f}% {cpu:>7} {step['rows']:>12,} {rate:>10} "
                   f"{step['events']:>7}")
     if not build_result["succeeded"]:
         print(build_result["log_tail"])
