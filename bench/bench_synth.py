@@ -23,12 +23,13 @@ def main() -> None:
     parser.add_argument("persons", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--keep", help="write the drop here and keep it (default: a temporary folder, removed)")
+    parser.add_argument("--workers", type=int, help="processes building chunks (default: one per core)")
     args = parser.parse_args()
 
     out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_synth_"))
     try:
         started = time.perf_counter()
-        summary = generate_drop(out, args.persons, args.seed)
+        summary = generate_drop(out, args.persons, args.seed, workers=args.workers)
         wall = time.perf_counter() - started
         size_mb = sum(p.stat().st_size for p in out.rglob("*") if p.is_file()) / 1024 ** 2
     finally:
@@ -37,6 +38,7 @@ def main() -> None:
     print(json.dumps({
         "persons": summary["persons"],
         "families": summary["families"],
+        "workers": args.workers or "one per core",
         "wall_seconds": round(wall, 1),
         "persons_per_second": round(summary["persons"] / wall),
         "peak_memory_mb": round(peak_memory_mb()),

@@ -84,10 +84,10 @@ def run_stage_child(database: Path) -> dict:
 
 
 def evaluate(database: Path, drop: Path) -> dict:
-    """Scores against truth/ (tests/unify/truth.py; DuckDB reads the truth files from the drop)."""
+    """Scores against truth/ (dtsen_assets/synth/scoring.py; DuckDB reads the truth files from the drop)."""
     import duckdb
 
-    from tests.unify.truth import score_against_truth
+    from dtsen_assets.synth.scoring import score_against_truth
     with duckdb.connect(str(database), read_only=True) as connection:
         return score_against_truth(connection, drop)
 
@@ -102,7 +102,7 @@ def baseline(database: Path, drop: Path) -> dict:
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
-    from tests.unify.truth import score_against_truth
+    from dtsen_assets.synth.scoring import score_against_truth
 
     started = time.perf_counter()
     connection = duckdb.connect()

@@ -4,12 +4,7 @@
 #   DTSEN_DUCKDB_PATH  the warehouse file to build  (default data/warehouse.duckdb)
 #   DTSEN_DEMO_PERSONS size of a generated demo drop (default 50000)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-scripts/setup.sh
-
-export DTSEN_SOURCE_DIR="${DTSEN_SOURCE_DIR:-data/drops/demo}"
-export DTSEN_DUCKDB_PATH="${DTSEN_DUCKDB_PATH:-data/warehouse.duckdb}"
-export DAGSTER_HOME="${DAGSTER_HOME:-$PWD/.dagster_home}"
+source "$(dirname "$0")/env.sh"
 
 if [ ! -d "$DTSEN_SOURCE_DIR/dukcapil" ]; then
   echo "Generating the demo drop in $DTSEN_SOURCE_DIR ..."

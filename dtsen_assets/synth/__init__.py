@@ -60,9 +60,11 @@ persons.csv, source_records.csv, source_families.csv, families.csv, verivali.csv
 summary.json (see generate.TRUTH_COLUMNS); changes.csv in a next-semester drop. A record's `problems` lists what was injected into it
 and what it carries from the world (nik_old_prefix, dead_still_listed, moved_village, kk_reissued).
 
-Everything is vectorised with numpy and arrow and written chunk by chunk (whole districts of about
-100,000 persons), so memory stays bounded: 1M persons take about 35 s and 0.4 GB, 10M about 9 min
-and 0.5 GB on a 2-core machine (bench/bench_synth.py).
+Everything is vectorised with numpy and arrow and built chunk by chunk (whole districts of about
+100,000 persons), one worker process per core (`workers`, `--workers`), written in chunk order by the
+main process: the bytes do not depend on the number of workers, and memory stays bounded (about 0.5 GB
+per process). 10M persons take about 300 CPU seconds (under 3 min on 2 idle cores; 582 s measured on a
+shared 2-core machine, docs/scale.md; bench/bench_synth.py).
 """
 
 from dtsen_assets.synth.generate import generate_drop

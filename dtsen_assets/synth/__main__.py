@@ -65,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--susenas-households", type=int, default=None, metavar="N", help=(
         "expected number of SUSENAS households (default: 2-3.5%% of families, smaller regencies sampled more); "
         "e.g. 2500 for a survey of the size of a real provincial sample"))
+    parser.add_argument("--workers", type=int, default=None, help=(
+        "processes building chunks of about 100,000 persons (default: one per core); the bytes do not depend on it"))
     args = parser.parse_args(argv)
     scale = 0.0 if args.clean else args.rate_scale
     try:
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     try:
         summary = generate_drop(args.out, args.persons, args.seed, rates=rates, shuffle_columns=not args.no_shuffle,
-                                world=args.world, susenas_households=args.susenas_households)
+                                world=args.world, susenas_households=args.susenas_households, workers=args.workers)
     except ValueError as error:
         parser.error(str(error))
     keys = ("persons", "families", "persons_per_family", "national_p0", "villages", "world", "generation_seconds")

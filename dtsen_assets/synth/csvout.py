@@ -37,38 +37,32 @@ def _may_hold_text(values) -> bool:
     return np.asarray(values).dtype == object
 
 
-class CsvSink:
-    """One CSV file written chunk by chunk, with a header of `columns` in that order."""
+class CsvFormat:
+    """The bytes of a CSV file's header and of chunks of its rows (also in worker processes)."""
 
-    def __init__(self, path: Path, columns: list[str], delimiter: str = ","):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, columns: list[str], delimiter: str = ","):
         self.columns = list(columns)
         self.delimiter = delimiter
-        self.rows = 0
         self._special_bytes = np.frombuffer(f'{delimiter}"\n'.encode(), dtype=np.uint8)
-        self._file = self.path.open("wb")
-        self._file.write((delimiter.join(self._quote_header(c) for c in self.columns) + "\n").encode())
 
-    def _quote_header(self, name: str) -> str:
-        return f'"{name}"' if self.delimiter in name else name
+    def header(self) -> bytes:
+        return (self.delimiter.join(f'"{c}"' if self.delimiter in c else c for c in self.columns) + "\n").encode()
 
-    def write(self, table: dict) -> None:
-        """Append rows: `table` maps every column of the file to equally long values."""
+    def encode(self, table: dict) -> bytes:
+        """The lines of `table` (every column of the file to equally long values), b"" when it has no rows."""
         missing = set(self.columns) - set(table)
         if missing:
-            raise KeyError(f"{self.path.name}: no values for {sorted(missing)}")
+            raise KeyError(f"no values for {sorted(missing)}")
         fields = [self._quoted(as_text(table[c])) if _may_hold_text(table[c]) else as_text(table[c])
                   for c in self.columns]
         if not len(fields[0]):
-            return
+            return b""
         line = pc.binary_join_element_wise(*fields, self.delimiter, null_handling="replace",
                                            null_replacement="")
         line = pc.binary_join_element_wise(line, pa.scalar(""), "\n")
         offsets = np.frombuffer(line.buffers()[1], dtype=np.int32 if pa.types.is_string(line.type) else np.int64)
         start, end = offsets[line.offset], offsets[line.offset + len(line)]
-        self._file.write(memoryview(line.buffers()[2])[start:end])
-        self.rows += len(line)
+        return memoryview(line.buffers()[2])[start:end].tobytes()
 
     def _quoted(self, text: pa.Array) -> pa.Array:
         data = text.buffers()[2]
@@ -81,6 +75,28 @@ class CsvSink:
         special = pc.match_substring_regex(text, f'[{re.escape(self.delimiter)}"\n]')
         quoted = pc.binary_join_element_wise('"', pc.replace_substring(text, '"', '""'), '"', "")
         return pc.if_else(special, quoted, text)
+
+
+class CsvSink:
+    """One CSV file written chunk by chunk, with a header of `columns` in that order."""
+
+    def __init__(self, path: Path, columns: list[str], delimiter: str = ","):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.format = CsvFormat(columns, delimiter)
+        self._file = self.path.open("wb")
+        self._file.write(self.format.header())
+
+    def write(self, table: dict) -> None:
+        """Append rows: `table` maps every column of the file to equally long values."""
+        try:
+            self.write_lines(self.format.encode(table))
+        except KeyError as error:
+            raise KeyError(f"{self.path.name}: {error.args[0]}") from None
+
+    def write_lines(self, lines: bytes) -> None:
+        """Append lines already encoded by this file's `format`."""
+        self._file.write(lines)
 
     def close(self) -> None:
         self._file.close()

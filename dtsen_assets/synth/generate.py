@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import shutil
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +18,7 @@ import pyarrow.compute as pc
 from dtsen_assets.contract import SOURCE_FILES
 from dtsen_assets.synth import cekbansos, inject, render, verivali
 from dtsen_assets.synth.codes import Codebook
-from dtsen_assets.synth.csvout import CsvSink
+from dtsen_assets.synth.csvout import CsvFormat, CsvSink
 from dtsen_assets.synth.economy import POVERTY_LINE, calibrate
 from dtsen_assets.synth.geography import CHUNK_PERSONS, plan_chunks, sample_villages
 from dtsen_assets.synth.identity import SerialRegistry
@@ -59,7 +61,7 @@ def generate_drop(out_dir: str | Path, persons: int = DEFAULT_PERSONS, seed: int
                   coverage: Coverage | None = None, shuffle_columns: bool = True,
                   chunk_persons: int = CHUNK_PERSONS, data_dir: str | None = None,
                   world: str = "default", susenas_households: int | None = None,
-                  **rate_overrides: float) -> dict:
+                  workers: int | None = None, **rate_overrides: float) -> dict:
     """Write a drop of `persons` persons (Dukcapil rows) to `out_dir`, with truth/ beside it.
 
     `rates` (default ProblemRates()) times `rate_scale`, then any `rate_overrides` by name
@@ -67,8 +69,9 @@ def generate_drop(out_dir: str | Path, persons: int = DEFAULT_PERSONS, seed: int
     chooses the economy (economy.WORLDS: "default", or "linear": consumption linear in the
     attributes with heteroscedastic noise, R² about 0.5). `susenas_households` sets the expected
     size of the SUSENAS sample (the sampling rates of `coverage` scaled, smaller regencies still
-    sampled more). The same arguments give the same drop, byte for byte. Returns the summary also
-    written to truth/summary.json.
+    sampled more). The same arguments give the same drop, byte for byte, whatever `workers` (processes
+    building chunks; default one per core, one when the drop is a single chunk). Returns the summary
+    also written to truth/summary.json.
     """
     started = time.perf_counter()
     if persons < 1:
@@ -91,43 +94,35 @@ def generate_drop(out_dir: str | Path, persons: int = DEFAULT_PERSONS, seed: int
     if shuffle_columns:
         for key in SHUFFLED_FILES:
             plan_rng.shuffle(columns[key])
-    sinks = {f.key: CsvSink(out / f.path, columns[f.key], f.delimiter) for f in SOURCE_FILES if not f.many_files}
-    truth = {name: CsvSink(out / "truth" / f"{name}.csv", cols) for name, cols in TRUTH_COLUMNS.items()}
+    formats = {f.key: CsvFormat(columns[f.key], f.delimiter) for f in SOURCE_FILES if not f.many_files}
+    formats.update({f"truth/{name}": CsvFormat(cols) for name, cols in TRUTH_COLUMNS.items()})
+    paths = {f.key: out / f.path for f in SOURCE_FILES if not f.many_files}
+    paths.update({f"truth/{name}": out / "truth" / f"{name}.csv" for name in TRUTH_COLUMNS})
+    sinks = {key: CsvSink(paths[key], formats[key].columns, formats[key].delimiter) for key in formats}
+    shared = _Shared(seed, reference, economy, rates, coverage, codebook, formats)
+    # Every chunk's persons are known from the plan, so each chunk's first person_key is too.
+    starts = np.r_[0, np.cumsum([int(v["persons"].sum()) for v in chunks])[:-1]].tolist()
     ledger = inject.Ledger()
     registry = SerialRegistry()
     stats = _Stats()
     decisions = []
-    cek_bansos = cekbansos.CekBansosWriter()
-    person_key_start = 0
+    numbering = cekbansos.Numbering()
     try:
-        for index, chunk_villages in enumerate(chunks):
-            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, index)))
-            chunk = build_chunk(index, chunk_villages, person_key_start, reference, economy, rates, coverage,
-                                rng, registry)
-            person_key_start += len(chunk.persons)
-            ctx = render.Context(chunk, rng, rates, coverage, economy, codebook, ledger)
-            _world_ledger(ledger, chunk, rates)
-            sinks["dukcapil_penduduk"].write(render.render_dukcapil(ctx))
-            outputs = {}
-            for source, renderer in (("dtks", render.render_dtks), ("p3ke", render.render_p3ke),
-                                     ("regsosek", render.render_regsosek)):
-                output = renderer(ctx)
-                outputs[source] = output
-                family_key, person_key = _registry_files(source)
-                sinks[family_key].write(output.family_table)
-                sinks[person_key].write(output.person_table)
-                _write_registry_truth(truth, source, chunk, output)
-            sinks["susenas_rumah_tangga"].write(render.render_susenas(ctx))
-            decisions.append(verivali.decisions(ctx, outputs["dtks"]))
-            for key, rows in (("cekbansos_usul", cek_bansos.proposals(ctx)),
-                              ("cekbansos_sanggah", cek_bansos.objections(ctx, outputs["dtks"]))):
+        for part in _chunk_parts(shared, chunks, starts, registry, workers):
+            for key, lines in part.lines.items():
+                for piece in lines:
+                    sinks[key].write_lines(piece)
+            for key, column in (("cekbansos_usul", "ID_USUL"), ("cekbansos_sanggah", "ID_SANGGAH")):
+                rows = numbering.number(part.cekbansos[key], column)
                 if rows:
                     sinks[key].write(rows)
-            _write_world_truth(truth, chunk)
-            stats.add(chunk, outputs)
+            decisions.append(part.decisions)
+            ledger.merge(part.ledger)
+            stats.merge(part.stats)
     finally:
-        for sink in (*sinks.values(), *truth.values()):
+        for sink in sinks.values():
             sink.close()
+    person_key_start = int(sum(int(v["persons"].sum()) for v in chunks))
 
     table = pd.concat([d for d in decisions if not d.empty], ignore_index=True) if any(
         not d.empty for d in decisions) else pd.DataFrame()
@@ -167,6 +162,101 @@ def survey_of_size(coverage: Coverage, households: int, villages: pd.DataFrame, 
     return replace(coverage, susenas_min_rate=low * factor, susenas_max_rate=high * factor)
 
 
+@dataclass(frozen=True)
+class _Shared:
+    """What every chunk is built from, the same for all chunks (sent once to each worker)."""
+    seed: int
+    reference: object
+    economy: object
+    rates: ProblemRates
+    coverage: Coverage
+    codebook: Codebook
+    formats: dict
+
+
+@dataclass
+class _ChunkPart:
+    """One chunk, ready to append: encoded lines per file, Cek Bansos rows to number, counts to add."""
+    lines: dict
+    cekbansos: dict
+    decisions: pd.DataFrame
+    ledger: dict
+    stats: dict
+    issued: set
+
+
+def _build_part(shared: _Shared, index: int, villages: pd.DataFrame, person_key_start: int,
+                registry: SerialRegistry) -> _ChunkPart:
+    """Build, render and encode one chunk. Its random numbers come from (seed, index) alone."""
+    rng = np.random.default_rng(np.random.SeedSequence(shared.seed, spawn_key=(1, index)))
+    chunk = build_chunk(index, villages, person_key_start, shared.reference, shared.economy, shared.rates,
+                        shared.coverage, rng, registry)
+    ledger = inject.Ledger()
+    ctx = render.Context(chunk, rng, shared.rates, shared.coverage, shared.economy, shared.codebook, ledger)
+    _world_ledger(ledger, chunk, shared.rates)
+    lines: dict[str, list[bytes]] = {}
+
+    def write(key: str, table: dict) -> None:
+        lines.setdefault(key, []).append(shared.formats[key].encode(table))
+
+    write("dukcapil_penduduk", render.render_dukcapil(ctx))
+    outputs = {}
+    for source, renderer in (("dtks", render.render_dtks), ("p3ke", render.render_p3ke),
+                             ("regsosek", render.render_regsosek)):
+        output = renderer(ctx)
+        outputs[source] = output
+        family_key, person_key = _registry_files(source)
+        write(family_key, output.family_table)
+        write(person_key, output.person_table)
+        _write_registry_truth(write, source, chunk, output)
+    write("susenas_rumah_tangga", render.render_susenas(ctx))
+    decisions = verivali.decisions(ctx, outputs["dtks"])
+    cek_bansos = {"cekbansos_usul": cekbansos.proposals(ctx),
+                  "cekbansos_sanggah": cekbansos.objections(ctx, outputs["dtks"])}
+    _write_world_truth(write, chunk)
+    stats = _Stats()
+    stats.add(chunk, outputs)
+    return _ChunkPart(lines, cek_bansos, decisions, dict(ledger.counts), stats.c, registry.issued)
+
+
+_WORKER_SHARED: _Shared | None = None
+
+
+def _worker_init(shared: _Shared) -> None:
+    global _WORKER_SHARED
+    _WORKER_SHARED = shared
+
+
+def _worker_part(task: tuple) -> _ChunkPart:
+    index, villages, person_key_start = task
+    return _build_part(_WORKER_SHARED, index, villages, person_key_start, SerialRegistry())
+
+
+def _chunk_parts(shared: _Shared, chunks: list[pd.DataFrame], starts: list[int], registry: SerialRegistry,
+                 workers: int | None):
+    """The chunks' parts in chunk order, built by `workers` processes (default: one per core).
+
+    A worker numbers the NIKs under retired region codes with a registry of its own chunk only.
+    Where such a NIK was also issued by an earlier chunk (rare: a retired code shared by districts
+    of two chunks), the chunk is built again here with the registry of all earlier chunks, so
+    the output is the same bytes as one process building the chunks in order.
+    """
+    workers = min(workers or os.cpu_count() or 1, len(chunks))
+    if workers <= 1:
+        for index, villages in enumerate(chunks):
+            yield _build_part(shared, index, villages, starts[index], registry)
+        return
+    context = multiprocessing.get_context("fork")   # no re-import, `shared` not pickled
+    with context.Pool(workers, initializer=_worker_init, initargs=(shared,)) as pool:
+        tasks = [(index, villages, starts[index]) for index, villages in enumerate(chunks)]
+        for index, part in enumerate(pool.imap(_worker_part, tasks)):
+            if part.issued & registry.issued:
+                part = _build_part(shared, index, chunks[index], starts[index], registry)
+            else:
+                registry.issued |= part.issued
+            yield part
+
+
 def _registry_files(source: str) -> tuple[str, str]:
     return {"dtks": ("dtks_keluarga", "dtks_art"), "p3ke": ("p3ke_keluarga", "p3ke_individu"),
             "regsosek": ("regsosek_keluarga", "regsosek_individu")}[source]
@@ -176,28 +266,28 @@ def _person_key(keys: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise("P", render.padded(keys, 9), "")
 
 
-def _write_registry_truth(truth: dict, source: str, chunk, output: render.RegistryOutput) -> None:
+def _write_registry_truth(write, source: str, chunk, output: render.RegistryOutput) -> None:
     records = output.records
     n = records.person.size
-    truth["source_records"].write({
+    write("truth/source_records", {
         "source": pa.array([source] * n, pa.string()),
         "source_record_id": output.record_id,
         "person_key": _person_key(chunk.persons["person_key"].to_numpy()[records.person]),
         "problems": inject.bits_to_text(output.problem_bits),
     })
     families = records.family_rows
-    truth["source_families"].write({
+    write("truth/source_families", {
         "source": pa.array([source] * families.size, pa.string()),
         "source_family_id": records.family_id,
         "no_kk_true": render.text(chunk.families["no_kk"].to_numpy()[families]),
     })
 
 
-def _write_world_truth(truth: dict, chunk) -> None:
+def _write_world_truth(write, chunk) -> None:
     persons, fam = chunk.persons, chunk.families
     family = persons["family"].to_numpy()
     no_kk = render.text(fam["no_kk"].to_numpy()[family])
-    truth["persons"].write({
+    write("truth/persons", {
         "person_key": _person_key(persons["person_key"].to_numpy()),
         "nik": render.text(persons["nik"].to_numpy()),
         "no_kk": no_kk,
@@ -208,7 +298,7 @@ def _write_world_truth(truth: dict, chunk) -> None:
         "is_alive": persons["is_alive"].to_numpy(),
         "family_key": no_kk,
     })
-    truth["families"].write({
+    write("truth/families", {
         "no_kk": render.text(fam["no_kk"].to_numpy()),
         "kode_desa": render.text(fam["kode_desa"].to_numpy()),
         "jumlah_art": fam["jumlah_art"].to_numpy(),
@@ -253,6 +343,11 @@ class _Stats:
 
     def _add(self, key: str, value) -> None:
         self.c[key] = self.c.get(key, 0) + float(value)
+
+    def merge(self, counts: dict) -> None:
+        """Add another chunk's counts (one value per key and chunk: the sums are those of one process)."""
+        for key, value in counts.items():
+            self._add(key, value)
 
     def add(self, chunk, outputs: dict) -> None:
         fam, persons = chunk.families, chunk.persons

@@ -44,6 +44,11 @@ class Ledger:
         entry[0] += int(np.sum(injected)) if not isinstance(injected, (int, np.integer)) else int(injected)
         entry[1] += int(np.sum(eligible)) if not isinstance(eligible, (int, np.integer)) else int(eligible)
 
+    def merge(self, counts: dict) -> None:
+        """Add another ledger's counts (a chunk built in another process)."""
+        for key, (injected, eligible) in counts.items():
+            self.add(*key, injected, eligible)
+
 
 def problem_bits(masks: dict[str, np.ndarray], n: int) -> np.ndarray:
     bits = np.zeros(n, dtype=np.int64)

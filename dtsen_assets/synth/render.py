@@ -332,15 +332,34 @@ def render_dukcapil(ctx: Context) -> dict:
 
 # ---------------------------------------------------------------- DTKS
 
+# How each registry numbers its families and shows its persons: (family id prefix, person file, its
+# NIK / name / birth date columns, birth dates day first, age given, the rate of ProblemRates of empty NIKs)
+REGISTRY_RECORDS = {
+    "dtks": ("", "dtks_art", {"nik": "NIK", "nama": "NAMA", "tgl_lahir": "TGL_LAHIR"}, True, False, "nik_empty"),
+    "p3ke": ("P3KE", "p3ke_individu", {"nik": "NIK", "nama": "NAMA", "tgl_lahir": "TANGGAL_LAHIR"}, False, True,
+             "nik_empty"),
+    "regsosek": ("RS", "regsosek_individu", {"nik": "NIK", "nama": "NAMA", "tgl_lahir": "TGL_LAHIR"}, False, True,
+                 "regsosek_nik_empty"),
+}
+
+
+def source_records(ctx: Context, source: str):
+    """The families a registry holds (rows of the world's families), their village codes and ids
+    (prefix + village + serial), their person records and the records' person fields."""
+    prefix, file_key, columns, day_first, age_given, empty_rate = REGISTRY_RECORDS[source]
+    in_source = ctx.fam[f"in_{source}"].to_numpy()
+    family_rows = np.flatnonzero(in_source)
+    kode_desa = ctx.fam["kode_desa_asal"].to_numpy()[family_rows]
+    family_id = village_serial_ids(kode_desa, prefix, 5)
+    records = select_records(ctx, in_source, dates(ctx.fam, f"tgl_{source}"), family_id, file_key)
+    fields = person_fields(ctx, records, file_key, columns, day_first=day_first, age_given=age_given,
+                           empty_rate=getattr(ctx.rates, empty_rate))
+    return family_rows, kode_desa, family_id, records, fields
+
+
 def render_dtks(ctx: Context) -> RegistryOutput:
     fam, persons, rng, codebook = ctx.fam, ctx.persons, ctx.rng, ctx.codebook
-    in_source = fam["in_dtks"].to_numpy()
-    family_rows = np.flatnonzero(in_source)
-    kode_desa = fam["kode_desa_asal"].to_numpy()[family_rows]
-    family_id = village_serial_ids(kode_desa, "", 5)
-    records = select_records(ctx, in_source, dates(fam, "tgl_dtks"), family_id, "dtks_art")
-    fields = person_fields(ctx, records, "dtks_art", {"nik": "NIK", "nama": "NAMA", "tgl_lahir": "TGL_LAHIR"},
-                           day_first=True, age_given=False, empty_rate=ctx.rates.nik_empty)
+    family_rows, kode_desa, family_id, records, fields = source_records(ctx, "dtks")
     p = records.person
 
     # STATUS_PADAN as last stored in SIKS-NG: a match today needs the person's own NIK (cleaned of
@@ -434,14 +453,7 @@ def occupation_labels(status: np.ndarray, sector: np.ndarray, position: np.ndarr
 
 def render_p3ke(ctx: Context) -> RegistryOutput:
     fam, persons, rng, codebook = ctx.fam, ctx.persons, ctx.rng, ctx.codebook
-    in_source = fam["in_p3ke"].to_numpy()
-    family_rows = np.flatnonzero(in_source)
-    kode_desa = fam["kode_desa_asal"].to_numpy()[family_rows]
-    family_id = village_serial_ids(kode_desa, "P3KE", 5)
-    records = select_records(ctx, in_source, dates(fam, "tgl_p3ke"), family_id, "p3ke_individu")
-    fields = person_fields(ctx, records, "p3ke_individu",
-                           {"nik": "NIK", "nama": "NAMA", "tgl_lahir": "TANGGAL_LAHIR"},
-                           day_first=False, age_given=True, empty_rate=ctx.rates.nik_empty)
+    family_rows, kode_desa, family_id, records, fields = source_records(ctx, "p3ke")
     p = records.person
     age = fields["age"]
     education = school_code(age, persons["pendidikan"].to_numpy()[p])
@@ -514,14 +526,7 @@ def _mask_at(n: int, positions: np.ndarray) -> pa.Array:
 
 def render_regsosek(ctx: Context) -> RegistryOutput:
     fam, persons, rng, codebook = ctx.fam, ctx.persons, ctx.rng, ctx.codebook
-    in_source = fam["in_regsosek"].to_numpy()
-    family_rows = np.flatnonzero(in_source)
-    kode_desa = fam["kode_desa_asal"].to_numpy()[family_rows]
-    family_id = village_serial_ids(kode_desa, "RS", 5)
-    records = select_records(ctx, in_source, dates(fam, "tgl_regsosek"), family_id, "regsosek_individu")
-    fields = person_fields(ctx, records, "regsosek_individu",
-                           {"nik": "NIK", "nama": "NAMA", "tgl_lahir": "TGL_LAHIR"},
-                           day_first=False, age_given=True, empty_rate=ctx.rates.regsosek_nik_empty)
+    family_rows, kode_desa, family_id, records, fields = source_records(ctx, "regsosek")
     p = records.person
     age = fields["age"]
     working = (persons["status_bekerja"].to_numpy()[p] == 1) & (age >= 10)

@@ -13,7 +13,7 @@ from dtsen_assets.resources import DuckDBWarehouse, SourceDrop
 from dtsen_assets.synth import generate_drop
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.assets.unify import run_unify
-from tests.unify.truth import score_against_truth
+from dtsen_assets.synth.scoring import score_against_truth
 
 staging = pytest.importorskip("dtsen_assets.assets.staging")
 

@@ -169,30 +169,47 @@ def background(w: World, persons: int = 400) -> None:
                  "kepala_keluarga" if i % 3 == 0 else "anak", village)
 
 
+# Dukcapil of tricky_world: NIK key | card | name | born | sex | relation | village [| died DATE]
+# (names in capitals are the constants above; "#" starts a comment)
+DUKCAPIL = """
+ahmad    | KK1              | AHMAD SOLEH            | 1978-03-12 | L | kepala_keluarga | DESA_A
+siti     | KK1              | SITI AMINAH            | 1980-08-15 | P | istri_suami     | DESA_A
+rizki    | KK1              | MUHAMMAD RIZKI         | 2005-01-20 | L | anak            | DESA_A
+nur      | KK1              | NUR HALIMAH            | 2012-06-02 | P | anak            | DESA_A
+budi     | KK2              | BUDI SANTOSO           | 1970-01-05 | L | kepala_keluarga | DESA_A
+rina     | KK2              | RINA WATI              | 1972-04-09 | P | istri_suami     | DESA_A
+wayan    | KK3              | WAYAN SUDARSA          | 1950-07-07 | L | kepala_keluarga | DESA_A | died 2024-05-01
+ketut    | KK3              | KETUT SARI             | 1955-03-03 | P | istri_suami     | DESA_A
+dewi     | KK4_NEW          | DEWI LESTARI           | 1985-11-11 | P | kepala_keluarga | DESA_B   # moved A -> B
+andi     | KK4_NEW          | ANDI PRATAMA           | 2010-02-02 | L | anak            | DESA_B
+hendra   | KK5_NEW          | HENDRA GUNAWAN         | 1990-10-10 | L | kepala_keluarga | DESA_A   # card re-issued
+ratna    | KK6              | RATNA SARI             | 1988-05-20 | P | kepala_keluarga | DESA_A
+arif     | KK7              | MOCHAMMAD ARIF HIDAYAT | 1983-12-01 | L | kepala_keluarga | DESA_C
+sri      | KK8              | SRI MULYANI            | 1962-02-14 | P | kepala_keluarga | DESA_A
+yulianti | KK10             | YULIANTI               | 1982-03-03 | P | kepala_keluarga | DESA_A
+lina     | KK12             | LINA MARLINA           | 1993-09-19 | P | kepala_keluarga | DESA_A
+gita     | KK12             | GITA PERMATA           | 2001-01-01 | P | anak            | DESA_A
+eko      | 3204101212150099 | EKO PRASETYO           | 1978-03-12 | L | kepala_keluarga | DESA_B
+yudi     | KK6              | YUDI HARTONO           | 1992-06-15 | L | istri_suami     | DESA_A
+"""
+
+
+def _rows(table: str) -> list[list[str]]:
+    return [[field.strip() for field in line.split("#")[0].split("|")] for line in table.strip().splitlines()]
+
+
+def _named(value: str) -> str:
+    """A constant of this module by its name (KK1, DESA_A), else the value itself."""
+    return globals().get(value, value)
+
+
 def tricky_world() -> World:
     w = World()
     background(w)
-    # --- Dukcapil: the authority -------------------------------------------------------------
-    w.person(NIK["ahmad"], KK1, "AHMAD SOLEH", "1978-03-12", "L", "kepala_keluarga", DESA_A)
-    w.person(NIK["siti"], KK1, "SITI AMINAH", "1980-08-15", "P", "istri_suami", DESA_A)
-    w.person(NIK["rizki"], KK1, "MUHAMMAD RIZKI", "2005-01-20", "L", "anak", DESA_A)
-    w.person(NIK["nur"], KK1, "NUR HALIMAH", "2012-06-02", "P", "anak", DESA_A)
-    w.person(NIK["budi"], KK2, "BUDI SANTOSO", "1970-01-05", "L", "kepala_keluarga", DESA_A)
-    w.person(NIK["rina"], KK2, "RINA WATI", "1972-04-09", "P", "istri_suami", DESA_A)
-    w.person(NIK["wayan"], KK3, "WAYAN SUDARSA", "1950-07-07", "L", "kepala_keluarga", DESA_A,
-             alive=False, tgl_meninggal="2024-05-01")
-    w.person(NIK["ketut"], KK3, "KETUT SARI", "1955-03-03", "P", "istri_suami", DESA_A)
-    w.person(NIK["dewi"], KK4_NEW, "DEWI LESTARI", "1985-11-11", "P", "kepala_keluarga", DESA_B)   # moved A -> B
-    w.person(NIK["andi"], KK4_NEW, "ANDI PRATAMA", "2010-02-02", "L", "anak", DESA_B)
-    w.person(NIK["hendra"], KK5_NEW, "HENDRA GUNAWAN", "1990-10-10", "L", "kepala_keluarga", DESA_A)  # card re-issued
-    w.person(NIK["ratna"], KK6, "RATNA SARI", "1988-05-20", "P", "kepala_keluarga", DESA_A)
-    w.person(NIK["arif"], KK7, "MOCHAMMAD ARIF HIDAYAT", "1983-12-01", "L", "kepala_keluarga", DESA_C)
-    w.person(NIK["sri"], KK8, "SRI MULYANI", "1962-02-14", "P", "kepala_keluarga", DESA_A)
-    w.person(NIK["yulianti"], KK10, "YULIANTI", "1982-03-03", "P", "kepala_keluarga", DESA_A)
-    w.person(NIK["lina"], KK12, "LINA MARLINA", "1993-09-19", "P", "kepala_keluarga", DESA_A)
-    w.person(NIK["gita"], KK12, "GITA PERMATA", "2001-01-01", "P", "anak", DESA_A)
-    w.person(NIK["eko"], "3204101212150099", "EKO PRASETYO", "1978-03-12", "L", "kepala_keluarga", DESA_B)
-    w.person(NIK["yudi"], KK6, "YUDI HARTONO", "1992-06-15", "L", "istri_suami", DESA_A)
+    # --- Dukcapil: the authority (DUKCAPIL above) ---------------------------------------------
+    for key, no_kk, nama, tgl_lahir, jk, hub_kk, kode_desa, *death in _rows(DUKCAPIL):
+        w.person(NIK[key], _named(no_kk), nama, tgl_lahir, jk, hub_kk, _named(kode_desa), alive=not death,
+                 tgl_meninggal=death[0].removeprefix("died ") if death else None)
 
     # --- families as the sources hold them -------------------------------------------------------
     # F1: three sources disagree about the house; DTKS updated after REGSOSEK, so it comes first.

@@ -1,10 +1,18 @@
-"""Scoring the published tables against a generated drop's truth/ (tests and bench/bench_unify.py)."""
+"""Scoring the published tables against a generated drop's truth/ (tests and bench/).
+
+The pipeline never reads truth/; the benchmarks and tests do, through these two functions:
+linkage (records grouped by person_id against the true persons) and desil targeting (the
+published desil against true per-capita consumption).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import duckdb
+import numpy as np
+
+from dtsen_assets.welfare.metrics import midrank_persentil
 
 
 def score_against_truth(connection: duckdb.DuckDBPyConnection, drop: Path) -> dict[str, float]:
@@ -57,3 +65,37 @@ def score_against_truth(connection: duckdb.DuckDBPyConnection, drop: Path) -> di
         "living_persons": int(living), "living_made_inactive": living_inactive / living if living else 0.0,
         "records_without_truth": int(without_truth),
     }
+
+
+# Quotas scored: desil 1-4 (the poorest 40% of persons) and desil 1 (the poorest 10%).
+DESIL_QUOTAS = {"desil_1_4": 4, "desil_1": 1}
+
+
+def desil_against_truth(connection: duckdb.DuckDBPyConnection, drop: Path) -> dict:
+    """Exclusion and inclusion error of the published desil against true consumption (persons-weighted).
+
+    A family is truly poor at a quota when its true per-capita consumption ranks within the
+    quota's share of persons (truth/families.csv, joined on the published family's no_kk); it is
+    selected when its published desil is within the quota. Families whose card is not in the truth
+    (a re-issued card) are left out and counted.
+    """
+    truth = Path(drop) / "truth" / "families.csv"
+    frame = connection.execute(f"""
+        SELECT d.desil, t.pengeluaran_kapita, t.jumlah_art
+        FROM welfare.decile AS d
+        JOIN dtsen.family AS f USING (family_id)
+        JOIN read_csv('{truth}', header = true, types = {{'no_kk': 'VARCHAR', 'kode_desa': 'VARCHAR'}}) AS t
+          ON t.no_kk = f.no_kk""").fetchnumpy()
+    published = connection.execute("SELECT count(*) FROM welfare.decile").fetchone()[0]
+    weights = np.asarray(frame["jumlah_art"], dtype=float)
+    poor_rank = midrank_persentil(np.log(np.maximum(np.asarray(frame["pengeluaran_kapita"], dtype=float), 1.0)),
+                                  weights)
+    desil = np.asarray(frame["desil"])
+    result: dict = {"families": int(desil.size), "families_without_truth": int(published - desil.size)}
+    for name, upto in DESIL_QUOTAS.items():
+        poor, selected = poor_rank <= 10.0 * upto, desil <= upto
+        result[name] = {
+            "exclusion_error": float(weights[poor & ~selected].sum() / max(weights[poor].sum(), 1.0)),
+            "inclusion_error": float(weights[selected & ~poor].sum() / max(weights[selected].sum(), 1.0)),
+        }
+    return result
