@@ -15,6 +15,8 @@ from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.assets.unify import unify_assets
 from dtsen_assets.assets.welfare import welfare_assets
 from dtsen_assets.build_info import run_tags, with_audit_metadata
+from dtsen_assets.progress import progress_hooks
+from dtsen_assets.release_state import published_state_hooks
 from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ReportsDirectory, SourceDrop
 from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH
 from dtsen_assets.resources.source_drop import DEFAULT_INBOX_DIR, DEFAULT_SOURCE_DIR
@@ -40,6 +42,7 @@ dtsen_build = dg.define_asset_job(
     description=("Build everything from the source drop to welfare.decile, the program candidates and the Dinas "
                  "Sosial report, gated by blocking checks, and publish it as one release (dtsen.release)."),
     tags=run_tags(),   # the code version and git commit on every run of the job
+    hooks={*progress_hooks, *published_state_hooks([*build_assets, release])},  # step n of m; what stays published
 )
 
 dtsen_finalize = dg.define_asset_job(
