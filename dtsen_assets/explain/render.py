@@ -21,6 +21,11 @@ def _rp(value: Any) -> str:
     return "Rp " + f"{float(value):,.0f}".replace(",", ".")
 
 
+def _percent(value: float) -> str:
+    # a family a hair from a cut point must not read "-0.0%"
+    return f"{value:+.2f}%" if abs(value) < 1 else f"{value:+.1f}%"
+
+
 def _num(value: Any, digits: int = 2) -> str:
     return "-" if value is None else f"{float(value):.{digits}f}"
 
@@ -150,13 +155,13 @@ def _family_lines(family: dict[str, Any]) -> list[str]:
         down = cut["turun_ke_desil"]
         out.append(f"   Batas bawah: desil {down['desil']} sampai {_rp(b['desil_bawah_maks'])}, desil ini mulai "
                    f"{_rp(b['desil_ini_min'])}; untuk turun ke desil {down['desil']} perkiraan harus turun ke "
-                   f"{_rp(down['target'])} ({_rp(abs(down['selisih_rupiah']))}, {down['selisih_persen']:+.1f}%)")
+                   f"{_rp(down['target'])} (-{_rp(abs(down['selisih_rupiah']))}, {_percent(down['selisih_persen'])})")
     if "batas_atas" in cut:
         b = cut["batas_atas"]
         up = cut["naik_ke_desil"]
         out.append(f"   Batas atas: desil ini sampai {_rp(b['desil_ini_maks'])}, desil {up['desil']} mulai "
                    f"{_rp(b['desil_atas_min'])}; untuk naik ke desil {up['desil']} perkiraan harus naik ke "
-                   f"{_rp(up['target'])} (+{_rp(up['selisih_rupiah'])}, {up['selisih_persen']:+.1f}%)")
+                   f"{_rp(up['target'])} (+{_rp(up['selisih_rupiah'])}, {_percent(up['selisih_persen'])})")
     factors = w.get("factors") or []
     if factors:
         out.append(f"   Faktor (dibanding keluarga umum kabupaten/kota; selisih seluruhnya "
