@@ -6,7 +6,7 @@ So when a step of the run fails, every contract asset of the job (dtsen.*, welfa
 gets an AssetObservation saying what its published table is:
 
     published: still release 20261202T152630-5e77feef (run 1a2b3c4d-... failed at step raw__dtks_art)
-    published: nothing released yet (run 1a2b3c4d-... failed at step raw__dtks_art)
+    published: nothing released yet (run 1a2b3c4d-... failed at steps raw__dtks_art, welfare__pmt_model)
 
 and when `dtsen/release` succeeds, the new release, so the latest observation is always true.
 Job hooks report them from the run's own process (the CLI, the UI, tests in process alike; no
@@ -34,21 +34,28 @@ def contract_keys(keys: Iterable[dg.AssetKey]) -> list[dg.AssetKey]:
                   key=lambda k: k.to_user_string())
 
 
-def published_state(release: dict[str, object] | None, run_id: str, failed_step: str | None) -> dict[str, object]:
-    """The observation's metadata: the release readers see, and why (a failed run, or this run's release)."""
-    if failed_step is None:
+def published_state(release: dict[str, object] | None, run_id: str, failed_steps: list[str]) -> dict[str, object]:
+    """The observation's metadata: the release readers see, and why (the run's failed steps, or its release)."""
+    if not failed_steps:
         return {PUBLISHED_KEY: f"release {release['release_id']} (this run)",
                 "release_id": str(release["release_id"]), "run_id": run_id}
-    cause = f"run {run_id} failed at step {failed_step}"
+    failed_step = ", ".join(failed_steps)
+    cause = f"run {run_id} failed at step{'s' if len(failed_steps) > 1 else ''} {failed_step}"
     if release is None:
         return {PUBLISHED_KEY: f"nothing released yet ({cause})", "release_id": "none", "run_id": run_id,
-                "failed_step": failed_step}
+                "failed_steps": failed_step}
     return {PUBLISHED_KEY: f"still release {release['release_id']} ({cause})",
             "release_id": str(release["release_id"]), "release_run_id": str(release["run_id"]),
-            "released_at": str(release["published_at"]), "run_id": run_id, "failed_step": failed_step}
+            "released_at": str(release["published_at"]), "run_id": run_id, "failed_steps": failed_step}
 
 
-def report_published_state(context: dg.HookContext, keys: list[dg.AssetKey], failed_step: str | None) -> None:
+def failed_steps_of(instance: dg.DagsterInstance, run_id: str, step_key: str) -> list[str]:
+    """The run's failed steps so far, `step_key` (failing now) included."""
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records
+    return sorted({r.event_log_entry.step_key for r in records if r.event_log_entry.step_key} | {step_key})
+
+
+def report_published_state(context: dg.HookContext, keys: list[dg.AssetKey], failed_steps: list[str]) -> None:
     warehouse = context.resources.warehouse
     try:
         if not Path(warehouse.database_path).is_file():
@@ -59,9 +66,9 @@ def report_published_state(context: dg.HookContext, keys: list[dg.AssetKey], fai
     except Exception as error:  # noqa: BLE001 - e.g. the warehouse is locked or not created yet
         context.log.warning(f"published state not recorded: the warehouse could not be read ({type(error).__name__})")
         return
-    if failed_step is None and release is None:
+    if not failed_steps and release is None:
         return
-    metadata = published_state(release, context.run_id, failed_step)
+    metadata = published_state(release, context.run_id, failed_steps)
     description = f"published: {metadata[PUBLISHED_KEY]}"
     for key in keys:
         context.instance.report_runless_asset_event(
@@ -75,11 +82,11 @@ def published_state_hooks(assets: Iterable[dg.AssetsDefinition]) -> set[dg.HookD
 
     @dg.failure_hook(name="dtsen_published_state_after_failure", required_resource_keys={"warehouse"})
     def after_failure(context: dg.HookContext) -> None:
-        report_published_state(context, keys, failed_step=context.step_key)
+        report_published_state(context, keys, failed_steps_of(context.instance, context.run_id, context.step_key))
 
     @dg.success_hook(name="dtsen_published_state_after_release", required_resource_keys={"warehouse"})
     def after_release(context: dg.HookContext) -> None:
         if context.step_key == RELEASE_STEP:
-            report_published_state(context, keys, failed_step=None)
+            report_published_state(context, keys, failed_steps=[])
 
     return {after_failure, after_release}
