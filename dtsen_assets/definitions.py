@@ -15,8 +15,7 @@ from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.assets.unify import unify_assets
 from dtsen_assets.assets.welfare import welfare_assets
 from dtsen_assets.build_info import run_tags, with_audit_metadata
-from dtsen_assets.progress import progress_hooks
-from dtsen_assets.release_state import published_state_hooks
+from dtsen_assets.progress import with_build_hooks
 from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ReportsDirectory, SourceDrop
 from dtsen_assets.resources.duckdb import DEFAULT_DATABASE_PATH
 from dtsen_assets.resources.source_drop import DEFAULT_INBOX_DIR, DEFAULT_SOURCE_DIR
@@ -31,6 +30,8 @@ def _env_or_default(name: str, default: str) -> str | dg.EnvVar:
 build_assets = with_audit_metadata([*raw_source_assets, *staging_assets, *unify_assets, *welfare_assets,
                                     *program_assets])
 release = build_release_asset(build_assets)
+# every run that builds them (dtsen_build, a materialization from the UI) logs step n of m and what stays published
+*build_assets, release = with_build_hooks([*build_assets, release])
 # the audit group (explanations for a configured list) is materialized on demand, outside the build
 all_assets = [*build_assets, release, *final_assets, *with_audit_metadata(audit_assets)]
 
@@ -42,7 +43,6 @@ dtsen_build = dg.define_asset_job(
     description=("Build everything from the source drop to welfare.decile, the program candidates and the Dinas "
                  "Sosial report, gated by blocking checks, and publish it as one release (dtsen.release)."),
     tags=run_tags(),   # the code version and git commit on every run of the job
-    hooks={*progress_hooks, *published_state_hooks([*build_assets, release])},  # step n of m; what stays published
 )
 
 dtsen_finalize = dg.define_asset_job(

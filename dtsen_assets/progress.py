@@ -4,8 +4,9 @@
     [14/27] unify_registries done in 41.0 s: dtsen/person 10,012 rows, dtsen/family 3,129 rows, ...
     [3/27] raw/dtks_art FAILED after 0.4 s
 
-Job hooks (`define_asset_job(hooks=...)`) run in the run's process after every step; they read the
-step's start and its materializations from the run's event log, so the assets need nothing extra.
+Hooks on the build's assets (`with_build_hooks`, so they run in `dtsen_build` and in a materialization
+launched from the UI alike) run in the run's process after every step; they read the step's start
+and its materializations from the run's event log, so the asset functions need nothing extra.
 n counts the steps started so far: `dtsen_build` runs its steps one after the other
 (in_process_executor), so that is the position of the step that just finished; m is the number of
 steps the run's execution plan will execute (skipped steps after a failure never report).
@@ -14,6 +15,7 @@ steps the run's execution plan will execute (skipped steps after a failure never
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from functools import cache
 
 import dagster as dg
@@ -83,3 +85,11 @@ def step_failed(context: dg.HookContext) -> None:
 
 
 progress_hooks = {step_done, step_failed}
+
+
+def with_build_hooks(assets: Sequence[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
+    """The assets with the progress hooks and the published-state hooks (release_state.py) on every step."""
+    from dtsen_assets.release_state import published_state_hooks
+
+    hooks = {*progress_hooks, *published_state_hooks(assets)}
+    return [asset.with_hooks(hooks) for asset in assets]

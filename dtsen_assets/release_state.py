@@ -9,8 +9,9 @@ gets an AssetObservation saying what its published table is:
     published: nothing released yet (run 1a2b3c4d-... failed at steps raw__dtks_art, welfare__pmt_model)
 
 and when `dtsen/release` succeeds, the new release, so the latest observation is always true.
-Job hooks report them from the run's own process (the CLI, the UI, tests in process alike; no
-daemon needed). A run killed outright runs no hook; the release table is then unchanged all the same.
+Hooks on the build's assets (`progress.with_build_hooks`) report them from the run's own process
+(`dtsen_build` from the CLI or the UI, a materialization of some assets from the UI, tests in
+process alike; no daemon needed). A run killed outright runs no hook; the release table is then unchanged all the same.
 """
 
 from __future__ import annotations
