@@ -38,6 +38,10 @@ def _rows(materialization: dg.AssetMaterialization) -> int | None:
     return int(value) if isinstance(value, int | float) else None
 
 
+def _count(rows: int) -> str:
+    return f"{rows:,} row" + ("" if rows == 1 else "s")
+
+
 def progress_line(instance: dg.DagsterInstance, run_id: str, step_key: str, failed: bool = False,
                   now: float | None = None) -> str:
     """The progress line of a step that just finished (or failed), from the run's event log."""
@@ -59,9 +63,9 @@ def progress_line(instance: dg.DagsterInstance, run_id: str, step_key: str, fail
     counted = [(m.asset_key.to_user_string(), _rows(m)) for m in materialized]
     counted = [(key, rows) for key, rows in counted if rows is not None]
     if len(materialized) == 1 and counted:
-        return f"{head}, {counted[0][1]:,} rows"
+        return f"{head}, {_count(counted[0][1])}"
     if counted:
-        return f"{head}: " + ", ".join(f"{key} {rows:,} rows" for key, rows in counted)
+        return f"{head}: " + ", ".join(f"{key} {_count(rows)}" for key, rows in counted)
     return head
 
 
