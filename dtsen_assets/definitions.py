@@ -18,6 +18,7 @@ from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.assets.unify import unify_assets
 from dtsen_assets.assets.welfare import welfare_assets
 from dtsen_assets.build_info import run_tags, with_audit_metadata
+from dtsen_assets.progress import with_build_hooks
 from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ModelStore, ReportsDirectory, SourceDrop
 from dtsen_assets.schedules import build_automation
 
@@ -25,6 +26,8 @@ from dtsen_assets.schedules import build_automation
 build_assets = with_audit_metadata([*raw_source_assets, *staging_assets, *unify_assets, *welfare_assets,
                                     *program_assets])
 release = build_release_asset(build_assets)
+# every run that builds them (dtsen_build, a materialization from the UI) logs step n of m and what stays published
+*build_assets, release = with_build_hooks([*build_assets, release])
 # the audit group (explanations for a configured list) is materialized on demand, outside the build
 all_assets = [*build_assets, release, *final_assets, *with_audit_metadata(audit_assets)]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -136,6 +137,59 @@ def test_the_build_is_recorded_as_the_one_current_release(built: tuple[Path, Pat
         assert connection.execute("SELECT count(DISTINCT source_key) FROM raw.drop_file").fetchone()[0] == len(
             SOURCE_FILES)
     assert run_tables(database) == []
+
+
+def explain(database: Path, *arguments: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DTSEN_DUCKDB_PATH": str(database)}
+    return subprocess.run([sys.executable, "-m", "dtsen_assets.explain", *arguments], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_explain_names_the_current_release_as_dtsen_release_records_it(built: tuple[Path, Path, Path]) -> None:
+    _, database, _ = built
+    with DuckDBWarehouse(database_path=str(database)).connect(read_only=True) as connection:
+        result = connection.execute("SELECT * FROM dtsen.release WHERE is_current")
+        columns = [d[0] for d in result.description]
+        release = dict(zip(columns, result.fetchone()))
+        # a scored family of the release, and one of its members
+        person_id, family_id = connection.execute(
+            "SELECT p.person_id, p.family_id FROM dtsen.person p JOIN welfare.decile d USING (family_id) "
+            "WHERE p.is_active ORDER BY p.person_id LIMIT 1").fetchone()
+    machine = explain(database, "--json", "--person-id", person_id)
+    assert machine.returncode == 0, machine.stderr[-2000:]
+    explained = json.loads(machine.stdout)["release"]
+    assert explained["available"] is True
+    for column in ("release_id", "run_id", "drop_sha256", "code_version", "model_version", "persons_active",
+                   "families", "blocking_checks_passed", "tables_released"):
+        assert explained[column] == release[column], column
+    assert explained["published_at"] == release["published_at"].isoformat()
+    text = explain(database, "--family-id", family_id)
+    assert text.returncode == 0, text.stderr[-2000:]
+    release_line = next(line for line in text.stdout.splitlines() if line.startswith("Rilis: "))
+    assert release_line.startswith(f"Rilis: {release['release_id']}  run {release['run_id']}  "
+                                   f"drop sha256 {release['drop_sha256'][:16]}")
+    assert f"kode {release['code_version']}" in release_line and f"model {release['model_version']}" in release_line
+
+
+def test_after_the_release_every_contract_asset_is_observed_as_that_release(built: tuple[Path, Path, Path]) -> None:
+    import dagster as dg
+
+    _, database, work = built
+    with DuckDBWarehouse(database_path=str(database)).connect(read_only=True) as connection:
+        release_id, run_id = connection.execute(
+            "SELECT release_id, run_id FROM dtsen.release WHERE is_current").fetchone()
+    with dg.DagsterInstance.from_config(str(work / "dagster_home")) as instance:
+        for key in (["dtsen", "person"], ["welfare", "decile"], ["program", "kandidat"]):
+            latest = instance.fetch_observations(dg.AssetKey(key), limit=1).records
+            assert latest, key
+            metadata = latest[0].event_log_entry.asset_observation.metadata
+            assert metadata["published"].value == f"release {release_id} (this run)", key
+            assert metadata["run_id"].value == run_id
+        # the run's log: one progress line per step, the last one the release
+        logs = [e.user_message for e in instance.all_logs(run_id)]
+        progress = [m for m in logs if re.match(r"\[\d+/\d+\] ", m)]
+        steps = int(progress[0].split("/")[1].split("]")[0])
+        assert len(progress) == steps and progress[-1].startswith(f"[{steps}/{steps}] dtsen/release done in ")
 
 
 @pytest.mark.slow

@@ -18,13 +18,18 @@ STEP_WORDS = {
 def _move(step: dict, direction: str, rupiah: str) -> str:
     """'untuk naik ke desil 5 perkiraan harus naik ke Rp .. (+Rp .., +3.1%)' (or turun)."""
     return (f"untuk {direction} ke desil {step['desil']} perkiraan harus {direction} ke {_rp(step['target'])} "
-            f"({rupiah}, {step['selisih_persen']:+.1f}%)")
+            f"({rupiah}, {_percent(step['selisih_persen'])})")
 
 
 def _rp(value: Any) -> str:
     if value is None:
         return "-"
     return "Rp " + f"{float(value):,.0f}".replace(",", ".")
+
+
+def _percent(value: float) -> str:
+    # a family a hair from a cut point must not read "-0.0%"
+    return f"{value:+.2f}%" if abs(value) < 1 else f"{value:+.1f}%"
 
 
 def _num(value: Any, digits: int = 2) -> str:
@@ -154,7 +159,7 @@ def _family_lines(family: dict[str, Any]) -> list[str]:
     if "batas_bawah" in cut:
         b, down = cut["batas_bawah"], cut["turun_ke_desil"]
         out.append(f"   Batas bawah: desil {down['desil']} sampai {_rp(b['desil_bawah_maks'])}, desil ini mulai "
-                   f"{_rp(b['desil_ini_min'])}; {_move(down, 'turun', _rp(abs(down['selisih_rupiah'])))}")
+                   f"{_rp(b['desil_ini_min'])}; {_move(down, 'turun', '-' + _rp(abs(down['selisih_rupiah'])))}")
     if "batas_atas" in cut:
         b, up = cut["batas_atas"], cut["naik_ke_desil"]
         out.append(f"   Batas atas: desil ini sampai {_rp(b['desil_ini_maks'])}, desil {up['desil']} mulai "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -25,6 +26,36 @@ from dtsen_assets.warehouse import raw_connection
 # among matches (or non-matches) of the sample is rare, not impossible.
 PROBABILITY_FLOOR = 1e-5
 SPLINK_LOG_LEVEL = logging.WARNING
+# Splink warns once per level EM could not observe; train() expects that (the level keeps its prior m)
+# and says so in one line instead of one WARNING per level.
+EM_LOGGER = "splink.internals.expectation_maximisation"
+UNOBSERVED_LEVEL = re.compile(r"Level (?P<level>.+) on comparison (?P<comparison>\S+) not observed in dataset")
+
+
+class _UnobservedLevels(logging.Filter):
+    """Drops Splink's 'level not observed, unable to train m value' warnings and remembers the levels."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.levels: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        found = UNOBSERVED_LEVEL.search(record.getMessage())
+        if found:
+            self.levels.add(f"{found['comparison']}: {found['level']}")
+        return not found
+
+
+@contextmanager
+def unobserved_levels() -> Iterator[set[str]]:
+    """The levels Splink's EM could not observe while inside, without Splink's per-level warnings."""
+    unobserved = _UnobservedLevels()
+    logger = logging.getLogger(EM_LOGGER)
+    logger.addFilter(unobserved)
+    try:
+        yield unobserved.levels
+    finally:
+        logger.removeFilter(unobserved)
 
 
 @contextmanager
@@ -69,12 +100,16 @@ def train(connection: duckdb.DuckDBPyConnection, work: str, dukcapil_rows: int, 
         dukcapil = api.register("unify_splink_train_dukcapil", dataset_display_name="dukcapil")
         linker = Linker([records, dukcapil], settings, log_level=SPLINK_LOG_LEVEL)
         _register_term_frequencies(api, linker)
-        for rule in model.TRAINING_RULES:
-            try:
-                linker.training.estimate_parameters_using_expectation_maximisation(
-                    rule, estimate_without_term_frequencies=True, fix_u_probabilities=True)
-            except Exception as error:  # noqa: BLE001 - a session without pairs leaves the priors
-                log(f"unify: EM session on {rule!r} skipped ({type(error).__name__}); its levels keep their m")
+        with unobserved_levels() as unobserved:
+            for rule in model.TRAINING_RULES:
+                try:
+                    linker.training.estimate_parameters_using_expectation_maximisation(
+                        rule, estimate_without_term_frequencies=True, fix_u_probabilities=True)
+                except Exception as error:  # noqa: BLE001 - a session without pairs leaves the priors
+                    log(f"unify: EM session on {rule!r} skipped ({type(error).__name__}); its levels keep their m")
+        if unobserved:
+            log(f"unify: {len(unobserved)} comparison level(s) not observed in an EM session (their m comes from "
+                f"another session, else the prior): {'; '.join(sorted(unobserved))}")
         trained = linker.misc.save_model_to_json()
     for comparison in trained["comparisons"]:
         for level in comparison["comparison_levels"]:

@@ -193,3 +193,22 @@ def test_the_asset_explains_a_configured_list_masked(warehouse: Path) -> None:
     with _connect(warehouse) as connection:
         rows = connection.execute("SELECT query_kind, query_id, found FROM audit.explanation ORDER BY 1, 2").fetchall()
     assert rows == [("family_id", family_id, True), ("person_id", "P-NOT-THERE", False), ("person_id", person_id, True)]
+
+
+def test_a_family_a_hair_above_a_cut_point_reads_the_distance_with_its_sign() -> None:
+    # the shape explain.core.cut_points gives a family 0.01% above the highest prediction of desil 4
+    family = {"family_id": "F1", "no_kk": "3204********0001", "kode_desa": "3204102001", "jumlah_art": 2,
+              "members": [], "values": [],
+              "welfare": {"scored": True, "pengeluaran_kapita_pmt": 1_131_131.0, "model_version": "m", "desil": 5,
+                          "persentil": 40.0, "factors": [],
+                          "cut_points": {"desil_min": 1_131_131.0, "desil_maks": 1_413_570.0,
+                                         "batas_bawah": {"desil_bawah_maks": 1_130_992.0, "desil_ini_min": 1_131_131.0},
+                                         "turun_ke_desil": {"desil": 4, "target": 1_130_992.0, "selisih_rupiah": -139.0,
+                                                            "selisih_persen": -0.0123},
+                                         "batas_atas": {"desil_ini_maks": 1_413_570.0, "desil_atas_min": 1_413_672.0},
+                                         "naik_ke_desil": {"desil": 6, "target": 1_413_672.0,
+                                                           "selisih_rupiah": 282_541.0, "selisih_persen": 24.98}}}}
+    text = render_text({"query": {"kind": "family_id", "value": "F1"}, "masked": True,
+                        "release": {"available": False, "note": "-"}, "found": True, "persons": [], "families": [family]})
+    assert "turun ke Rp 1.130.992 (-Rp 139, -0.01%)" in text
+    assert "naik ke Rp 1.413.672 (+Rp 282.541, +25.0%)" in text

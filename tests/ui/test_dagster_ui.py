@@ -227,3 +227,20 @@ def test_a_bad_file_fails_its_blocking_checks_and_lists_every_one(page, dagster_
     assert status["rows_well_formed"] == "Failed" and status["record_id_unique"] == "Failed"
     assert status["encoding_utf8"] == "Succeeded"
     page.screenshot(path=str(ARTIFACTS / "06_failed_checks.png"))
+
+
+def test_after_the_failed_run_a_contract_asset_says_what_stays_published(page, dagster_ui) -> None:
+    """The failed run of the previous test published nothing: dtsen/person says so (release_state.py)."""
+    base = dagster_ui["base"]
+    runs = _graphql(base, "{ runsOrError(limit: 1) { ... on Runs { results { runId status } } } }")
+    run_id = runs["runsOrError"]["results"][0]["runId"]
+    expected = f"nothing released yet (run {run_id} failed at step raw__dtks_art)"
+    _open(page, base, "/assets/dtsen/person?view=events")
+    page.get_by_text(expected, exact=False).first.wait_for()
+    page.screenshot(path=str(ARTIFACTS / "07_published_state_after_failure.png"))
+    observed = _graphql(base, '{ assetOrError(assetKey: {path: ["dtsen", "person"]}) { ... on Asset { '
+                              'assetObservations(limit: 1) { runId description metadataEntries { label '
+                              '... on TextMetadataEntry { text } } } } } }')
+    latest = observed["assetOrError"]["assetObservations"][0]
+    assert latest["description"] == f"published: {expected}"
+    assert {e["label"]: e.get("text") for e in latest["metadataEntries"]}["failed_steps"] == "raw__dtks_art"
