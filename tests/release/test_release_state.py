@@ -15,7 +15,7 @@ import pytest
 from dtsen_assets import definitions
 from dtsen_assets.progress import progress_line
 from dtsen_assets.release_state import PUBLISHED_KEY, contract_keys, published_state
-from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ReportsDirectory, SourceDrop
+from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ModelStore, ReportsDirectory, SourceDrop
 from tests.release.test_release import build_release
 
 SOURCES = [key for asset in definitions.raw_source_assets for key in asset.keys]
@@ -34,6 +34,7 @@ def execute_build(drop: Path, database: Path, tmp_path: Path, instance: dg.Dagst
         resources={"source_drop": SourceDrop(source_dir=str(drop)),
                    "warehouse": DuckDBWarehouse(database_path=str(database), release_per_run=True),
                    "reports": ReportsDirectory(path=str(tmp_path / "laporan")),
+                   "model_store": ModelStore(),
                    "drop_inbox": DropInbox(inbox_dir=str(tmp_path / "inbox"))})
     return defs.resolve_job_def("dtsen_build").execute_in_process(
         instance=instance, raise_on_error=False, asset_selection=SOURCES)
