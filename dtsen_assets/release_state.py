@@ -59,7 +59,7 @@ def failed_steps_of(instance: dg.DagsterInstance, run_id: str, step_key: str) ->
 def report_published_state(context: dg.HookContext, keys: list[dg.AssetKey], failed_steps: list[str]) -> None:
     warehouse = context.resources.warehouse
     try:
-        if not Path(warehouse.database_path).is_file():
+        if not Path(warehouse.database_file).is_file():
             release = None   # a run that failed before creating the warehouse
         else:
             with warehouse.connect(read_only=True) as connection:
