@@ -26,7 +26,6 @@ from dtsen_assets.pii import markdown_frame
 from dtsen_assets.platform.code_version import code_version
 from dtsen_assets.platform.gate import check_specs, report, stage_check_publish
 from dtsen_assets.platform.publish import table_metadata
-from dtsen_assets.platform.reference import POVERTY_PATH
 from dtsen_assets.resources import DuckDBWarehouse, ModelStore
 from dtsen_assets.warehouse import staging_table
 from dtsen_assets.welfare.deciles import stage_cut_points, stage_decile, stage_desil_kabupaten
@@ -55,8 +54,7 @@ from dtsen_assets.welfare.registry import (
 )
 from dtsen_assets.welfare.scoring import Eligibility, score_families
 
-# the provincial poverty shares are shipped reference data the PMT reads (region names come from staging.wilayah)
-WELFARE_CODE_VERSION = code_version("welfare", extra=[POVERTY_PATH])
+WELFARE_CODE_VERSION = code_version("welfare")
 
 SUSENAS_HOUSEHOLD = dg.AssetKey(["staging", "susenas_household"])
 WILAYAH = dg.AssetKey(["staging", "wilayah"])
