@@ -41,11 +41,13 @@ sys.path.insert(0, str(ROOT))
 
 from dtsen_assets.contract import LIVESTOCK_COLUMNS, REGSOSEK_ASSET_COLUMNS  # noqa: E402
 from dtsen_assets.resources import DuckDBWarehouse  # noqa: E402, ModelStore
+from dtsen_assets.staging.reference import load_wilayah  # noqa: E402
 from dtsen_assets.synth.economy import WORLDS  # noqa: E402
 from dtsen_assets.welfare.deciles import stage_decile  # noqa: E402
 from dtsen_assets.welfare.features import feature_query  # noqa: E402
 from dtsen_assets.welfare.metrics import spearman, targeting_errors  # noqa: E402
 from dtsen_assets.welfare.models import TrainingSettings, train_pmt  # noqa: E402
+from dtsen_assets.welfare.regions import load_regions  # noqa: E402
 from dtsen_assets.welfare.scoring import Eligibility, score_families  # noqa: E402
 
 from machine import machine, peak_memory_mb  # noqa: E402  bench/machine.py, beside this script
@@ -173,9 +175,10 @@ def build_upstream(drop: Path, database: Path, standin: bool = False) -> str:
     if standin:
         with DuckDBWarehouse(database_path=str(database)).connect() as connection:
             standin_tables(connection, drop)
+            load_wilayah(connection)      # the region names the PMT reads (the staging/wilayah asset's table)
         return "stand-in from the drop (REGSOSEK families only; --pipeline for the upstream assets)"
-    _materialize_upstream_of([dg.AssetKey(["staging", "susenas_household"]), dg.AssetKey(["dtsen", "family"])],
-                             drop, database)
+    _materialize_upstream_of([dg.AssetKey(["staging", "susenas_household"]), dg.AssetKey(["dtsen", "family"]),
+                              dg.AssetKey(["staging", "wilayah"])], drop, database)
     return "pipeline assets (raw -> staging -> unify: staging.susenas_household, dtsen.family)"
 
 
@@ -264,7 +267,7 @@ def run_size(persons: int, seed: int, work: Path, settings: TrainingSettings, st
     with DuckDBWarehouse(database_path=str(database)).connect() as connection:
         survey = connection.execute(feature_query(connection, "staging.susenas_household", "id_rt").sql).df()
         started = time.perf_counter()
-        result = train_pmt(survey, settings)
+        result = train_pmt(survey, settings, load_regions(connection))
         trained = time.perf_counter() - started
         model = result.model
         scoring = score_families(connection, model, "welfare.pmt_score__bench", "welfare.belum_terdata__bench",

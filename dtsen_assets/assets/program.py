@@ -143,7 +143,8 @@ def program_tables(context: dg.AssetExecutionContext, config: ProgramConfig, war
 
 @dg.asset(
     key=LAPORAN_KEY,
-    deps=[KANDIDAT_KEY, BANDING_KEY, TUGAS_KEY, USULAN_KEY, dg.AssetKey(["welfare", "decile"])],
+    deps=[KANDIDAT_KEY, BANDING_KEY, TUGAS_KEY, USULAN_KEY, dg.AssetKey(["welfare", "decile"]),
+          dg.AssetKey(["staging", "wilayah"])],
     group_name=GROUP, owners=[OWNER], code_version=PROGRAM_CODE_VERSION, kinds={"html", "csv", "excel"},
     tags={"layer": "program"},
     description=(

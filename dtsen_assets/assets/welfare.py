@@ -8,7 +8,8 @@
 Each asset is a thin wrapper that goes through the gate (`dtsen_assets.platform.gate`): plain
 functions in `dtsen_assets.welfare` stage each table under `<table>__staging`, the checks of
 `dtsen_assets.checks.welfare` judge it, and only then is it published in one transaction. A blocking
-failure leaves the published tables as they were. Region names come from the `staging/wilayah` asset.
+failure leaves the published tables as they were. Region names and codes come from the `staging/wilayah` asset
+(the table staging.wilayah, read through the asset's connection: `welfare.regions.load_regions`).
 """
 
 import json
@@ -26,7 +27,7 @@ from dtsen_assets.platform.code_version import code_version
 from dtsen_assets.platform.gate import check_specs, report, stage_check_publish
 from dtsen_assets.platform.publish import table_metadata
 from dtsen_assets.resources import DuckDBWarehouse, ModelStore
-from dtsen_assets.warehouse import staging_table, table_exists
+from dtsen_assets.warehouse import staging_table
 from dtsen_assets.welfare.deciles import stage_cut_points, stage_decile, stage_desil_kabupaten
 from dtsen_assets.welfare.explain import ExplanationSettings, stage_explanations
 from dtsen_assets.welfare.features import feature_query
@@ -41,6 +42,7 @@ from dtsen_assets.welfare.models import (
     train_pmt,
     training_set,
 )
+from dtsen_assets.welfare.regions import load_regions
 from dtsen_assets.welfare.registry import (
     EVALUATION_TABLE,
     REGISTRY_TABLE,
@@ -63,7 +65,6 @@ BELUM_TERDATA = dg.AssetKey(["welfare", "belum_terdata"])
 DECILE = checks.DECILE
 EXPLANATION = checks.EXPLANATION
 DESIL_KABUPATEN = checks.DESIL_KABUPATEN
-WILAYAH_TABLE = "staging.wilayah"
 
 SURVEY_TABLE = "staging.susenas_household"
 FAMILY_TABLE = "dtsen.family"
@@ -169,13 +170,6 @@ def _metrics_markdown(rows: dict[str, dict]) -> str:
         for name, m in rows.items()
     ])
     return frame.to_markdown(index=False)
-
-
-def _province_names(connection) -> dict[str, str]:
-    """Province names from the staging/wilayah asset (none before it is built)."""
-    if not table_exists(connection, WILAYAH_TABLE):
-        return {}
-    return dict(connection.execute(f"SELECT kode, nama FROM {WILAYAH_TABLE} WHERE tingkat = 'provinsi'").fetchall())
 
 
 def _province_markdown(result, names: dict[str, str]) -> str:
@@ -287,11 +281,12 @@ def stage_pmt_model(connection, settings: TrainingSettings, directory: Path, log
     """
     query = feature_query(connection, SURVEY_TABLE, "id_rt")
     survey = connection.execute(query.sql).df()
+    regions = load_regions(connection)
     data = training_set(survey)
     staged = StagedModel(data, query.missing_columns, trainable=survey_problem(data, settings) is None)
     if not staged.trainable:
         return staged
-    staged.version = planned_model_version(survey, settings)
+    staged.version = planned_model_version(survey, settings, regions)
     current = current_registration(connection)
     staged.training, staged.reason = training_decision(staged.version, current, directory)
     log.info(f"PMT {staged.version}: {staged.training} ({staged.reason})")
@@ -299,7 +294,7 @@ def stage_pmt_model(connection, settings: TrainingSettings, directory: Path, log
         staged.card, staged.path = current.card, directory / current.artifact_file
         return staged
     log.info(f"training on {len(data.frame)} survey households: {', '.join(settings.candidates)}")
-    result = train_pmt(survey, settings)
+    result = train_pmt(survey, settings, regions)
     gate = result.gate
     if gate.fallback_to_baseline:
         log.warning(f"publishing the OLS baseline ({BASELINE}) instead of {gate.selected}: {gate.summary}")
@@ -350,7 +345,7 @@ def pmt_model(context: dg.AssetExecutionContext, config: PmtModelConfig, warehou
         if staged.result is not None:
             context.log.info(f"published PMT {staged.version} ({staged.result.model.chosen.name}) -> {staged.path}")
             extra = {"held_out_by_province": dg.MetadataValue.md(
-                _province_markdown(staged.result, _province_names(connection)))}
+                _province_markdown(staged.result, load_regions(connection).province_name))}
     yield dg.MaterializeResult(
         asset_key=PMT_MODEL,
         metadata={**_model_metadata(staged.card, staged.path, staged.training, staged.reason), **extra},

@@ -35,7 +35,8 @@ from dtsen_assets.program.build import (  # noqa: E402
 )
 from dtsen_assets.platform.sql import query_df  # noqa: E402
 from dtsen_assets.warehouse import table_exists  # noqa: E402
-from dtsen_assets.welfare.regions import load_regions  # noqa: E402
+from dtsen_assets.staging.reference import WILAYAH_TABLE  # noqa: E402
+from dtsen_assets.welfare.regions import Regions, load_regions  # noqa: E402
 
 SECTIONS: dict[str, str] = {
     "ringkasan": "Ringkasan rilis",
@@ -65,6 +66,7 @@ class ReportTables(UpstreamTables):
     belum_terdata: str = "welfare.belum_terdata"
     final_decile: str = "final.decile"
     final_person: str = "final.person"
+    wilayah: str = WILAYAH_TABLE          # region names (the staging/wilayah asset)
 
 
 @dataclass
@@ -113,9 +115,8 @@ def _png(figure) -> str:
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def plot_desil_per_province(desil: pd.DataFrame) -> str:
-    """Share of active persons in each desil, one horizontal stacked bar per province."""
-    names = load_regions().province_name
+def plot_desil_per_province(desil: pd.DataFrame, names: dict[str, str]) -> str:
+    """Share of active persons in each desil, one horizontal stacked bar per province (`names`: code -> name)."""
     frame = desil.assign(provinsi=desil["kode_kab"].str[:2]).groupby(["provinsi", "desil"])["orang"].sum().unstack(fill_value=0)
     frame = frame.div(frame.sum(axis=1), axis=0) * 100
     frame.index = [f"{code} {names.get(code, '')}".strip() for code in frame.index]
@@ -145,19 +146,18 @@ def plot_flows(flows: pd.DataFrame, semester: str) -> str:
     return _png(figure)
 
 
-def _table(frame: pd.DataFrame, empty: str = "tidak ada") -> str:
+def _table(frame: pd.DataFrame, regency_names: dict[str, str], empty: str = "tidak ada") -> str:
     if frame.empty:
         return f"<p class='kosong'>{html.escape(empty)}</p>"
-    frame = _named(frame)
+    frame = _named(frame, regency_names)
     table = frame.to_html(index=False, border=0, classes="tabel", na_rep="-", float_format=lambda v: f"{v:,.1f}")
     return f"<div class='gulir'>{table}</div>"
 
 
-def _named(frame: pd.DataFrame) -> pd.DataFrame:
+def _named(frame: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """The regency's name beside its code."""
     if "kode_kab" not in frame.columns or "kabupaten/kota" in frame.columns:
         return frame
-    names = load_regions().regency_name
     named = frame.copy()
     named.insert(list(named.columns).index("kode_kab") + 1, "kabupaten/kota",
                  [names.get(str(k), "") for k in named["kode_kab"]])
@@ -174,8 +174,7 @@ def _wide(frame: pd.DataFrame, columns: list[str], value: str) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def _wide_desil(desil: pd.DataFrame, value: str) -> pd.DataFrame:
-    names = load_regions().regency_name
+def _wide_desil(desil: pd.DataFrame, value: str, names: dict[str, str]) -> pd.DataFrame:
     wide = desil.pivot_table(index="kode_kab", columns="desil", values=value, aggfunc="sum", fill_value=0)
     wide.columns = [f"desil {c}" for c in wide.columns]
     wide.insert(0, "kabupaten/kota", [names.get(k, "") for k in wide.index])
@@ -183,35 +182,41 @@ def _wide_desil(desil: pd.DataFrame, value: str) -> pd.DataFrame:
     return wide.reset_index()
 
 
-def render_html(frames: dict[str, pd.DataFrame], release: dict[str, object]) -> str:
+def render_html(frames: dict[str, pd.DataFrame], release: dict[str, object], regions: Regions) -> str:
+    """The page; `regions` (from staging.wilayah) names the provinces and kabupaten/kota."""
+
+    def table(frame: pd.DataFrame, empty: str = "tidak ada") -> str:
+        return _table(frame, regions.regency_name, empty)
+
+    names = regions.regency_name
     desil = frames["desil"]
     national = desil.groupby("desil")[["orang", "keluarga"]].sum().reset_index()
     national_line = ", ".join(f"desil {int(r.desil)}: {int(r.orang):,} orang" for r in national.itertuples())
     body = {
         "ringkasan": "<dl>" + "".join(f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(str(v))}</dd>"
                                       for k, v in release.items()) + "</dl>",
-        "desil": (f"<p>{html.escape(national_line) or 'belum ada desil'}</p>" + _table(national)
-                  + "<h3>Orang per desil per kabupaten/kota</h3>" + _table(_wide_desil(desil, "orang") if not desil.empty else desil)
-                  + "<h3>Keluarga per desil per kabupaten/kota</h3>" + _table(_wide_desil(desil, "keluarga") if not desil.empty else desil)
-                  + (f"<img alt='Sebaran desil per provinsi' src='data:image/png;base64,{plot_desil_per_province(desil)}'>"
+        "desil": (f"<p>{html.escape(national_line) or 'belum ada desil'}</p>" + table(national)
+                  + "<h3>Orang per desil per kabupaten/kota</h3>" + table(_wide_desil(desil, "orang", names) if not desil.empty else desil)
+                  + "<h3>Keluarga per desil per kabupaten/kota</h3>" + table(_wide_desil(desil, "keluarga", names) if not desil.empty else desil)
+                  + (f"<img alt='Sebaran desil per provinsi' src='data:image/png;base64,{plot_desil_per_province(desil, regions.province_name)}'>"
                      if not desil.empty else "")),
-        "kandidat": _table(frames["kandidat"].groupby(["program", "status"])[["keluarga", "orang"]].sum().reset_index()
+        "kandidat": table(frames["kandidat"].groupby(["program", "status"])[["keluarga", "orang"]].sum().reset_index()
                            if not frames["kandidat"].empty else frames["kandidat"])
                     + "<h3>Keluarga kandidat per kabupaten/kota (program, status)</h3>"
-                    + _table(_wide(frames["kandidat"], ["program", "status"], "keluarga")),
+                    + table(_wide(frames["kandidat"], ["program", "status"], "keluarga")),
         "penerima": ("<p>Penerima DTKS hari ini (PKH, BPNT, PBI_JK) menurut aturan program: yang tetap, yang akan keluar "
                      "dan alasannya, dan keluarga layak yang belum menerima. Inclusion error: penerima yang akan keluar / "
                      "semua penerima. Exclusion error: keluarga layak yang belum menerima / semua keluarga layak.</p>"
-                     + _table(frames["penerima_nasional"])
+                     + table(frames["penerima_nasional"])
                      + "<h3>Per kabupaten/kota</h3>"
-                     + _table(frames["penerima"][[c for c in PENERIMA_RINGKAS if c in frames["penerima"].columns]])),
+                     + table(frames["penerima"][[c for c in PENERIMA_RINGKAS if c in frames["penerima"].columns]])),
         "tugas": ("<p>Keputusan musdes dan klaim Cek Bansos yang menunggu cek lapangan atau registrasi, per jenis.</p>"
-                  + _table(_wide(frames["tugas"], ["jenis"], "tugas"), "tidak ada tugas terbuka")),
-        "padan": _table(frames["padan"]),
-        "kualitas": _table(frames["kualitas"]),
+                  + table(_wide(frames["tugas"], ["jenis"], "tugas"), "tidak ada tugas terbuka")),
+        "padan": table(frames["padan"]),
+        "kualitas": table(frames["kualitas"]),
         "perpindahan": (
             f"<img alt='Perpindahan desil' src='data:image/png;base64,{plot_flows(frames['perpindahan'], frames['semester_lalu'])}'>"
-            + _table(frames["perpindahan"]) if frames["semester_lalu"] and not frames["perpindahan"].empty
+            + table(frames["perpindahan"]) if frames["semester_lalu"] and not frames["perpindahan"].empty
             else "<p class='kosong'>Belum ada semester yang ditetapkan (final.decile): tidak ada perpindahan desil "
                  "untuk ditampilkan.</p>"),
     }
@@ -247,7 +252,7 @@ def write_report(connection: duckdb.DuckDBPyConnection, directory: Path, release
     directory.mkdir(parents=True, exist_ok=True)
     frames = gather(connection, tables)
     page = directory / HTML_NAME
-    page.write_text(render_html(frames, release), encoding="utf-8")
+    page.write_text(render_html(frames, release, load_regions(connection, tables.wilayah)), encoding="utf-8")
     files = ReportFiles(html=page, directory=directory)
     regencies = sorted(set().union(*(set(f["kode_kab"].dropna()) for f in frames.values()
                                      if isinstance(f, pd.DataFrame) and "kode_kab" in f.columns)))

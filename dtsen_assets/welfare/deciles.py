@@ -17,7 +17,9 @@ import duckdb
 import pandas as pd
 
 from dtsen_assets.platform.sql import count_rows, render
-from dtsen_assets.welfare.regions import load_regions
+from dtsen_assets.staging.reference import WILAYAH_TABLE
+from dtsen_assets.welfare.regions import RegionsMissing
+from dtsen_assets.warehouse import table_exists
 
 
 def stage_decile(connection: duckdb.DuckDBPyConnection, scores: str, families: str, out_table: str) -> int:
@@ -34,16 +36,12 @@ def stage_cut_points(connection: duckdb.DuckDBPyConnection, decile: str, scores:
     return connection.execute(f"SELECT * FROM {out_table} ORDER BY desil").df()
 
 
-def stage_desil_kabupaten(connection: duckdb.DuckDBPyConnection, decile: str, families: str, out_table: str) -> int:
-    regions = load_regions()
-    names = pd.DataFrame({"kode_kab": list(regions.regency_name), "nama_kabupaten": list(regions.regency_name.values())})
-    if names.empty:
-        names = pd.DataFrame({"kode_kab": pd.Series(dtype=str), "nama_kabupaten": pd.Series(dtype=str)})
-    connection.register("welfare_regency_names", names)
-    try:
-        sql = render("welfare/desil_kabupaten", decile=decile, families=families,
-                                                             regions="welfare_regency_names")
-        connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS {sql}")
-    finally:
-        connection.unregister("welfare_regency_names")
+def stage_desil_kabupaten(connection: duckdb.DuckDBPyConnection, decile: str, families: str, out_table: str,
+                          wilayah: str = WILAYAH_TABLE) -> int:
+    """Stage `out_table`: persons and families per desil in each kabupaten/kota, named from `wilayah`."""
+    if not table_exists(connection, wilayah):
+        raise RegionsMissing(f"{wilayah} does not exist: materialize the staging/wilayah asset first "
+                             "(welfare.desil_kabupaten names the regencies from it)")
+    sql = render("welfare/desil_kabupaten", decile=decile, families=families, wilayah=wilayah)
+    connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS {sql}")
     return count_rows(connection, out_table)

@@ -25,7 +25,7 @@ For a non-linear model the fact's effect is the sum of its variables' single swa
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -211,9 +211,9 @@ def _describe_all(variable: str, values: np.ndarray, labels: ValueLabels) -> lis
     return out
 
 
-def _regency_names(codes: np.ndarray, regions) -> list[str]:
+def _regency_names(codes: np.ndarray, regency_name: Mapping[str, str]) -> list[str]:
     names: dict[object, str] = {}
-    return [names.setdefault(code, regions.regency_name.get(str(code), "")) for code in codes]
+    return [names.setdefault(code, regency_name.get(str(code), "")) for code in codes]
 
 
 def _describe_unit(members: tuple[str, ...], values: list[object], labels: ValueLabels) -> str:
@@ -242,10 +242,10 @@ def sentence(variable: str, family_value: str, typical_value: str, regency: str,
 
 
 def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.ndarray, typical: pd.DataFrame,
-                     settings: ExplanationSettings, model_version: str,
+                     settings: ExplanationSettings, model_version: str, regency_name: Mapping[str, str],
                      labels: ValueLabels | None = None) -> pd.DataFrame:
+    """The explanation rows of a batch of families; `regency_name`: kode_kab -> name, from staging.wilayah."""
     labels = labels or value_labels()
-    regions = load_regions()
     tiers = (frame["data_model"].fillna(FULL_TIER).to_numpy(object) if "data_model" in frame.columns
              else np.full(len(frame), FULL_TIER, dtype=object))
     in_tier = np.column_stack([np.isin(tiers, [t for t in TIERS if v in TIERS[t]]) for v in MODEL_VARIABLES])
@@ -291,7 +291,7 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
         if source_columns:
             sources = frame[source_columns].to_numpy(object)[picked]
             source_text[at] = [next((v for v in row if isinstance(v, str) and v), None) for row in sources]
-    regency = _regency_names(frame["kode_kab"].to_numpy(object)[rows], regions)
+    regency = _regency_names(frame["kode_kab"].to_numpy(object)[rows], regency_name)
     variables = [UNITS[c][0] for c in cols]
     sentences = [sentence(v, f, t, r, e, src) for v, f, t, r, e, src in
                  zip(variables, family_text, typical_text, regency, effect.tolist(), source_text)]
@@ -324,6 +324,7 @@ def stage_explanations(connection: duckdb.DuckDBPyConnection, model: PmtModel, s
 
     `detail_table` (family_id, data_model) says which data tier scored each family (default: lengkap).
     """
+    regency_name = load_regions(connection).regency_name
     build_family_features(connection, family_table, passthrough=SOURCE_COLUMNS)
     if detail_table:
         scored_sql = (f"SELECT f.*, d.data_model FROM {FEATURES_WORK_TABLE} f "
@@ -345,7 +346,8 @@ def stage_explanations(connection: duckdb.DuckDBPyConnection, model: PmtModel, s
             frame = record_batch.to_pandas()
             typical_rows = typical.reindex(frame["kode_kab"].astype(str).to_numpy()).reset_index(drop=True)
             contribution, total = contributions(model, frame, typical_rows)
-            table = explanation_rows(frame, contribution, total, typical_rows, settings, model.model_version)
+            table = explanation_rows(frame, contribution, total, typical_rows, settings, model.model_version,
+                                     regency_name)
             connection.register("welfare_explanation_batch", pa.Table.from_pandas(table, preserve_index=False))
             connection.execute(f"INSERT INTO {out_table} SELECT {', '.join(EXPLANATION_COLUMNS)} "
                                "FROM welfare_explanation_batch")

@@ -25,7 +25,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from dtsen_assets.platform.sql import render
-from dtsen_assets.welfare.regions import Regions, load_regions
+from dtsen_assets.welfare.regions import Regions
 from dtsen_assets.welfare.variables import (
     CATEGORICAL,
     MODEL_VARIABLES,
@@ -158,8 +158,8 @@ class FeatureEncoder:
 
     # -- fitting -------------------------------------------------------------------------------
     @classmethod
-    def fit(cls, frame: pd.DataFrame, weights: np.ndarray, regions: Regions | None = None) -> FeatureEncoder:
-        regions = regions or load_regions()
+    def fit(cls, frame: pd.DataFrame, weights: np.ndarray, regions: Regions) -> FeatureEncoder:
+        """`regions`: from staging.wilayah (`load_regions(connection)`), as the survey was staged with."""
         weights = np.asarray(weights, dtype=float)
         encoder = cls()
         for variable in CATEGORICAL:

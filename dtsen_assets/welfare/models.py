@@ -78,6 +78,7 @@ from dtsen_assets.welfare.features import (
     blank_outside_tier,
 )
 from dtsen_assets.welfare.metrics import QUOTAS, evaluate
+from dtsen_assets.welfare.regions import Regions
 from dtsen_assets.welfare.variables import FULL_TIER, MODEL_VARIABLES, ORDINAL, TIERS
 
 MODEL_CODE_VERSION = "pmt-models-5"      # change when fitting or prediction logic changes
@@ -748,8 +749,8 @@ class TrainingResult:
     tier_metrics: dict[str, dict] = field(default_factory=dict)   # poorer data tier -> CV of its chosen model
 
 
-def train_pmt(features: pd.DataFrame, settings: TrainingSettings = TrainingSettings(),
-              regions=None, now: datetime | None = None) -> TrainingResult:
+def train_pmt(features: pd.DataFrame, settings: TrainingSettings, regions: Regions,
+              now: datetime | None = None) -> TrainingResult:
     """Fit every candidate, choose, gate, and fit the chosen one and the baseline on all households.
 
     Runs single-threaded: hundreds of small fits are faster without BLAS/OpenMP thread start-up
@@ -790,7 +791,7 @@ def survey_problem(data: TrainingSet, settings: TrainingSettings) -> str | None:
     return None
 
 
-def planned_model_version(features: pd.DataFrame, settings: TrainingSettings, regions=None) -> str:
+def planned_model_version(features: pd.DataFrame, settings: TrainingSettings, regions: Regions) -> str:
     """The model_version training on `features` with `settings` would give, without training.
 
     Equal to the current model's version exactly when neither the survey, the settings nor the
@@ -800,7 +801,8 @@ def planned_model_version(features: pd.DataFrame, settings: TrainingSettings, re
     return model_version(data.frame, encoder, settings)
 
 
-def _train_pmt(features: pd.DataFrame, settings: TrainingSettings, regions, now: datetime | None) -> TrainingResult:
+def _train_pmt(features: pd.DataFrame, settings: TrainingSettings, regions: Regions,
+               now: datetime | None) -> TrainingResult:
     data = training_set(features)
     problem = survey_problem(data, settings)
     if problem:

@@ -60,7 +60,7 @@ def stage_registry(connection: duckdb.DuckDBPyConnection, result: TrainingResult
     finally:
         connection.unregister("welfare_registry_row")
 
-    evaluation = evaluation_frame(result)
+    evaluation = evaluation_frame(result, load_regions(connection).province_name)
     connection.register("welfare_evaluation_rows", evaluation)
     try:
         if table_exists(connection, EVALUATION_TABLE):
@@ -81,9 +81,10 @@ def _utc_naive(text: str) -> pd.Timestamp:
     return stamp.tz_convert("UTC").tz_localize(None) if stamp.tzinfo else stamp
 
 
-def evaluation_frame(result: TrainingResult) -> pd.DataFrame:
-    """Long table: model_version, model, evaluation, kuota, kode_prov (NULL = national), errors, R²."""
-    provinces = load_regions().province_name
+def evaluation_frame(result: TrainingResult, provinces: dict[str, str]) -> pd.DataFrame:
+    """Long table: model_version, model, evaluation, kuota, kode_prov (NULL = national), errors, R².
+
+    `provinces`: province code -> name, from staging.wilayah."""
     version = result.model.model_version
     rows = []
     sets = [("cv", name, metrics) for name, metrics in result.cv_metrics.items()]

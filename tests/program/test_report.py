@@ -9,10 +9,12 @@ import pandas as pd
 import pytest
 
 from dtsen_assets.program.report import SECTIONS, ReportTables, gather, write_report
+from dtsen_assets.staging.reference import load_wilayah
 from tests.program.world import Member, World
 
 TABLES = ReportTables(person="src.person", family="src.family", person_source="src.person_source", decile="src.decile",
-                      person_record="src.person_record", final_decile="final.decile", final_person="final.person")
+                      person_record="src.person_record", final_decile="final.decile", final_person="final.person",
+                      wilayah="src.wilayah")
 
 
 @pytest.fixture
@@ -23,6 +25,8 @@ def world() -> World:
     _, persons = world.family(4, [Member(60)])
     world.decision(1, "mampu", "perlu_verifikasi_pmt", persons[0])
     world.build()
+    load_wilayah(world.connection, target="src.wilayah")     # as the staging/wilayah asset loads it
+    world.connection.execute("UPDATE src.wilayah SET nama = 'Kota Bandung Uji' WHERE kode = '3273'")
     return world
 
 
@@ -32,6 +36,8 @@ def test_report_has_every_section_and_files_per_regency(world, tmp_path):
     for section, title in SECTIONS.items():
         assert f"<section id='{section}'><h2>{title}</h2>" in page
     assert "desil 2: 2 orang" in page and "data:image/png;base64," in page
+    # regions named as the warehouse's wilayah table names them (renamed there: not the shipped file's name)
+    assert "<td>Kota Bandung Uji</td>" in page and "<td>Kabupaten Bandung</td>" in page
     assert "Belum ada semester" in page
     assert not re.search(r"\b\d{16}\b", page)
     assert sorted(p.name for p in (tmp_path / "kabupaten").iterdir()) == ["3204", "3273"]

@@ -19,13 +19,13 @@ from dtsen_assets.welfare.variables import MODEL_VARIABLES
 
 
 @pytest.fixture(scope="module")
-def setting(survey_frame, family_frames):
+def setting(survey_frame, family_frames, regions):
     connection = duckdb.connect()
     connection.register("survey", survey_frame)
     connection.register("families_frame", family_frames[0].head(400))
     connection.execute("CREATE TABLE families AS SELECT * FROM families_frame")
     survey = connection.execute(feature_query(connection, "survey", "id_rt").sql).df()
-    model = train_pmt(survey, TrainingSettings(candidates=("ridge_regional",), cv_folds=3, cv_repeats=1)).model
+    model = train_pmt(survey, TrainingSettings(candidates=("ridge_regional",), cv_folds=3, cv_repeats=1), regions).model
     query = feature_query(connection, "families", "family_id", passthrough=("lantai_source",))
     features_sql = f"SELECT * FROM ({query.sql}) WHERE kode_kab IS NOT NULL AND jumlah_art >= 1"
     frame = connection.execute(features_sql + " ORDER BY unit_id").df()
@@ -52,13 +52,14 @@ def test_the_typical_family_is_the_regency_mode_and_median(setting) -> None:
     assert abs(typical.loc[kab, "jumlah_art"] - in_kab["jumlah_art"].median()) <= 1
 
 
-def test_factors_are_ranked_worded_and_only_from_recorded_values(setting) -> None:
+def test_factors_are_ranked_worded_and_only_from_recorded_values(setting, regions) -> None:
     model, frame, _, aligned = setting
     frame = frame.copy()
     frame.loc[0, "lantai"] = None                   # unrecorded: never given as a reason
     contribution, total = contributions(model, frame, aligned)
     contribution[0, MODEL_VARIABLES.index("lantai")] = 5.0
-    rows = explanation_rows(frame, contribution, total, aligned, ExplanationSettings(3, 1.0), "pmt-test")
+    rows = explanation_rows(frame, contribution, total, aligned, ExplanationSettings(3, 1.0), "pmt-test",
+                            regions.regency_name)
     first = rows[rows["family_id"] == frame.loc[0, "unit_id"]]
     assert "lantai" not in set(first["variabel"])
     assert (first["variabel_tidak_terdata"] >= 1).all()
@@ -70,9 +71,12 @@ def test_factors_are_ranked_worded_and_only_from_recorded_values(setting) -> Non
     assert floor["penjelasan"].startswith("Jenis lantai terluas: ")
     assert "menurut REGSOSEK" in floor["penjelasan"]
     assert floor["nilai_keluarga"] in floor["penjelasan"] and floor["nilai_umum_kabupaten"] in floor["penjelasan"]
+    # the typical family is named by its regency, as staging.wilayah names it
+    kode_kab = frame.loc[frame["unit_id"] == floor["family_id"], "kode_kab"].iloc[0]
+    assert f"(umumnya di {regions.regency_name[kode_kab]}: " in floor["penjelasan"]
 
 
-def test_a_larger_family_is_explained_as_such(setting) -> None:
+def test_a_larger_family_is_explained_as_such(setting, regions) -> None:
     model, frame, _, aligned = setting
     one = frame.iloc[[0]].copy()
     one["jumlah_art"] = aligned.loc[0, "jumlah_art"] + 5
@@ -81,19 +85,19 @@ def test_a_larger_family_is_explained_as_such(setting) -> None:
             one[variable] = aligned.loc[0, variable]
     contribution, total = contributions(model, one, aligned.iloc[[0]].reset_index(drop=True))
     rows = explanation_rows(one, contribution, total, aligned.iloc[[0]].reset_index(drop=True),
-                            ExplanationSettings(), "pmt-test")
+                            ExplanationSettings(), "pmt-test", regions.regency_name)
     assert rows["variabel"].tolist() == ["jumlah_art"]
     assert rows["arah"].tolist() == ["menurunkan"]
     assert rows["penjelasan"].iloc[0].startswith("Jumlah anggota keluarga: ")
     assert rows["selisih_dari_keluarga_umum_persen"].iloc[0] == pytest.approx(rows["dampak_persen"].iloc[0], abs=0.11)
 
 
-def test_non_linear_models_are_explained_by_swapping_one_variable(survey_frame) -> None:
+def test_non_linear_models_are_explained_by_swapping_one_variable(survey_frame, regions) -> None:
     connection = duckdb.connect()
     connection.register("survey", survey_frame)
     survey = connection.execute(feature_query(connection, "survey", "id_rt").sql).df()
     model = train_pmt(survey, TrainingSettings(candidates=("gbm",), cv_folds=3, cv_repeats=1, gbm_max_iter=30,
-                                               gate_tolerance_pp=100.0)).model
+                                               gate_tolerance_pp=100.0), regions).model
     assert model.chosen.name == "gbm"
     frame = survey.head(20).reset_index(drop=True)
     typical = frame.copy()
@@ -105,7 +109,7 @@ def test_non_linear_models_are_explained_by_swapping_one_variable(survey_frame) 
     assert np.abs(contribution).sum() > 0
 
 
-def test_one_fact_is_one_line_with_its_net_effect(setting) -> None:
+def test_one_fact_is_one_line_with_its_net_effect(setting, regions) -> None:
     """A head who does not work: one line for the head's work (status, sector, position together) with the
     net effect of the three, never a sector line lowering the estimate beside a position line raising it."""
     model, frame, _, aligned = setting
@@ -123,7 +127,8 @@ def test_one_fact_is_one_line_with_its_net_effect(setting) -> None:
     contribution[0, index("jenis_kloset")] = np.log(0.96)
     contribution[0, index("pembuangan_tinja")] = np.log(0.50)       # not recorded: adds nothing
     total = contribution.sum(axis=1)
-    rows = explanation_rows(one, contribution, total, typical, ExplanationSettings(5, 1.0), "pmt-test")
+    rows = explanation_rows(one, contribution, total, typical, ExplanationSettings(5, 1.0), "pmt-test",
+                            regions.regency_name)
     assert not {"krt_status_bekerja", "krt_lapangan_usaha", "krt_kedudukan_kerja", "fasilitas_bab",
                 "jenis_kloset", "pembuangan_tinja"} & set(rows["variabel"])
     work = rows[rows["variabel"] == "krt_pekerjaan"].iloc[0]

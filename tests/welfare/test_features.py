@@ -82,7 +82,7 @@ def test_a_source_lacking_columns_gets_them_as_unknown() -> None:
     assert features.loc[0, "known_lengkap"] == len(DWELLING_AND_POSSESSIONS) - 2
 
 
-def test_survey_household_and_family_with_the_same_facts_get_the_same_features() -> None:
+def test_survey_household_and_family_with_the_same_facts_get_the_same_features(regions) -> None:
     """Training and scoring cannot drift apart: one builder, one encoder."""
     facts = family()
     household = {k: v for k, v in facts.items() if k not in ("family_id", "no_kk", "kode_desa")}
@@ -90,7 +90,7 @@ def test_survey_household_and_family_with_the_same_facts_get_the_same_features()
     survey_features, _ = features_of([household], unit_id="id_rt")
     family_features, _ = features_of([facts])
     training = households(200, seed=5)
-    encoder = FeatureEncoder.fit(training.assign(kode_prov=training["kode_kab"].str[:2]), np.ones(200))
+    encoder = FeatureEncoder.fit(training.assign(kode_prov=training["kode_kab"].str[:2]), np.ones(200), regions)
     from_survey = encoder.encode(survey_features)
     from_family = encoder.encode(family_features)
     assert (from_survey.linear != from_family.linear).nnz == 0
@@ -99,10 +99,10 @@ def test_survey_household_and_family_with_the_same_facts_get_the_same_features()
     pd.testing.assert_frame_equal(survey_features[columns], family_features[columns])
 
 
-def test_encoder_fills_unknown_values_with_the_survey_typical_value_and_unseen_ordered_levels_with_a_neighbour() -> None:
+def test_encoder_fills_unknown_values_with_the_survey_typical_value_and_unseen_ordered_levels_with_a_neighbour(regions) -> None:
     training = households(300, seed=6)
     weights = np.ones(len(training))
-    encoder = FeatureEncoder.fit(training, weights)
+    encoder = FeatureEncoder.fit(training, weights, regions)
     probe = pd.DataFrame([family(), family(lantai=None, luas_lantai=None), family(lantai="marmer_granit")])
     probe["kode_kab"] = probe["kode_desa"].str[:4]
     codes, numbers, filled = encoder.fill(probe)
@@ -117,9 +117,9 @@ def test_encoder_fills_unknown_values_with_the_survey_typical_value_and_unseen_o
     assert numbers["luas_lantai"][1] == pytest.approx(np.median(training["luas_lantai"]), rel=0.05)
 
 
-def test_every_design_column_belongs_to_one_variable() -> None:
+def test_every_design_column_belongs_to_one_variable(regions) -> None:
     training = households(150, seed=7)
-    encoder = FeatureEncoder.fit(training, np.ones(len(training)))
+    encoder = FeatureEncoder.fit(training, np.ones(len(training)), regions)
     names, variables = encoder.linear_column_names, encoder.column_variables
     assert len(names) == len(variables) == encoder.encode(training).linear.shape[1]
     assert set(variables) <= {*MODEL_VARIABLES, "kode_kab"}
@@ -132,10 +132,10 @@ def test_every_design_column_belongs_to_one_variable() -> None:
     assert np.all(np.asarray(one_hot.sum(axis=1)).ravel() == len(CATEGORICAL))
 
 
-def test_an_unseen_ordered_level_takes_the_nearest_surveyed_level_below_it() -> None:
+def test_an_unseen_ordered_level_takes_the_nearest_surveyed_level_below_it(regions) -> None:
     training = households(300, seed=6)
     training = training[training["lantai"] != "kayu_papan"]       # the survey never saw a wooden floor
-    encoder = FeatureEncoder.fit(training, np.ones(len(training)))
+    encoder = FeatureEncoder.fit(training, np.ones(len(training)), regions)
     assert "kayu_papan" not in encoder.levels["lantai"]
     order = ORDINAL["lantai"]
     below = [level for level in order[: order.index("kayu_papan")] if level in encoder.levels["lantai"]]

@@ -60,10 +60,10 @@ def test_gate_decision() -> None:
     assert gate_decision(0.36, 0.35, 1.5)            # within an explicit tolerance (pp)
 
 
-def test_a_procedure_worse_than_the_baseline_publishes_the_baseline(survey_frame) -> None:
+def test_a_procedure_worse_than_the_baseline_publishes_the_baseline(survey_frame, regions) -> None:
     features = survey_features(survey_frame)
     useless = train_pmt(features, TrainingSettings(candidates=("ridge",), cv_folds=3, cv_repeats=1,
-                                                   ridge_alphas=(1e9,)))
+                                                   ridge_alphas=(1e9,)), regions)
     gate = useless.gate
     assert not gate.passed and gate.fallback_to_baseline
     assert gate.chosen_exclusion_error > gate.baseline_exclusion_error
@@ -80,7 +80,8 @@ def test_a_procedure_worse_than_the_baseline_publishes_the_baseline(survey_frame
     assert outcome.passed and outcome.metadata["published_model"] == BASELINE
     assert outcome.metadata["published_exclusion_error"] == round(gate.baseline_exclusion_error, 4)
 
-    sensible = train_pmt(features, TrainingSettings(candidates=("ols_baseline", "ridge"), cv_folds=3, cv_repeats=1))
+    sensible = train_pmt(features, TrainingSettings(candidates=("ols_baseline", "ridge"), cv_folds=3, cv_repeats=1),
+                         regions)
     assert sensible.gate.passed and not sensible.model.card["fallback_to_baseline"]
     assert sensible.model.chosen.name == sensible.gate.selected
     # the held-out comparison is on every household, each predicted by folds that never saw it

@@ -32,9 +32,9 @@ def reversed_floor_survey(survey_frame) -> pd.DataFrame:
         return connection.execute(feature_query(connection, "survey", "id_rt").sql).df()
 
 
-def fitted(name: str, features: pd.DataFrame):
+def fitted(name: str, features: pd.DataFrame, regions):
     data = training_set(features)
-    encoder = FeatureEncoder.fit(data.frame, data.person_weights)
+    encoder = FeatureEncoder.fit(data.frame, data.person_weights, regions)
     model = make_candidate(name, encoder, TrainingSettings()).fit(encoder.encode(data.frame),
                                                                   data.log_consumption, data.fit_weights)
     return model, encoder, data.frame
@@ -52,18 +52,18 @@ def predictions_by_level(model, encoder, frame: pd.DataFrame, variable: str) -> 
 
 
 @pytest.mark.parametrize("name", ["ridge_monotone", "ridge_shrunk", "monotone_average"])
-def test_monotone_models_never_lower_the_prediction_for_a_better_ordered_value(reversed_floor_survey, name) -> None:
-    model, encoder, frame = fitted(name, reversed_floor_survey)
+def test_monotone_models_never_lower_the_prediction_for_a_better_ordered_value(reversed_floor_survey, name, regions) -> None:
+    model, encoder, frame = fitted(name, reversed_floor_survey, regions)
     for variable in ORDINAL:
         by_level = predictions_by_level(model, encoder, frame.head(50), variable)
         assert (np.diff(by_level, axis=0) >= -1e-9).all(), variable
 
 
-def test_shrunk_regional_ridge_gives_provinces_their_own_slopes(survey_frame) -> None:
+def test_shrunk_regional_ridge_gives_provinces_their_own_slopes(survey_frame, regions) -> None:
     with duckdb.connect() as connection:
         connection.register("survey", survey_frame)
         features = connection.execute(feature_query(connection, "survey", "id_rt").sql).df()
-    model, encoder, frame = fitted("ridge_shrunk", features)
+    model, encoder, frame = fitted("ridge_shrunk", features, regions)
     assert model.params_["region_penalty_ratio"] in TrainingSettings().region_penalty_ratios
     provinces = len(encoder.provinces)
     slopes = model.coef_[-2 * provinces:]
@@ -77,20 +77,20 @@ def test_shrunk_regional_ridge_gives_provinces_their_own_slopes(survey_frame) ->
     assert np.abs(strict.coef_[-2 * provinces:]).sum() < np.abs(slopes).sum()
 
 
-def test_the_average_is_one_linear_model_of_its_members(survey_frame) -> None:
+def test_the_average_is_one_linear_model_of_its_members(survey_frame, regions) -> None:
     with duckdb.connect() as connection:
         connection.register("survey", survey_frame)
         features = connection.execute(feature_query(connection, "survey", "id_rt").sql).df()
-    average, encoder, frame = fitted("monotone_average", features)
+    average, encoder, frame = fitted("monotone_average", features, regions)
     batch = encoder.encode(frame)
     members = [part.predict(batch) for part in average.parts_]
     np.testing.assert_allclose(average.predict(batch), np.mean(members, axis=0), atol=1e-9)
     assert len(average.design_variables()) == average.design(batch).shape[1] == average.coef_.size
 
 
-def test_a_free_ridge_learns_the_reversed_floor(reversed_floor_survey) -> None:
+def test_a_free_ridge_learns_the_reversed_floor(reversed_floor_survey, regions) -> None:
     # the same data through the unconstrained ridge: the inversion the monotone model refuses
-    model, encoder, frame = fitted("ridge", reversed_floor_survey)
+    model, encoder, frame = fitted("ridge", reversed_floor_survey, regions)
     by_level = predictions_by_level(model, encoder, frame.head(50), "lantai")
     assert (by_level[1:] < by_level[0] - 0.01).any()
 

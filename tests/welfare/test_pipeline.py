@@ -14,11 +14,18 @@ from dtsen_assets.resources import DuckDBWarehouse, ModelStore
 from tests.welfare.conftest import FAST_MODEL_CONFIG, load_tables
 
 
+RENAMED = {"32": "Jawa Barat Uji", "3204": "Kabupaten Bandung Uji"}
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, survey_frame, family_frames):
-    """The whole welfare group built once for this module."""
+    """The whole welfare group built once for this module, on a staging.wilayah that renamed a province and a
+    regency (names wilayah.csv does not have: welfare must take them from the table)."""
     warehouse = DuckDBWarehouse(database_path=str(tmp_path_factory.mktemp("welfare") / "warehouse.duckdb"), threads=2)
     load_tables(warehouse, survey_frame, family_frames[0])
+    with warehouse.connect() as connection:
+        for kode, nama in RENAMED.items():
+            connection.execute("UPDATE staging.wilayah SET nama = ? WHERE kode = ?", [nama, kode])
     result = dg.materialize(welfare_assets, resources={"warehouse": warehouse, "model_store": ModelStore()},
                             run_config={"ops": {"welfare__pmt_model": {"config": FAST_MODEL_CONFIG}}})
     assert result.success
@@ -98,12 +105,31 @@ def test_kabupaten_table_adds_up_to_the_national_desil(built) -> None:
         national = connection.execute("""SELECT d.desil, count(*) AS k, sum(f.jumlah_art) AS j FROM welfare.decile d
                                           JOIN dtsen.family f USING (family_id) GROUP BY d.desil ORDER BY d.desil""").df()
     assert summary.groupby("kode_kab").size().eq(10).all()
-    assert summary["nama_kabupaten"].notna().all()      # names from the shipped reference
+    assert summary["nama_kabupaten"].notna().all()      # names from staging.wilayah
     totals = summary.groupby("desil")[["jumlah_keluarga", "jumlah_jiwa"]].sum().reset_index()
     np.testing.assert_array_equal(totals["jumlah_keluarga"], national["k"])
     np.testing.assert_array_equal(totals["jumlah_jiwa"], national["j"])
     shares = summary.groupby("kode_kab")["persen_jiwa_kabupaten"].sum()
     np.testing.assert_allclose(shares, 100.0)
+
+
+def test_welfare_names_regions_as_staging_wilayah_does(built) -> None:
+    """The renamed province and regency of staging.wilayah, in the tables and the metadata welfare writes."""
+    warehouse, result = built
+    with warehouse.connect(read_only=True) as connection:
+        regency = connection.execute("SELECT DISTINCT nama_kabupaten FROM welfare.desil_kabupaten "
+                                     "WHERE kode_kab = '3204'").fetchall()
+        province = connection.execute("SELECT DISTINCT nama_provinsi FROM welfare.pmt_evaluation "
+                                      "WHERE kode_prov = '32'").fetchall()
+        explained = connection.execute("""
+            SELECT count(*) FILTER (WHERE contains(e.penjelasan, 'umumnya di Kabupaten Bandung Uji:')), count(*)
+            FROM welfare.explanation e JOIN dtsen.family f USING (family_id) WHERE left(f.kode_desa, 4) = '3204'
+        """).fetchall()[0]
+    assert regency == [("Kabupaten Bandung Uji",)]
+    assert province == [("Jawa Barat Uji",)]
+    assert explained[1] > 0 and explained[0] == explained[1]
+    metadata = result.asset_materializations_for_node("welfare__pmt_model")[0].metadata
+    assert "32 Jawa Barat Uji" in metadata["held_out_by_province"].value
 
 
 def test_explanations_in_words_for_scored_families(built) -> None:

@@ -1,6 +1,6 @@
 -- Kabupaten/kota x desil: the table Dinas Sosial publish. Every regency with a scored family gets
 -- all ten desil rows (zero where none). Desil are national: a regency's shares show how its
--- people are spread over the national desil. <regions>: kode_kab, nama_kabupaten.
+-- people are spread over the national desil. Regency names from <wilayah> (staging.wilayah).
 WITH joined AS (
     SELECT left(f.kode_desa, 4) AS kode_kab, d.desil, CAST(f.jumlah_art AS BIGINT) AS jiwa
     FROM {decile} AS d
@@ -16,7 +16,7 @@ WITH joined AS (
 SELECT
     grid.kode_kab,
     left(grid.kode_kab, 2) AS kode_prov,
-    r.nama_kabupaten,
+    r.nama AS nama_kabupaten,
     CAST(grid.desil AS INTEGER) AS desil,
     coalesce(c.jumlah_keluarga, 0) AS jumlah_keluarga,
     coalesce(c.jumlah_jiwa, 0) AS jumlah_jiwa,
@@ -24,5 +24,5 @@ SELECT
         AS persen_jiwa_kabupaten
 FROM grid
 LEFT JOIN counts AS c ON c.kode_kab = grid.kode_kab AND c.desil = grid.desil
-LEFT JOIN {regions} AS r ON r.kode_kab = grid.kode_kab
+LEFT JOIN {wilayah} AS r ON r.kode = grid.kode_kab AND r.tingkat = 'kabupaten_kota'
 ORDER BY grid.kode_kab, grid.desil
