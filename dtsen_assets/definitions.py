@@ -18,7 +18,7 @@ from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.assets.unify import unify_assets
 from dtsen_assets.assets.welfare import welfare_assets
 from dtsen_assets.build_info import run_tags, with_audit_metadata
-from dtsen_assets.progress import with_build_hooks
+from dtsen_assets.progress import progress_hooks, with_build_hooks
 from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ModelStore, ReportsDirectory, SourceDrop
 from dtsen_assets.schedules import build_automation
 
@@ -29,7 +29,9 @@ release = build_release_asset(build_assets)
 # every run that builds them (dtsen_build, a materialization from the UI) logs step n of m and what stays published
 *build_assets, release = with_build_hooks([*build_assets, release])
 # the audit group (explanations for a configured list) is materialized on demand, outside the build
-all_assets = [*build_assets, release, *final_assets, *with_audit_metadata(audit_assets)]
+# the release's stand-alone check runs as the build's last step: it reports its progress line too
+release_check_steps = [check.with_hooks(progress_hooks) for check in release_checks]
+all_assets = [*build_assets, release, *release_check_steps, *final_assets, *with_audit_metadata(audit_assets)]
 
 # DuckDB has one writer at a time: every step of a run executes in one process, in order.
 dtsen_build = dg.define_asset_job(
@@ -53,7 +55,6 @@ semiannual_finalization, finalize_after_build, new_drop = build_automation(dtsen
 
 defs = dg.Definitions(
     assets=all_assets,
-    asset_checks=release_checks,
     jobs=[dtsen_build, dtsen_finalize],
     schedules=[semiannual_finalization],
     sensors=[finalize_after_build, new_drop],

@@ -185,11 +185,14 @@ def test_after_the_release_every_contract_asset_is_observed_as_that_release(buil
             metadata = latest[0].event_log_entry.asset_observation.metadata
             assert metadata["published"].value == f"release {release_id} (this run)", key
             assert metadata["run_id"].value == run_id
-        # the run's log: one progress line per step, the last one the release
+        # the run's log: one progress line per step, numbered 1..m in order; the release, then its
+        # stand-alone consistency check (an @asset_check, its own step), close the run
         logs = [e.user_message for e in instance.all_logs(run_id)]
         progress = [m for m in logs if re.match(r"\[\d+/\d+\] ", m)]
         steps = int(progress[0].split("/")[1].split("]")[0])
-        assert len(progress) == steps and progress[-1].startswith(f"[{steps}/{steps}] dtsen/release done in ")
+        assert [int(m[1:].split("/")[0]) for m in progress] == list(range(1, steps + 1))
+        assert progress[-2].startswith(f"[{steps - 1}/{steps}] dtsen/release done in ")
+        assert progress[-1].startswith(f"[{steps}/{steps}] dtsen/release_release_tables_consistent done in ")
 
 
 @pytest.mark.slow
