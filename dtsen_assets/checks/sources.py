@@ -259,20 +259,27 @@ def check_record_id_unique(connection: duckdb.DuckDBPyConnection, table: str, so
     id_columns = list(source_file.record_id)
     key = " || '-' || ".join(f'coalesce("{c}", \'\')' for c in id_columns)
     missing_condition = " OR ".join(f'nullif(trim("{c}"), \'\') IS NULL' for c in id_columns)
-    missing_lines = [r[0] for r in connection.execute(
-        f"SELECT _line_number FROM {table} WHERE {missing_condition} ORDER BY _line_number LIMIT 5"
-    ).fetchall()]
-    missing_count = connection.execute(f"SELECT count(*) FROM {table} WHERE {missing_condition}").fetchone()[0]
-    duplicates = connection.execute(
+    missing_count, missing_lines = connection.execute(
+        f"SELECT count(*), min(_line_number, 5) FROM {table} WHERE {missing_condition}").fetchone()
+    missing_lines = sorted(missing_lines or [])
+    # one grouping of the ids; the line numbers only for the five duplicates shown
+    groups = connection.execute(
         f"""
-        WITH keyed AS (SELECT {key} AS record_id, _line_number FROM {table} WHERE NOT ({missing_condition}))
-        SELECT record_id, count(*) AS n, list(_line_number ORDER BY _line_number)[1:3] AS lines
-        FROM keyed GROUP BY record_id HAVING count(*) > 1 ORDER BY min(_line_number) LIMIT 5
+        WITH duplicated AS (
+            SELECT {key} AS record_id, min(_line_number) AS first_line FROM {table} WHERE NOT ({missing_condition})
+            GROUP BY 1 HAVING count(*) > 1
+        )
+        SELECT record_id, count(*) OVER () FROM duplicated ORDER BY first_line LIMIT 5
         """
     ).fetchall()
-    duplicate_count = connection.execute(
-        f"SELECT count(*) FROM (SELECT {key} FROM {table} WHERE NOT ({missing_condition}) GROUP BY 1 HAVING count(*) > 1)"
-    ).fetchone()[0]
+    duplicate_count = groups[0][1] if groups else 0
+    duplicates = []
+    if groups:
+        lines = dict(connection.execute(
+            f"SELECT {key}, min(_line_number, 3) FROM {table} WHERE NOT ({missing_condition}) "
+            f"AND {key} IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1",
+            [[g[0] for g in groups]]).fetchall())
+        duplicates = [(record_id, None, sorted(lines[record_id])) for record_id, _ in groups]
     column_label = "+".join(id_columns)
     if missing_count or duplicate_count:
         parts = []
@@ -310,8 +317,8 @@ def check_column_expectations(
     ]
     formats = [gxe.ExpectColumnValuesToMatchRegex(column=c, regex=pattern, mostly=mostly)
                for c, pattern, mostly in _value_formats(source_file)]
-    outcomes = [_summarize("column_expectations", source_file, validate_table(connection, table, f"{source_file.key}_contract", blocking), True)]
-    outcomes.append(_summarize("value_formats", source_file, validate_table(connection, table, f"{source_file.key}_formats", formats), False) if formats
+    outcomes = [_summarize("column_expectations", source_file, validate_table(connection, table, blocking), True)]
+    outcomes.append(_summarize("value_formats", source_file, validate_table(connection, table, formats), False) if formats
                     else CheckOutcome("value_formats", True, "no format expectations for this file", blocking=False))
     return outcomes
 
@@ -354,30 +361,32 @@ def check_vital_columns(connection: duckdb.DuckDBPyConnection, table: str, sourc
     columns = vital_columns(source_file.key)
     if not columns:
         return CheckOutcome("vital_columns_usable", True, "no vital column in this file")
-    rows = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    failures, figures = [], {}
+    # one pass over the rows for every vital column and code (the regexes are the cost, not the scans)
+    conditions, parameters = [], []
     for vital in columns:
         value = f"""nullif(trim(regexp_replace(regexp_replace("{vital.column}", '[\\s\\x{{00A0}}]+', '', 'g'), '^[''`]', '')), '')"""
         unusable_if = f"NOT regexp_full_match({value}, '{VALUE_FORMATS[vital.kind]}')"
-        if not vital.empty_ok:
-            unusable_if = f"{value} IS NULL OR {unusable_if}"
-        else:
-            unusable_if = f"{value} IS NOT NULL AND {unusable_if}"
-        unusable, lines = connection.execute(
-            f"SELECT count(*), list(_line_number ORDER BY _line_number)[1:5] FROM {table} WHERE {unusable_if}"
-        ).fetchone()
+        unusable_if = f"{value} IS NULL OR {unusable_if}" if not vital.empty_ok else f"{value} IS NOT NULL AND {unusable_if}"
+        # a value already in its format is usable: clean it (two regex replacements) only when it is not
+        conditions.append(f"""CASE WHEN regexp_full_match("{vital.column}", '{VALUE_FORMATS[vital.kind]}') THEN false
+                                   ELSE {unusable_if} END""")
+    codes = vital_codes_of_file(source_file.path)
+    for code in codes:
+        normalized = f"""upper(trim(regexp_replace("{code.column}", '[\\s\\x{{00A0}}]+', ' ', 'g')))"""
+        conditions.append(f"NOT list_contains(?::VARCHAR[], coalesce({normalized}, ''))")
+        parameters += [sorted(known_codes(code.source, code.column))] * 2   # once per aggregate below
+    aggregates = [f"count(*) FILTER (WHERE {c}), min(_line_number, 5) FILTER (WHERE {c})" for c in conditions]
+    rows, *found = connection.execute(f"SELECT count(*), {', '.join(aggregates)} FROM {table}", parameters).fetchone()
+    failures, figures = [], {}
+    for index, vital in enumerate(columns):
+        unusable, lines = int(found[2 * index]), sorted(found[2 * index + 1] or [])
         share = unusable / rows if rows else 0.0
         figures[f"{vital.column}_unusable"] = unusable
         if unusable and share > vital.max_unusable_share:
             allowed = "none" if vital.max_unusable_share == 0 else f"at most {vital.max_unusable_share:.0%}"
             failures.append((vital, unusable, share, lines, allowed))
-    for code in vital_codes_of_file(source_file.path):
-        known = known_codes(code.source, code.column)
-        normalized = f"""upper(trim(regexp_replace("{code.column}", '[\\s\\x{{00A0}}]+', ' ', 'g')))"""
-        unknown, lines = connection.execute(
-            f"SELECT count(*), list(_line_number ORDER BY _source_file, _line_number)[1:5] FROM {table} "
-            f"WHERE coalesce({normalized}, '') NOT IN (SELECT unnest(?::VARCHAR[]))", [sorted(known)]
-        ).fetchone()
+    for index, code in enumerate(codes, start=len(columns)):
+        unknown, lines = int(found[2 * index]), sorted(found[2 * index + 1] or [])
         figures[f"{code.column}_unknown_codes"] = unknown
         if unknown:
             vital = VitalColumn(source_file.key, code.column, "code", code.decides, 0.0)

@@ -170,7 +170,7 @@ def pmt_score_outcomes(connection: duckdb.DuckDBPyConnection, scores: str, belum
         gxe.ExpectColumnValuesToBeInSet(column="model_version", value_set=[model_version]),
         gxe.ExpectColumnValuesToNotBeNull(column="family_id"),
     ]
-    results = validate_table(connection, numbered, "welfare_pmt_score", expectations)
+    results = validate_table(connection, numbered, expectations)
     failed = [r for r in results if not r.success]
     valid = _outcome("scores_valid", not failed,
         "; ".join(f"{r.expectation}({r.column}): {r.unexpected_count} of {r.element_count} rows unexpected"
