@@ -128,10 +128,13 @@ def reference_profiles(connection: duckdb.DuckDBPyConnection, families_sql: str)
 # Contributions
 # ----------------------------------------------------------------------------------------------
 
-def contributions(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def contributions(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame,
+                  profile_labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(n x len(MODEL_VARIABLES)) contributions in log points, and log f(family) - log f(typical family).
 
-    `typical` holds one row per family (the typical family of its regency), aligned with `frame`.
+    `typical` holds one row per family (the typical family of its regency), aligned with `frame`;
+    `profile_labels` (optional, e.g. the kode_kab) says which rows of `typical` are the same profile,
+    so each profile is encoded and predicted once instead of once per family.
     Each family is explained by the model of its data tier (`data_model`), which sees only that
     tier's variables, for the family and for its typical family alike.
     """
@@ -143,16 +146,22 @@ def contributions(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame) -
         family, reference = frame.iloc[rows], typical.iloc[rows]
         if tier != FULL_TIER:
             family, reference = blank_outside_tier(family, tier), blank_outside_tier(reference, tier)
-        out[rows], total[rows] = _contributions(model, model.candidate(tier), family, reference)
+        labels = profile_labels[rows] if profile_labels is not None else np.arange(len(rows))
+        out[rows], total[rows] = _contributions(model, model.candidate(tier), family, reference, labels)
     return out, total
 
 
-def _contributions(model: PmtModel, chosen, frame: pd.DataFrame, typical: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _contributions(model: PmtModel, chosen, frame: pd.DataFrame, typical: pd.DataFrame,
+                   labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     family_batch = model.encode(frame)
-    typical_batch = model.encode(typical)
-    total = chosen.predict(family_batch) - chosen.predict(typical_batch)
+    # the typical families repeat one profile per regency: encode and predict each profile once
+    _, profile_of_row = np.unique(labels.astype(str), return_inverse=True)
+    first_rows = np.unique(profile_of_row, return_index=True)[1]
+    typical_batch = model.encode(typical.iloc[first_rows])
+    total = chosen.predict(family_batch) - chosen.predict(typical_batch)[profile_of_row]
     if chosen.linear:
-        difference = (chosen.design(family_batch) - chosen.design(typical_batch)).multiply(chosen.coef_[None, :])
+        typical_design = chosen.design(typical_batch)[profile_of_row]
+        difference = (chosen.design(family_batch) - typical_design).multiply(chosen.coef_[None, :])
         grouping = _grouping_matrix(chosen.design_variables())
         return np.asarray((sp.csr_matrix(difference) @ grouping).todense()), total
     base = chosen.predict(family_batch)
@@ -231,6 +240,18 @@ def _describe_unit(members: tuple[str, ...], values: list[object], labels: Value
     return ", ".join(words) if words else "tidak terdata"
 
 
+def _describe_units(members: tuple[str, ...], columns: list[np.ndarray], labels: ValueLabels) -> list[str]:
+    """`_describe_unit` for every row of the members' value columns, once per distinct combination."""
+    words: dict[tuple, str] = {}
+    out = []
+    for values in zip(*columns):
+        key = tuple("\0missing" if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in values)
+        if key not in words:
+            words[key] = _describe_unit(members, list(values), labels)
+        out.append(words[key])
+    return out
+
+
 def sentence(variable: str, family_value: str, typical_value: str, regency: str, effect_percent: float,
              source: str | None) -> str:
     description = FACT_DESCRIPTION.get(variable) or DESCRIPTION[variable]
@@ -285,8 +306,8 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
         else:
             family_values = [frame[v].to_numpy(object)[picked] for v in members]
             typical_values = [typical[v].to_numpy(object)[picked] for v in members]
-            family_text[at] = [_describe_unit(members, list(vals), labels) for vals in zip(*family_values)]
-            typical_text[at] = [_describe_unit(members, list(vals), labels) for vals in zip(*typical_values)]
+            family_text[at] = _describe_units(members, family_values, labels)
+            typical_text[at] = _describe_units(members, typical_values, labels)
         source_columns = [f"{v}_source" for v in members if f"{v}_source" in frame.columns]
         if source_columns:
             sources = frame[source_columns].to_numpy(object)[picked]
@@ -345,7 +366,7 @@ def stage_explanations(connection: duckdb.DuckDBPyConnection, model: PmtModel, s
         for record_batch in reader:
             frame = record_batch.to_pandas()
             typical_rows = typical.reindex(frame["kode_kab"].astype(str).to_numpy()).reset_index(drop=True)
-            contribution, total = contributions(model, frame, typical_rows)
+            contribution, total = contributions(model, frame, typical_rows, frame["kode_kab"].astype(str).to_numpy())
             table = explanation_rows(frame, contribution, total, typical_rows, settings, model.model_version,
                                      regency_name)
             connection.register("welfare_explanation_batch", pa.Table.from_pandas(table, preserve_index=False))

@@ -43,6 +43,15 @@ def test_linear_contributions_add_up_to_the_difference_from_the_typical_family(s
     np.testing.assert_allclose(total, expected, atol=1e-9)
 
 
+def test_profiles_computed_once_per_regency_give_the_same_contributions(setting) -> None:
+    model, frame, _, aligned = setting
+    assert frame["kode_kab"].nunique() < len(frame)          # several families share a profile
+    per_family = contributions(model, frame, aligned)
+    per_profile = contributions(model, frame, aligned, frame["kode_kab"].astype(str).to_numpy())
+    np.testing.assert_array_equal(per_profile[0], per_family[0])
+    np.testing.assert_array_equal(per_profile[1], per_family[1])
+
+
 def test_the_typical_family_is_the_regency_mode_and_median(setting) -> None:
     _, frame, typical, _ = setting
     kab = frame["kode_kab"].value_counts().index[0]
