@@ -761,6 +761,9 @@ class PmtModel:
     baseline: Candidate
     card: dict = field(default_factory=dict)
     tier_models: dict[str, tuple[Candidate, Candidate]] = field(default_factory=dict)
+    # what the registry tables record of its training (cv_metrics, gate, tier_metrics), unrounded: another
+    # warehouse with the same survey registers the model from here instead of training it again
+    evaluation: dict = field(default_factory=dict)
 
     def encode(self, features: pd.DataFrame) -> EncodedBatch:
         return self.encoder.encode(features, tree=not self.chosen.linear or not self.baseline.linear)
@@ -890,9 +893,16 @@ def _train_pmt(features: pd.DataFrame, settings: TrainingSettings, regions: Regi
     tier_models = {tier: result[:2] for tier, result in results.items() if tier != FULL_TIER}
     tier_metrics = {tier: result[2] for tier, result in results.items() if tier != FULL_TIER}
     version = model_version(data.frame, encoder, settings)
-    model = PmtModel(version, encoder, chosen, baseline, tier_models=tier_models)
+    model = PmtModel(version, encoder, chosen, baseline, tier_models=tier_models,
+                     evaluation={"cv_metrics": cv_metrics, "gate": gate, "tier_metrics": tier_metrics})
     model.card = model_card(model, cv_metrics, gate, data, settings, now or datetime.now(UTC), tier_metrics)
     return TrainingResult(model, cv_metrics, gate, data, tier_metrics)
+
+
+def stored_result(model: PmtModel, data: TrainingSet) -> TrainingResult:
+    """The TrainingResult of a model read from the store, for a survey that gives its version."""
+    evaluation = model.evaluation
+    return TrainingResult(model, evaluation["cv_metrics"], evaluation["gate"], data, evaluation["tier_metrics"])
 
 
 TRAINING_COLUMNS = ("unit_id", "kode_kab", "bobot", "pengeluaran_kapita", *MODEL_VARIABLES)
