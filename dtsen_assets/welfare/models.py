@@ -561,10 +561,14 @@ class FoldFits:
             return model.fit_cross(cross)
         return model.fit(_take(self.batch, train), self.y[train], self.w[train])
 
-    def predict(self, model: Candidate, rows: np.ndarray) -> np.ndarray:
-        if model.linear:
-            return np.asarray(self.design[rows][:, model.columns()] @ model.coef_).ravel() + model.intercept_
-        return model.predict(_take(self.batch, rows))
+    def predict(self, model: Candidate, rows: np.ndarray, design: sp.csr_matrix | None = None) -> np.ndarray:
+        """Predictions for households `rows` (`design`: their rows of the union design, when at hand)."""
+        if not model.linear:
+            return model.predict(_take(self.batch, rows))
+        design = self.design[rows] if design is None else design
+        # the coefficients spread over the union design's columns: no column selection per candidate
+        coef = np.bincount(model.columns(), weights=model.coef_, minlength=design.shape[1])
+        return np.asarray(design @ coef).ravel() + model.intercept_
 
     def fold_predictions(self, names, train: np.ndarray, test: np.ndarray, cross: CrossProducts) -> dict:
         """Predictions for households `test` of each candidate fitted on households `train`.
@@ -572,6 +576,7 @@ class FoldFits:
         An average of candidates (`members`) predicts the mean of its members' predictions, which
         is exactly its own prediction (its coefficients are its members' averaged)."""
         out = {}
+        design = self.design[test]
 
         def prediction(name: str) -> np.ndarray:
             if name not in out:
@@ -579,7 +584,7 @@ class FoldFits:
                 if members:
                     out[name] = np.mean([prediction(member) for member in members], axis=0)
                 else:
-                    out[name] = self.predict(self.fit(name, train, cross), test)
+                    out[name] = self.predict(self.fit(name, train, cross), test, design)
             return out[name]
         return {name: prediction(name) for name in names}
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.linalg import cho_factor, cho_solve, eigh_tridiagonal, lapack
+from scipy.linalg import blas, cho_factor, cho_solve, eigh_tridiagonal, lapack
 from sklearn.linear_model import LinearRegression
 
 # A Gram eigenvalue under this share of the largest is rounding noise of an exactly collinear design
@@ -98,10 +98,13 @@ class CrossDesign:
         share = np.bincount(design.indices, minlength=self.width) / max(design.shape[0], 1)
         dense = np.flatnonzero(share >= dense_share)
         sparse_columns = np.flatnonzero(share < dense_share)
-        self.dense = design[:, dense].tocsr()
+        self.dense_count = dense.size
         self.sparse = design[:, sparse_columns].tocsr()
-        self.shift = self.w @ self.dense.toarray() / self.w.sum() if dense.size else np.zeros(0)
+        self.shift = self.w @ design[:, dense].toarray() / self.w.sum() if dense.size else np.zeros(0)
         self.y_shift = float(self.w @ self.y / self.w.sum())
+        # [1, dense columns, y - its mean], read a fold at a time
+        self.dense = sp.hstack([np.ones((design.shape[0], 1)), design[:, dense],
+                                (self.y - self.y_shift)[:, None]], format="csr")
         # position of each design column in [1, dense..., sparse..., y]
         self.position = np.empty(self.width, dtype=np.int64)
         self.position[dense] = 1 + np.arange(dense.size)
@@ -113,23 +116,23 @@ class CrossDesign:
         """[1, x, y]' W [1, x, y] over households `rows` (x shifted as described above)."""
         rows = np.asarray(rows)
         w = self.w[rows]
-        dense = self.dense[rows].toarray()
-        nonzero_dense = np.count_nonzero(dense, axis=0)
-        dense -= self.shift
-        z = np.column_stack([np.ones(rows.size), dense, self.y[rows] - self.y_shift])
-        weighted = z * w[:, None]
+        z = self.dense[rows].toarray()
+        columns = z[:, 1:-1]
+        nonzero_dense = np.count_nonzero(columns, axis=0)
+        columns -= self.shift
+        upper = blas.dsyrk(1.0, z * np.sqrt(w)[:, None], trans=1)      # z'Wz, upper triangle
         sparse = self.sparse[rows]
-        d, s = dense.shape[1] + 1, sparse.shape[1]
+        d, s = self.dense_count + 1, sparse.shape[1]
         size = d + s + 1
         zz = np.empty((size, size))
-        zd = z.T @ weighted
         dense_index = np.r_[0:d, size - 1]
-        zz[np.ix_(dense_index, dense_index)] = zd
+        zz[np.ix_(dense_index, dense_index)] = np.triu(upper) + np.triu(upper, 1).T
         if s:
-            sd = np.asarray(sparse.T @ weighted)
+            weighted = sparse.multiply(w[:, None]).tocsr()
+            sd = np.asarray(weighted.T @ z)
             zz[d:d + s, dense_index] = sd
             zz[dense_index, d:d + s] = sd.T
-            zz[d:d + s, d:d + s] = (sparse.T @ sparse.multiply(w[:, None]).tocsr()).toarray()
+            zz[d:d + s, d:d + s] = (sparse.T @ weighted).toarray()
         nonzero = np.concatenate([nonzero_dense, np.bincount(sparse.indices[sparse.data != 0], minlength=s)])
         return CrossProducts(self, zz, nonzero, rows.size, rows)
 
@@ -271,24 +274,27 @@ def bounded_ridge(g: WeightedGram, alpha: float | np.ndarray, nonnegative: np.nd
     """Weighted ridge (intercept not penalized) with the coefficients `nonnegative` held >= 0.
 
     Bounded-variable least squares (scipy's `lsq_linear(method="bvls")`, whose steps and stopping
-    rules this follows) on the ridge objective 1/2 b'Hb - b'X'y, H = X'WX + diag(alpha): each step
-    solves the free coefficients with a Cholesky factorization of their block of H, so the cost
-    grows with the number of design columns, not of households.
+    rules this follows) on the ridge objective 1/2 b'Hb - b'X'y, H = X'WX + diag(alpha). Each step
+    solves the free coefficients with the bound ones fixed, from the one Cholesky factorization of H
+    (`_free_solver`), so the cost grows with the number of design columns, not of households.
     """
     width = g.gram.shape[0]
     penalty = np.broadcast_to(np.asarray(alpha, float), (width,))
     hessian = g.gram + np.diag(penalty)
     moment = g.moment
-    unconstrained = cho_solve(cho_factor(hessian), moment)
+    factor = cho_factor(hessian)
+    unconstrained = cho_solve(factor, moment)
     lower = np.full(width, -np.inf)
     lower[nonnegative] = 0.0
     if np.all(unconstrained >= lower):
         return unconstrained
+    solve_free = _free_solver(hessian, factor)
 
     def solve(free: np.ndarray, x: np.ndarray) -> np.ndarray:
         bound = np.flatnonzero(on_bound != 0)
-        right = moment[free] - hessian[np.ix_(free, bound)] @ x[bound]
-        return cho_solve(cho_factor(hessian[np.ix_(free, free)]), right)
+        right = np.zeros(width)
+        right[free] = moment[free] - hessian[np.ix_(free, bound)] @ x[bound]
+        return solve_free(right, bound)[free]
 
     def cost_and_gradient(x: np.ndarray) -> tuple[float, np.ndarray]:
         gradient = hessian @ (x - unconstrained)        # = Hx - X'y
@@ -343,6 +349,30 @@ def bounded_ridge(g: WeightedGram, alpha: float | np.ndarray, nonnegative: np.nd
         if stalled:
             break
     return x
+
+
+def _free_solver(hessian: np.ndarray, factor) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """solve(right, bound) -> u with u[bound] = 0 and (H u)[free] = right[free], free = the rest.
+
+    u = H^-1 (right + E_bound l), with l making u[bound] zero: one solve with the factorization of H
+    and the columns of H^-1 of the bound coefficients (kept, as few change between steps), instead of
+    factorizing the free block at every step."""
+    columns: dict[int, np.ndarray] = {}
+
+    def inverse_column(j: int) -> np.ndarray:
+        if j not in columns:
+            unit = np.zeros(hessian.shape[0])
+            unit[j] = 1.0
+            columns[j] = cho_solve(factor, unit)
+        return columns[j]
+
+    def solve(right: np.ndarray, bound: np.ndarray) -> np.ndarray:
+        u = cho_solve(factor, right)
+        if bound.size:
+            inverse = np.column_stack([inverse_column(j) for j in bound])
+            u = u + inverse @ np.linalg.solve(inverse[bound], -u[bound])
+        return u
+    return solve
 
 
 def _kkt(gradient: np.ndarray, on_bound: np.ndarray) -> float:
