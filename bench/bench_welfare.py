@@ -1,7 +1,7 @@
 """Welfare benchmark: the published PMT against the OLS baseline and the generator's truth, in two worlds.
 
     python bench/bench_welfare.py [--persons 150000] [--worlds default linear] [--survey-households 2500 10000]
-                                  [--pipeline] [--candidates ...] [--scoring-persons 0] [--seed 7]
+                                  [--pipeline] [--candidates ...] [--cv-repeats N] [--scoring-persons 0] [--seed 7]
                                   [--work /tmp/dtsen_bench_welfare]
 
 For each world of the generator (`default`: consumption follows a latent welfare the dwelling only
@@ -339,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--survey-households", type=int, nargs="+", default=[2_500, 10_000],
                         help="SUSENAS sizes to generate (the generator's --susenas-households)")
     parser.add_argument("--candidates", nargs="+", default=None, help="PMT candidates (default: the asset's default)")
+    parser.add_argument("--cv-repeats", type=int, default=None,
+                        help="repetitions of the cross-validation and of the gate's nested CV (default: the asset's)")
     parser.add_argument("--scoring-persons", type=int, default=0, help="also time scoring a drop of this many persons")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--work", default="/tmp/dtsen_bench_welfare")
@@ -348,7 +350,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    settings = TrainingSettings(**({"candidates": tuple(args.candidates)} if args.candidates else {}))
+    settings = TrainingSettings(**({"candidates": tuple(args.candidates)} if args.candidates else {}),
+                                **({"cv_repeats": args.cv_repeats} if args.cv_repeats else {}))
     print(f"candidates: {', '.join(settings.candidates)}; baseline ols_baseline; {settings.cv_folds} folds x "
           f"{settings.cv_repeats} repeats (nested CV for the gate)")
     rows = []

@@ -38,6 +38,7 @@ from dtsen_assets.welfare.models import (
     TrainingSettings,
     planned_model_version,
     save_model,
+    stored_result,
     survey_problem,
     train_pmt,
     training_set,
@@ -51,6 +52,7 @@ from dtsen_assets.welfare.registry import (
     current_registration,
     model_of_scores,
     stage_registry,
+    stored_model,
 )
 from dtsen_assets.welfare.scoring import Eligibility, score_families
 
@@ -242,16 +244,15 @@ def welfare_asset(key: dg.AssetKey, deps: list[dg.AssetKey], description: str, k
 
 
 def training_decision(version: str, current: Registration | None, directory) -> tuple[str, str]:
-    """("reused" | "trained", why): reuse the current model only when training would give the same
-    version (survey, settings and model code unchanged) and its artifact is on disk."""
+    """("reused", why) when the current model can be reused: training would give its version (survey,
+    settings and model code unchanged) and its artifact is on disk; else ("trained", why not)."""
     if current is None:
-        return "trained", "no PMT published yet"
+        return "trained", "no PMT registered in this warehouse yet"
     if current.model_version != version:
-        return "trained", (f"the survey, the training settings or the model code changed since "
-                           f"{current.model_version}: training {version}")
+        return "trained", f"the survey, the training settings or the model code changed since {current.model_version}"
     if not (directory / current.artifact_file).is_file():
         return "trained", (f"the artifact {current.artifact_file} of the current model {version} is missing under "
-                           f"{directory} (warehouse copied without its models/ folder?): recreating it by training")
+                           f"{directory} (warehouse copied without its models/ folder?)")
     return "reused", (f"survey, training settings and model code unchanged since {version} was trained: "
                       "the current model is reused")
 
@@ -268,16 +269,19 @@ class StagedModel:
     reason: str = ""
     card: dict | None = None
     path: Path | None = None
-    result: object = None                     # the TrainingResult when trained
-    tables: tuple[str, ...] = ()              # the registry tables, when a new model was trained
+    result: object = None                     # the TrainingResult when trained or taken from the store
+    tables: tuple[str, ...] = ()              # the registry tables, when a model is registered by this run
 
 
 def stage_pmt_model(connection, settings: TrainingSettings, directory: Path, log) -> StagedModel:
     """Train (or reuse) the PMT and stage its registry rows; the artifact is written under its version.
 
-    A survey that cannot train a PMT stops here (the check `survey_households_sufficient` says why). The
-    artifact `<model_version>.joblib` is written before the checks: it is named by its version and read
-    only once the registry (published by the gate) names it.
+    Reused without training: the model this warehouse registered, when its version is the planned one
+    (nothing is staged); else a complete artifact of the planned version already in the model store
+    (written by another warehouse from the same survey, settings and model code), registered here from
+    the evaluation it carries. A survey that cannot train a PMT stops here (the check
+    `survey_households_sufficient` says why). The artifact `<model_version>.joblib` is written before the
+    checks: it is named by its version and read only once the registry (published by the gate) names it.
     """
     query = feature_query(connection, SURVEY_TABLE, "id_rt")
     survey = connection.execute(query.sql).df()
@@ -289,19 +293,30 @@ def stage_pmt_model(connection, settings: TrainingSettings, directory: Path, log
     staged.version = planned_model_version(survey, settings, regions)
     current = current_registration(connection)
     staged.training, staged.reason = training_decision(staged.version, current, directory)
-    log.info(f"PMT {staged.version}: {staged.training} ({staged.reason})")
     if staged.training == "reused":
+        log.info(f"PMT {staged.version}: reused ({staged.reason})")
         staged.card, staged.path = current.card, directory / current.artifact_file
         return staged
-    log.info(f"training on {len(data.frame)} survey households: {', '.join(settings.candidates)}")
-    result = train_pmt(survey, settings, regions)
+    stored, problem = stored_model(directory, staged.version)
+    if stored is not None:
+        staged.training, staged.reason = "reused", (
+            f"{staged.reason}; {staged.version} is in the model store (trained {stored.card['trained_at']} from the "
+            "same survey, settings and model code): registered in this warehouse without training")
+        result = stored_result(stored, data)
+        staged.path = directory / f"{staged.version}.joblib"
+    else:
+        staged.reason += f"; {problem}: training it again" if problem else f": training {staged.version}"
+    log.info(f"PMT {staged.version}: {staged.training} ({staged.reason})")
+    if stored is None:
+        log.info(f"training on {len(data.frame)} survey households: {', '.join(settings.candidates)}")
+        result = train_pmt(survey, settings, regions)
+        staged.path = save_model(result.model, directory)
     gate = result.gate
     if gate.fallback_to_baseline:
         log.warning(f"publishing the OLS baseline ({BASELINE}) instead of {gate.selected}: {gate.summary}")
     else:
         log.info(f"gate: {gate.summary}")
     staged.result, staged.card = result, result.model.card
-    staged.path = save_model(result.model, directory)
     stage_registry(connection, result, staged.path.name, staging_table(REGISTRY_TABLE), staging_table(EVALUATION_TABLE))
     staged.tables = (REGISTRY_TABLE, EVALUATION_TABLE)
     return staged
@@ -310,7 +325,8 @@ def stage_pmt_model(connection, settings: TrainingSettings, directory: Path, log
 def evaluate_pmt_model(staged: StagedModel, settings: TrainingSettings) -> list:
     outcomes = [checks.check_survey_households(staged.data, settings)]
     if staged.trainable:
-        outcomes.append(checks.check_gate(staged.result.gate) if staged.result is not None
+        outcomes.append(checks.check_gate(staged.result.gate, reused=staged.training == "reused")
+                        if staged.result is not None
                         else checks.check_gate_of_reused_model(staged.card))
     outcomes.append(checks.check_survey_variables(staged.missing_columns))
     return outcomes
@@ -324,7 +340,8 @@ def evaluate_pmt_model(staged: StagedModel, settings: TrainingSettings) -> list:
         "compared by weighted cross-validated exclusion error; the selection is published when it excludes no "
         "more of the poor than the conventional OLS PMT on held-out households, and otherwise the OLS baseline is "
         "published: a valid survey always gets a model. Retrained only when the survey, the settings or the model "
-        "code changed (or its artifact is missing); otherwise the current model is reused. "
+        "code changed (or its artifact is missing); otherwise the current model is reused, and a warehouse that has "
+        "not registered it yet registers the model store's artifact of the same version without training. "
         f"Artifact: <model store>/<model_version>.joblib (resource `model_store`); registry {REGISTRY_TABLE}, "
         f"metrics {EVALUATION_TABLE}."
     ))
@@ -338,8 +355,7 @@ def pmt_model(context: dg.AssetExecutionContext, config: PmtModelConfig, warehou
                                     lambda staged: staged.tables)
         staged = gated.staged
         label = "welfare/pmt_model" if not staged.trainable else (
-            f"welfare/pmt_model ({staged.version}, reused)" if staged.result is None else
-            f"welfare/pmt_model ({staged.version}, {staged.result.model.chosen.name})")
+            f"welfare/pmt_model ({staged.version}, {staged.card['chosen']}, {staged.training})")
         yield from report(label, gated.outcomes, PMT_MODEL)
         extra = {}
         if staged.result is not None:

@@ -89,8 +89,10 @@ def check_survey_households(data: TrainingSet, settings: TrainingSettings) -> Ch
     )
 
 
-def check_gate(gate: GateResult) -> CheckOutcome:
-    """The published model against the baseline: the selection when it is not worse, else the baseline itself."""
+def check_gate(gate: GateResult, reused: bool = False) -> CheckOutcome:
+    """The published model against the baseline: the selection when it is not worse, else the baseline itself.
+
+    `reused`: the gate as recorded when the model was trained, for a model taken from the model store."""
     return _outcome("not_worse_than_ols_baseline",
         gate_decision(gate.published_exclusion_error, gate.baseline_exclusion_error, gate.tolerance_pp),
         gate.summary,
@@ -104,6 +106,7 @@ def check_gate(gate: GateResult) -> CheckOutcome:
         selection_procedure_r2=round(gate.chosen_metrics["r2"], 4),
         baseline_r2=round(gate.baseline_metrics["r2"], 4),
         candidate_chosen_per_fold=", ".join(gate.chosen_per_fold),
+        reused=reused,
     )
 
 

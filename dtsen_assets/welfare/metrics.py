@@ -57,23 +57,26 @@ def targeting_errors(actual: np.ndarray, predicted: np.ndarray, weights: np.ndar
     poor = midrank_persentil(actual, weights) <= 100.0 * quota
     selected = midrank_persentil(predicted, weights) <= 100.0 * quota
 
-    def errors(mask: np.ndarray) -> dict:
-        w = weights[mask]
-        p, s = poor[mask], selected[mask]
-        poor_persons, selected_persons = float(w[p].sum()), float(w[s].sum())
+    def errors(poor_persons: float, selected_persons: float, excluded: float, included: float, persons: float,
+               units: int) -> dict:
         return {
-            "exclusion_error": float(w[p & ~s].sum() / poor_persons) if poor_persons else float("nan"),
-            "inclusion_error": float(w[s & ~p].sum() / selected_persons) if selected_persons else float("nan"),
+            "exclusion_error": float(excluded / poor_persons) if poor_persons else float("nan"),
+            "inclusion_error": float(included / selected_persons) if selected_persons else float("nan"),
             "poor_persons": poor_persons,
             "selected_persons": selected_persons,
-            "persons": float(w.sum()),
-            "units": int(mask.sum()),
+            "persons": persons,
+            "units": units,
         }
 
-    result = errors(np.ones(weights.size, dtype=bool))
+    sums = (weights * poor, weights * selected, weights * (poor & ~selected), weights * (selected & ~poor), weights)
+    result = errors(*(float(v.sum()) for v in sums), int(weights.size))
     if groups is not None:
-        groups = np.asarray(groups, dtype=object)
-        result["by_group"] = {str(g): errors(groups == g) for g in sorted(set(groups.tolist()))}
+        # every group's sums at once (sorted group labels, as sorted(set(groups)))
+        labels, group = np.unique(np.asarray(groups, dtype=object), return_inverse=True)
+        by_group = [np.bincount(group, weights=v, minlength=labels.size) for v in sums]
+        units = np.bincount(group, minlength=labels.size)
+        result["by_group"] = {str(label): errors(*(float(v[i]) for v in by_group), int(units[i]))
+                              for i, label in enumerate(labels)}
     return result
 
 

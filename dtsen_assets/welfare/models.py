@@ -43,6 +43,12 @@ variation in it), with a message that says what to supply.
 Data tiers: the published kind and the baseline are also fitted with only the variables of each
 poorer data tier (`variables.TIERS`), for families whose registries record less (scored by `scoring.py`).
 
+Cost: all this is some 400 fits. Each linear fit needs only weighted cross products of its design,
+which add up over households (`solvers.py`): every fold split passes over the survey once, every
+training part is a sum of fold blocks, every candidate a sub-block (`FoldFits`). Penalties are chosen
+from a tridiagonal reduction, bounds solved on the p x p system, and independent fits run on a few
+threads. The result is that of fitting each fold on its own rows, up to rounding (`test_solvers.py`).
+
 Version: `model_version` hashes the training rows, the feature specification, every setting, the
 code version and a fingerprint of the model modules' source, so the same survey, settings and code
 give the same version (and artifact) again; `planned_model_version` computes it without training,
@@ -55,6 +61,8 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,10 +71,7 @@ import joblib
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.linalg import solve_triangular
-from scipy.optimize import lsq_linear
 from sklearn.ensemble import HistGradientBoostingRegressor
-from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import KFold
 from threadpoolctl import threadpool_limits
 
@@ -79,6 +84,16 @@ from dtsen_assets.welfare.features import (
 )
 from dtsen_assets.welfare.metrics import QUOTAS, evaluate
 from dtsen_assets.welfare.regions import Regions
+from dtsen_assets.welfare.solvers import (
+    CrossDesign,
+    CrossProducts,
+    WeightedGram,
+    bounded_ridge,
+    gcv_choice,
+    gcv_ridge,
+    minimum_norm_least_squares,
+    total,
+)
 from dtsen_assets.welfare.variables import FULL_TIER, MODEL_VARIABLES, ORDINAL, TIERS
 
 MODEL_CODE_VERSION = "pmt-models-5"      # change when fitting or prediction logic changes
@@ -88,7 +103,7 @@ CANDIDATES = ("ols_baseline", "ridge", "ridge_regional", "ridge_monotone", "ridg
 DEFAULT_CANDIDATES = ("ridge_monotone", "ridge_shrunk", "monotone_average")
 # The source files whose content decides a fitted model: part of model_version, so that a change
 # of the model code retrains the model even where MODEL_CODE_VERSION was not bumped.
-MODEL_SOURCE_FILES = ("models.py", "features.py", "variables.py", "metrics.py")
+MODEL_SOURCE_FILES = ("models.py", "solvers.py", "features.py", "variables.py", "metrics.py")
 
 
 @dataclass(frozen=True)
@@ -129,8 +144,34 @@ class TrainingSettings:
 # Candidates
 # ----------------------------------------------------------------------------------------------
 
+SLOPE_FEATURES = ("log_jumlah_art", "log_luas_lantai")
+
+
+def _slope_columns(encoder) -> list[int]:
+    """Columns of the linear design holding the SLOPE_FEATURES (numeric columns follow the categorical ones)."""
+    names = [n for n, _, _ in NUMERIC_FEATURES]
+    start = len(encoder.categorical_columns)
+    return [start + names.index(f) for f in SLOPE_FEATURES]
+
+
+def union_design(encoder: FeatureEncoder, batch: EncodedBatch) -> sp.csr_matrix:
+    """Every column a linear candidate uses: the linear design, then province x each slope feature,
+    then town x each slope feature. Each candidate's design is a selection of these (`columns`)."""
+    linear = batch.linear
+    slices = encoder.region_column_slices
+    province = linear[:, slices["provinsi"]]
+    kota = linear[:, slices["regional"].start:slices["regional"].start + 1]
+    slopes = [linear[:, column] for column in _slope_columns(encoder)]
+    return sp.hstack([linear, *(province.multiply(s) for s in slopes), *(kota.multiply(s) for s in slopes)],
+                     format="csr")
+
+
 class Candidate:
-    """A fitted (or fittable) model of log per-capita consumption on an EncodedBatch."""
+    """A fitted (or fittable) model of log per-capita consumption on an EncodedBatch.
+
+    A linear candidate's design is a selection of `union_design`'s columns (`columns`), and it is
+    fitted from the weighted cross products of those columns (`fit_cross`), so that cross-validation
+    can hand every candidate and every fold its cross products without building designs per fold."""
 
     name: str = ""
     linear: bool = True
@@ -149,7 +190,16 @@ class Candidate:
     def design_variables(self) -> list[str]:
         return self.encoder.column_variables
 
+    def columns(self) -> np.ndarray:
+        """The columns of `union_design` this candidate's design is made of, in order."""
+        return np.arange(len(self.encoder.linear_column_names))
+
     def fit(self, batch: EncodedBatch, y: np.ndarray, w: np.ndarray) -> Candidate:
+        """Fit on every household of `batch`."""
+        design = CrossDesign(union_design(self.encoder, batch), y, w)
+        return self.fit_cross(design.cross_products(np.arange(len(y))))
+
+    def fit_cross(self, cross: CrossProducts) -> Candidate:
         raise NotImplementedError
 
     def predict(self, batch: EncodedBatch) -> np.ndarray:
@@ -169,17 +219,20 @@ class OlsBaseline(Candidate):
     def design_variables(self):
         return self.encoder.column_variables[: self.encoder.one_hot_width]
 
-    def fit(self, batch, y, w):
-        x = self.design(batch)
-        counts = np.asarray((x != 0).sum(axis=0)).ravel()
-        numeric = np.zeros(x.shape[1], dtype=bool)
+    def columns(self):
+        return np.arange(self.encoder.one_hot_width)
+
+    def fit_cross(self, cross):
+        g = cross.gram(self.columns())
+        numeric = np.zeros(g.gram.shape[0], dtype=bool)
         start = len(self.encoder.categorical_columns)
         numeric[start:start + len(NUMERIC_FEATURES) + 2] = True
-        keep = numeric | (counts >= self.settings.ols_min_households)
-        model = LinearRegression().fit(x[:, keep].toarray(), y, sample_weight=w)
-        self.coef_ = np.zeros(x.shape[1])
-        self.coef_[keep] = model.coef_
-        self.intercept_ = float(model.intercept_)
+        keep = numeric | (g.nonzero >= self.settings.ols_min_households)
+        kept = g.restricted(np.flatnonzero(keep))
+        coef = minimum_norm_least_squares(kept)
+        self.coef_ = np.zeros(keep.size)
+        self.coef_[keep] = coef
+        self.intercept_ = kept.intercept(coef)
         self.params_ = {"columns": int(keep.sum())}
         return self
 
@@ -191,77 +244,18 @@ def fit_weighted_ridge(x: np.ndarray, y: np.ndarray, w: np.ndarray,
     One eigen-decomposition of the weighted, centred Gram matrix serves every alpha:
     GCV(alpha) = RSS(alpha) / (1 - df(alpha) / n)^2, the rotation-invariant form of leave-one-out.
     """
-    coef, intercept, alpha, _ = _ridge_gcv(x, y, w, alphas)
-    return coef, intercept, alpha
-
-
-@dataclass
-class WeightedGram:
-    """The weighted, centred cross products a ridge needs: computed once per design, reused for every
-    penalty (and every rescaling of the columns)."""
-
-    gram: np.ndarray        # X'WX of the centred design
-    moment: np.ndarray      # X'Wy
-    total: float            # y'Wy
-    x_mean: np.ndarray
-    y_mean: float
-    n: int
-
-    @classmethod
-    def of(cls, x: np.ndarray, y: np.ndarray, w: np.ndarray) -> WeightedGram:
-        w = np.asarray(w, float)
-        x_mean = w @ x / w.sum()
-        y_mean = float(w @ y / w.sum())
-        root = np.sqrt(w)
-        xc = (x - x_mean) * root[:, None]
-        yc = (y - y_mean) * root
-        return cls(xc.T @ xc, xc.T @ yc, float(yc @ yc), x_mean, y_mean, int(y.size))
-
-    def intercept(self, coef: np.ndarray) -> float:
-        return self.y_mean - float(self.x_mean @ coef)
-
-
-def _gcv_ridge(g: WeightedGram, alphas: tuple[float, ...],
-               scale: np.ndarray | None = None) -> tuple[np.ndarray, float, float]:
-    """(coef, alpha, GCV) of the ridge on the design with columns multiplied by `scale` (coef in the
-    original units): scaling a column by 1/sqrt(r) is penalizing its coefficient r times harder."""
-    gram, moment = g.gram, g.moment
-    if scale is not None:
-        gram, moment = gram * np.outer(scale, scale), moment * scale
-    eigenvalues, vectors = np.linalg.eigh(gram)
-    eigenvalues = np.clip(eigenvalues, 0.0, None)
-    projected = vectors.T @ moment                      # V' X' y  (= s * U' y)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        uty_squared = np.where(eigenvalues > 1e-10 * eigenvalues.max(), projected ** 2 / eigenvalues, 0.0)
-    best = None
-    for alpha in alphas:
-        shrink = eigenvalues / (eigenvalues + alpha)
-        rss = g.total - float(np.sum((2 * shrink - shrink ** 2) * uty_squared))
-        df = float(shrink.sum()) + 1.0                   # + the intercept
-        gcv = rss / max(1.0 - df / g.n, 1e-6) ** 2
-        if best is None or gcv < best[0] - 1e-15:
-            best = (gcv, alpha)
-    alpha = best[1]
-    coef = vectors @ (projected / (eigenvalues + alpha))
-    if scale is not None:
-        coef = coef * scale
-    return coef, float(alpha), float(best[0])
-
-
-def _ridge_gcv(x: np.ndarray, y: np.ndarray, w: np.ndarray,
-               alphas: tuple[float, ...]) -> tuple[np.ndarray, float, float, float]:
-    """fit_weighted_ridge, also returning the GCV score of the chosen alpha."""
     g = WeightedGram.of(x, y, w)
-    coef, alpha, gcv = _gcv_ridge(g, alphas)
-    return coef, g.intercept(coef), alpha, gcv
+    coef, alpha, _ = gcv_ridge(g, alphas)
+    return coef, g.intercept(coef), alpha
 
 
 class RidgeCandidate(Candidate):
     name = "ridge"
 
-    def fit(self, batch, y, w):
-        self.coef_, self.intercept_, alpha = fit_weighted_ridge(
-            self.design(batch).toarray(), y, w, self.settings.ridge_alphas)
+    def fit_cross(self, cross):
+        g = cross.gram(self.columns())
+        self.coef_, alpha, _ = gcv_ridge(g, self.settings.ridge_alphas)
+        self.intercept_ = g.intercept(self.coef_)
         self.params_ = {"alpha": alpha}
         return self
 
@@ -270,23 +264,13 @@ def fit_bounded_ridge(x: np.ndarray, y: np.ndarray, w: np.ndarray, alpha: float 
                       nonnegative: np.ndarray) -> tuple[np.ndarray, float]:
     """Weighted ridge (intercept not penalized) with the coefficients `nonnegative` held >= 0.
 
-    `alpha` is one penalty, or one per column. Solved as bounded least squares on the p x p
-    Cholesky factor of the penalized Gram matrix (||R b - q||² equals the ridge objective up to a
-    constant), so the cost grows with the number of design columns, not of households.
+    `alpha` is one penalty, or one per column. Solved by bounded-variable least squares on the
+    p x p penalized Gram matrix (`solvers.bounded_ridge`), so the cost grows with the number of
+    design columns, not of households.
     """
     g = WeightedGram.of(x, y, w)
-    coef = _bounded_ridge(g, alpha, nonnegative)
+    coef = bounded_ridge(g, alpha, nonnegative)
     return coef, g.intercept(coef)
-
-
-def _bounded_ridge(g: WeightedGram, alpha: float | np.ndarray, nonnegative: np.ndarray) -> np.ndarray:
-    width = g.gram.shape[0]
-    penalty = np.broadcast_to(np.asarray(alpha, float), (width,))
-    upper = np.linalg.cholesky(g.gram + np.diag(penalty)).T
-    target = solve_triangular(upper, g.moment, trans="T")
-    lower = np.full(width, -np.inf)
-    lower[nonnegative] = 0.0
-    return lsq_linear(upper, target, bounds=(lower, np.inf), method="bvls").x
 
 
 class RidgeMonotone(RidgeCandidate):
@@ -300,18 +284,21 @@ class RidgeMonotone(RidgeCandidate):
         return np.array([i for i, variable in enumerate(self.encoder.column_variables)
                          if not (i < one_hot and variable in ORDINAL)])
 
+    def columns(self):
+        return self._columns()
+
     def design(self, batch):
         return batch.linear[:, self._columns()]
 
     def design_variables(self):
         return [self.encoder.column_variables[i] for i in self._columns()]
 
-    def fit(self, batch, y, w):
-        g = WeightedGram.of(self.design(batch).toarray(), y, w)
-        _, alpha, _ = _gcv_ridge(g, self.settings.ridge_alphas)
+    def fit_cross(self, cross):
+        g = cross.gram(self.columns())
+        alpha, _ = gcv_choice(g, self.settings.ridge_alphas)
         columns, thresholds = self._columns(), self.encoder.region_column_slices["ordinal"]
         nonnegative = np.flatnonzero((columns >= thresholds.start) & (columns < thresholds.stop))
-        self.coef_ = _bounded_ridge(g, alpha, nonnegative)
+        self.coef_ = bounded_ridge(g, alpha, nonnegative)
         self.intercept_ = g.intercept(self.coef_)
         self.params_ = {"alpha": alpha}
         return self
@@ -336,6 +323,11 @@ class RidgeShrunk(RidgeMonotone):
         blocks += [province.multiply(batch.linear[:, column]) for column in _slope_columns(self.encoder)]
         return sp.hstack(blocks, format="csr")
 
+    def columns(self):
+        # the monotone columns, then province x each slope feature
+        width = len(self.encoder.linear_column_names)
+        return np.r_[self._columns(), width + np.arange(len(self.encoder.provinces) * len(SLOPE_FEATURES))]
+
     def design_variables(self):
         feature_variable = {n: v for n, v, _ in NUMERIC_FEATURES}
         variables = super().design_variables()
@@ -351,17 +343,17 @@ class RidgeShrunk(RidgeMonotone):
         nonnegative = np.flatnonzero((columns >= slices["ordinal"].start) & (columns < slices["ordinal"].stop))
         return regional, nonnegative
 
-    def fit(self, batch, y, w):
-        g = WeightedGram.of(self.design(batch).toarray(), y, w)
+    def fit_cross(self, cross):
+        g = cross.gram(self.columns())
         regional, nonnegative = self._groups()
         best = None
         for ratio in self.settings.region_penalty_ratios:
             # penalizing the regional columns ratio x alpha = scaling them by 1 / sqrt(ratio)
-            _, alpha, gcv = _gcv_ridge(g, self.settings.ridge_alphas, np.where(regional, 1.0 / np.sqrt(ratio), 1.0))
+            alpha, gcv = gcv_choice(g, self.settings.ridge_alphas, np.where(regional, 1.0 / np.sqrt(ratio), 1.0))
             if best is None or gcv < best[0] - 1e-15:
                 best = (gcv, alpha, ratio)
         _, alpha, ratio = best
-        self.coef_ = _bounded_ridge(g, np.where(regional, alpha * ratio, alpha), nonnegative)
+        self.coef_ = bounded_ridge(g, np.where(regional, alpha * ratio, alpha), nonnegative)
         self.intercept_ = g.intercept(self.coef_)
         self.params_ = {"alpha": alpha, "region_penalty_ratio": ratio}
         return self
@@ -377,33 +369,26 @@ class MonotoneAverage(Candidate):
     name = "monotone_average"
     members = ("ridge_monotone", "ridge_shrunk")
 
-    def fit(self, batch, y, w):
-        self.parts_ = [make_candidate(name, self.encoder, self.settings).fit(batch, y, w) for name in self.members]
+    def fit_cross(self, cross):
+        self.parts_ = [make_candidate(name, self.encoder, self.settings).fit_cross(cross) for name in self.members]
         share = 1.0 / len(self.parts_)
         self.coef_ = np.concatenate([share * part.coef_ for part in self.parts_])
         self.intercept_ = float(share * sum(part.intercept_ for part in self.parts_))
         self.params_ = {part.name: part.params_ for part in self.parts_}
         return self
 
-    def design(self, batch):
-        parts = self.parts_ if hasattr(self, "parts_") else [
+    def _parts(self) -> list[Candidate]:
+        return self.parts_ if hasattr(self, "parts_") else [
             make_candidate(name, self.encoder, self.settings) for name in self.members]
-        return sp.hstack([part.design(batch) for part in parts], format="csr")
+
+    def columns(self):
+        return np.concatenate([part.columns() for part in self._parts()])
+
+    def design(self, batch):
+        return sp.hstack([part.design(batch) for part in self._parts()], format="csr")
 
     def design_variables(self):
-        parts = self.parts_ if hasattr(self, "parts_") else [
-            make_candidate(name, self.encoder, self.settings) for name in self.members]
-        return [variable for part in parts for variable in part.design_variables()]
-
-
-SLOPE_FEATURES = ("log_jumlah_art", "log_luas_lantai")
-
-
-def _slope_columns(encoder) -> list[int]:
-    """Columns of the linear design holding the SLOPE_FEATURES (numeric columns follow the categorical ones)."""
-    names = [n for n, _, _ in NUMERIC_FEATURES]
-    start = len(encoder.categorical_columns)
-    return [start + names.index(f) for f in SLOPE_FEATURES]
+        return [variable for part in self._parts() for variable in part.design_variables()]
 
 
 class RidgeRegional(RidgeCandidate):
@@ -419,6 +404,13 @@ class RidgeRegional(RidgeCandidate):
         for column in _slope_columns(self.encoder):
             blocks.append(region.multiply(base[:, column]))
         return sp.hstack(blocks, format="csr")
+
+    def columns(self):
+        # the linear design, then for each slope feature: province x it, town x it
+        width, provinces = len(self.encoder.linear_column_names), len(self.encoder.provinces)
+        town = width + provinces * len(SLOPE_FEATURES)
+        return np.concatenate([np.arange(width)] + [np.r_[width + i * provinces + np.arange(provinces), town + i]
+                                                    for i in range(len(SLOPE_FEATURES))])
 
     def design_variables(self):
         variables = list(self.encoder.column_variables)
@@ -510,60 +502,122 @@ def _folds(n: int, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]
     return list(KFold(n_splits=min(folds, n), shuffle=True, random_state=seed).split(np.arange(n)))
 
 
-def out_of_fold(name: str, encoder: FeatureEncoder, batch: EncodedBatch, y: np.ndarray, w: np.ndarray,
-                settings: TrainingSettings, rows: np.ndarray | None = None, seed_offset: int = 0,
-                repeats: int | None = None) -> list[np.ndarray]:
-    """Out-of-fold predictions for the households `rows` (default all), one array per repeat."""
+def _threads() -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(4, cores))
+
+
+class Workers:
+    """Runs independent fits on a few threads (LAPACK releases the GIL; each call is single-threaded).
+
+    Work mapped from inside a worker runs in turn on that worker, so nested maps never wait on a full
+    pool. Every fit computes the same numbers whichever thread runs it and in whatever order."""
+
+    def __init__(self, threads: int) -> None:
+        self.executor = ThreadPoolExecutor(threads) if threads > 1 else None
+        self.local = threading.local()
+
+    def map(self, function, items) -> list:
+        items = list(items)
+        if self.executor is None or getattr(self.local, "inside", False) or len(items) < 2:
+            return [function(item) for item in items]
+
+        def run(item):
+            self.local.inside = True
+            try:
+                return function(item)
+            finally:
+                self.local.inside = False
+        return list(self.executor.map(run, items))
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown()
+
+
+class FoldFits:
+    """Fits candidates on subsets of one encoded survey (folds), from shared cross products.
+
+    A fold split's households are passed over once (`blocks`: the cross products of each test fold);
+    the training part of fold k is the sum of the other folds' blocks, and each linear candidate
+    takes its columns from it. Non-linear candidates (gbm) are fitted on the rows themselves."""
+
+    def __init__(self, encoder: FeatureEncoder, batch: EncodedBatch, y: np.ndarray, w: np.ndarray,
+                 settings: TrainingSettings, workers: Workers) -> None:
+        self.encoder, self.batch, self.y, self.w, self.settings, self.workers = encoder, batch, y, w, settings, workers
+        self.design = union_design(encoder, batch)
+        self.cross = CrossDesign(self.design, y, w)
+
+    def blocks(self, rows: np.ndarray, folds: list) -> list[CrossProducts]:
+        return self.workers.map(lambda fold: self.cross.cross_products(rows[fold[1]]), folds)
+
+    def everyone(self) -> CrossProducts:
+        return self.cross.cross_products(np.arange(self.y.size))
+
+    def fit(self, name: str, train: np.ndarray, cross: CrossProducts) -> Candidate:
+        """Candidate `name` fitted on households `train`, whose cross products are `cross`."""
+        model = make_candidate(name, self.encoder, self.settings)
+        if model.linear:
+            return model.fit_cross(cross)
+        return model.fit(_take(self.batch, train), self.y[train], self.w[train])
+
+    def predict(self, model: Candidate, rows: np.ndarray, design: sp.csr_matrix | None = None) -> np.ndarray:
+        """Predictions for households `rows` (`design`: their rows of the union design, when at hand)."""
+        if not model.linear:
+            return model.predict(_take(self.batch, rows))
+        design = self.design[rows] if design is None else design
+        # the coefficients spread over the union design's columns: no column selection per candidate
+        coef = np.bincount(model.columns(), weights=model.coef_, minlength=design.shape[1])
+        return np.asarray(design @ coef).ravel() + model.intercept_
+
+    def fold_predictions(self, names, train: np.ndarray, test: np.ndarray, cross: CrossProducts) -> dict:
+        """Predictions for households `test` of each candidate fitted on households `train`.
+
+        An average of candidates (`members`) predicts the mean of its members' predictions, which
+        is exactly its own prediction (its coefficients are its members' averaged)."""
+        out = {}
+        design = self.design[test]
+
+        def prediction(name: str) -> np.ndarray:
+            if name not in out:
+                members = getattr(CANDIDATE_CLASSES[name], "members", None)
+                if members:
+                    out[name] = np.mean([prediction(member) for member in members], axis=0)
+                else:
+                    out[name] = self.predict(self.fit(name, train, cross), test, design)
+            return out[name]
+        return {name: prediction(name) for name in names}
+
+    def out_of_fold(self, names, rows: np.ndarray, seed: int) -> dict[str, np.ndarray]:
+        """Out-of-fold predictions of each candidate for households `rows`, folds drawn with `seed`."""
+        folds = _folds(rows.size, self.settings.cv_folds, seed)
+        blocks = self.blocks(rows, folds)
+
+        def fold(k: int) -> dict:
+            train, test = folds[k]
+            return self.fold_predictions(names, rows[train], rows[test],
+                                         total([block for j, block in enumerate(blocks) if j != k]))
+        out = {name: np.zeros(rows.size) for name in names}
+        for (_, test), predicted in zip(folds, self.workers.map(fold, range(len(folds)))):
+            for name in names:
+                out[name][test] = predicted[name]
+        return out
+
+
+def cross_validate(fits: FoldFits, names, weights: np.ndarray, groups: np.ndarray | None = None,
+                   rows: np.ndarray | None = None, seed_offset: int = 0, repeats: int | None = None) -> dict[str, dict]:
+    """Per candidate: metrics of the out-of-fold predictions for households `rows` (default all),
+    averaged over the repeats (each repeat evaluated alone). Every candidate sees the same folds."""
+    settings, y = fits.settings, fits.y
     rows = np.arange(y.size) if rows is None else rows
     repeats = settings.cv_repeats if repeats is None else repeats
-    out = []
+    runs = {name: [] for name in names}
     for repeat in range(repeats):
-        predictions = np.zeros(rows.size)
-        for train, test in _folds(rows.size, settings.cv_folds, settings.seed + seed_offset + repeat):
-            predictions[test] = fold_prediction(name, encoder, batch, y, w, settings, rows[train], rows[test])
-        out.append(predictions)
-    return out
-
-
-# Within one training, the same candidate is fitted on the same fold by several evaluations (the
-# choice, the gate's inner folds, an average and its members): each fold's predictions are kept.
-_FOLD_CACHE: dict | None = None
-
-
-def fold_prediction(name: str, encoder: FeatureEncoder, batch: EncodedBatch, y: np.ndarray, w: np.ndarray,
-                    settings: TrainingSettings, train: np.ndarray, test: np.ndarray) -> np.ndarray:
-    """Predictions for households `test` of candidate `name` fitted on households `train`.
-
-    An average of candidates (`members`) predicts the mean of its members' fold predictions, which
-    is exactly its own prediction (its coefficients are its members' averaged)."""
-    key = None
-    if _FOLD_CACHE is not None:
-        digest = hashlib.blake2b(train.tobytes(), digest_size=16)
-        digest.update(test.tobytes())
-        key = (name, id(batch), digest.hexdigest())
-        if key in _FOLD_CACHE:
-            return _FOLD_CACHE[key]
-        _FOLD_CACHE[("batch", id(batch))] = batch      # kept alive: its id is never reused by another batch
-    members = getattr(CANDIDATE_CLASSES[name], "members", None)
-    if members:
-        predictions = np.mean([fold_prediction(m, encoder, batch, y, w, settings, train, test) for m in members],
-                              axis=0)
-    else:
-        model = make_candidate(name, encoder, settings).fit(_take(batch, train), y[train], w[train])
-        predictions = model.predict(_take(batch, test))
-    if key is not None:
-        _FOLD_CACHE[key] = predictions
-    return predictions
-
-
-def cross_validate(name: str, encoder: FeatureEncoder, batch: EncodedBatch, data_y: np.ndarray, w: np.ndarray,
-                   weights: np.ndarray, settings: TrainingSettings, groups: np.ndarray | None = None,
-                   rows: np.ndarray | None = None, seed_offset: int = 0, repeats: int | None = None) -> dict:
-    """Metrics of the out-of-fold predictions, averaged over the repeats (each repeat evaluated alone)."""
-    rows = np.arange(data_y.size) if rows is None else rows
-    runs = out_of_fold(name, encoder, batch, data_y, w, settings, rows, seed_offset, repeats)
-    return average_metrics([evaluate(data_y[rows], p, weights[rows], None if groups is None else groups[rows])
-                            for p in runs])
+        predictions = fits.out_of_fold(names, rows, settings.seed + seed_offset + repeat)
+        for name in names:
+            runs[name].append(evaluate(y[rows], predictions[name], weights[rows],
+                                       None if groups is None else groups[rows]))
+    return {name: average_metrics(runs[name]) for name in names}
 
 
 def average_metrics(runs: list[dict]) -> dict:
@@ -642,27 +696,34 @@ def gate_decision(chosen_error: float, baseline_error: float, tolerance_pp: floa
     return bool(chosen_error <= baseline_error + tolerance_pp / 100.0 + 1e-12)
 
 
-def gate_against_baseline(encoder: FeatureEncoder, batch: EncodedBatch, data: TrainingSet,
-                          settings: TrainingSettings) -> GateResult:
+def gate_against_baseline(fits: FoldFits, data: TrainingSet, settings: TrainingSettings) -> GateResult:
     """Nested CV, repeated `cv_repeats` times: each outer fold chooses a candidate on its own training part.
 
     Metrics are computed per repeat on the pooled held-out predictions, then averaged, which halves
     the noise of a small survey's comparison without ever letting a household judge a choice it shaped.
     """
-    y, w, weights = data.log_consumption, data.fit_weights, data.person_weights
+    y, weights = data.log_consumption, data.person_weights
+    everyone = np.arange(y.size)
     chosen_runs, baseline_runs, chosen_names = [], [], []
     for repeat in range(settings.cv_repeats):
+        outer = _folds(y.size, settings.cv_folds, settings.seed + 10_000 + repeat)
+        blocks = fits.blocks(everyone, outer)
+
+        def outer_fold(fold: int, repeat: int = repeat, outer: list = outer, blocks: list = blocks) -> tuple:
+            train, test = outer[fold]
+            inner_metrics = cross_validate(fits, settings.candidates, weights, rows=train,
+                                           seed_offset=100 * (fold + 1) + 1000 * repeat, repeats=1)
+            name = choose(inner_metrics, settings.selection_quota)
+            cross = total([block for j, block in enumerate(blocks) if j != fold])
+            predicted = fits.fold_predictions((name, BASELINE), train, test, cross)
+            return name, predicted[name], predicted[BASELINE]
+
         held_out = np.zeros(y.size)
         baseline = np.zeros(y.size)
-        for fold, (train, test) in enumerate(_folds(y.size, settings.cv_folds, settings.seed + 10_000 + repeat)):
-            inner_metrics = {}
-            for name in settings.candidates:
-                inner_metrics[name] = cross_validate(name, encoder, batch, y, w, weights, settings, rows=train,
-                                                     seed_offset=100 * (fold + 1) + 1000 * repeat, repeats=1)
-            name = choose(inner_metrics, settings.selection_quota)
+        for (_, test), (name, chosen, base) in zip(outer, fits.workers.map(outer_fold, range(len(outer)))):
             chosen_names.append(name)
-            held_out[test] = fold_prediction(name, encoder, batch, y, w, settings, train, test)
-            baseline[test] = fold_prediction(BASELINE, encoder, batch, y, w, settings, train, test)
+            held_out[test] = chosen
+            baseline[test] = base
         chosen_runs.append(evaluate(y, held_out, weights, data.provinces))
         baseline_runs.append(evaluate(y, baseline, weights, data.provinces))
     chosen_metrics = average_metrics(chosen_runs)
@@ -705,6 +766,9 @@ class PmtModel:
     baseline: Candidate
     card: dict = field(default_factory=dict)
     tier_models: dict[str, tuple[Candidate, Candidate]] = field(default_factory=dict)
+    # what the registry tables record of its training (cv_metrics, gate, tier_metrics), unrounded: another
+    # warehouse with the same survey registers the model from here instead of training it again
+    evaluation: dict = field(default_factory=dict)
 
     def encode(self, features: pd.DataFrame) -> EncodedBatch:
         return self.encoder.encode(features, tree=not self.chosen.linear or not self.baseline.linear)
@@ -753,16 +817,16 @@ def train_pmt(features: pd.DataFrame, settings: TrainingSettings, regions: Regio
               now: datetime | None = None) -> TrainingResult:
     """Fit every candidate, choose, gate, and fit the chosen one and the baseline on all households.
 
-    Runs single-threaded: hundreds of small fits are faster without BLAS/OpenMP thread start-up
-    and contention, and the result does not depend on the machine's core count.
+    BLAS runs single-threaded (hundreds of small factorizations are faster without thread start-up
+    and contention); independent fits (folds, outer folds, data tiers) run on a few threads. Every
+    fit computes the same numbers on any thread, so the result does not depend on the core count.
     """
-    global _FOLD_CACHE
-    with threadpool_limits(limits=1):
-        _FOLD_CACHE = {}
-        try:
-            return _train_pmt(features, settings, regions, now)
-        finally:
-            _FOLD_CACHE = None
+    workers = Workers(_threads())
+    try:
+        with threadpool_limits(limits=1):
+            return _train_pmt(features, settings, regions, now, workers)
+    finally:
+        workers.close()
 
 
 class UnusableSurvey(ValueError):
@@ -802,36 +866,48 @@ def planned_model_version(features: pd.DataFrame, settings: TrainingSettings, re
 
 
 def _train_pmt(features: pd.DataFrame, settings: TrainingSettings, regions: Regions,
-               now: datetime | None) -> TrainingResult:
+               now: datetime | None, workers: Workers) -> TrainingResult:
     data = training_set(features)
     problem = survey_problem(data, settings)
     if problem:
         raise UnusableSurvey(problem)
     y, w, weights = data.log_consumption, data.fit_weights, data.person_weights
     encoder = FeatureEncoder.fit(data.frame, data.person_weights, regions)
-    batch = encoder.encode(data.frame)
-    cv_metrics = {}
-    for name in (*settings.candidates, *(() if BASELINE in settings.candidates else (BASELINE,))):
-        # the baseline is always measured: the gate and the card compare against it
-        cv_metrics[name] = cross_validate(name, encoder, batch, y, w, weights, settings, data.provinces)
+    fits = FoldFits(encoder, encoder.encode(data.frame), y, w, settings, workers)
+    # the baseline is always measured: the gate and the card compare against it
+    measured = (*settings.candidates, *(() if BASELINE in settings.candidates else (BASELINE,)))
+    cv_metrics = cross_validate(fits, measured, weights, data.provinces)
     selected = choose({k: v for k, v in cv_metrics.items() if k in settings.candidates}, settings.selection_quota)
-    gate = gate_against_baseline(encoder, batch, data, settings)
+    gate = gate_against_baseline(fits, data, settings)
     gate.selected = selected
     published = gate.published          # the selection, or the OLS baseline when it is not better
-    chosen = make_candidate(published, encoder, settings).fit(batch, y, w)
-    baseline = make_candidate(BASELINE, encoder, settings).fit(batch, y, w)
-    tier_models, tier_metrics = {}, {}
-    for tier in TIERS:
-        if tier == FULL_TIER:
-            continue
-        tier_batch = encoder.encode(blank_outside_tier(data.frame, tier))
-        tier_models[tier] = (make_candidate(published, encoder, settings).fit(tier_batch, y, w),
-                             make_candidate(BASELINE, encoder, settings).fit(tier_batch, y, w))
-        tier_metrics[tier] = cross_validate(published, encoder, tier_batch, y, w, weights, settings, repeats=1)
+    everyone = np.arange(y.size)
+
+    def fitted(tier: str) -> tuple[Candidate, Candidate, dict | None]:
+        """The published kind and the baseline on every household with only `tier`'s variables, and
+        (poorer tiers) the cross-validation of the published kind there."""
+        tier_fits = fits if tier == FULL_TIER else FoldFits(
+            encoder, encoder.encode(blank_outside_tier(data.frame, tier)), y, w, settings, workers)
+        cross = tier_fits.everyone()
+        metrics = None if tier == FULL_TIER else cross_validate(tier_fits, (published,), weights, repeats=1)[published]
+        return tier_fits.fit(published, everyone, cross), tier_fits.fit(BASELINE, everyone, cross), metrics
+
+    tiers = list(TIERS)
+    results = dict(zip(tiers, workers.map(fitted, tiers)))
+    chosen, baseline, _ = results[FULL_TIER]
+    tier_models = {tier: result[:2] for tier, result in results.items() if tier != FULL_TIER}
+    tier_metrics = {tier: result[2] for tier, result in results.items() if tier != FULL_TIER}
     version = model_version(data.frame, encoder, settings)
-    model = PmtModel(version, encoder, chosen, baseline, tier_models=tier_models)
+    model = PmtModel(version, encoder, chosen, baseline, tier_models=tier_models,
+                     evaluation={"cv_metrics": cv_metrics, "gate": gate, "tier_metrics": tier_metrics})
     model.card = model_card(model, cv_metrics, gate, data, settings, now or datetime.now(UTC), tier_metrics)
     return TrainingResult(model, cv_metrics, gate, data, tier_metrics)
+
+
+def stored_result(model: PmtModel, data: TrainingSet) -> TrainingResult:
+    """The TrainingResult of a model read from the store, for a survey that gives its version."""
+    evaluation = model.evaluation
+    return TrainingResult(model, evaluation["cv_metrics"], evaluation["gate"], data, evaluation["tier_metrics"])
 
 
 TRAINING_COLUMNS = ("unit_id", "kode_kab", "bobot", "pengeluaran_kapita", *MODEL_VARIABLES)

@@ -1,8 +1,12 @@
 """Which PMT is published: `welfare.pmt_model` (one row per published version) and its evaluation.
 
-The artifact itself is `<warehouse dir>/models/<model_version>.joblib`. A model becomes current only
+The artifact itself is `<model store>/<model_version>.joblib`. A model becomes current only
 when the `welfare/pmt_model` asset publishes these tables, after its blocking checks passed; a
 refused model never does, so scoring always applies a model that passed the gate.
+
+The store is addressed by content: model_version hashes the survey, the settings and the model code,
+so an artifact of the version a warehouse would train is that training's result, whichever warehouse
+wrote it (`stored_model`); it carries its evaluation, from which these tables are staged again.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import pandas as pd
 from dtsen_assets.platform.sql import scalar
 from dtsen_assets.warehouse import table_exists
 from dtsen_assets.welfare.metrics import QUOTAS
-from dtsen_assets.welfare.models import PmtModel, TrainingResult, load_model
+from dtsen_assets.welfare.models import GateResult, PmtModel, TrainingResult, load_model
+from dtsen_assets.welfare.variables import FULL_TIER, TIERS
 from dtsen_assets.welfare.regions import load_regions
 
 REGISTRY_TABLE = "welfare.pmt_model"
@@ -130,6 +135,36 @@ def current_registration(connection: duckdb.DuckDBPyConnection) -> Registration 
         return None
     row = rows[0]
     return Registration(row[0], row[1], row[2], json.loads(row[3]) if row[3] else {})
+
+
+# What the registry row, the evaluation table and the asset's metadata read from a model's card.
+CARD_FIELDS = ("model_version", "chosen", "trained_at", "training_households", "training_persons_represented",
+               "features", "cv", "held_out_gate")
+
+
+def stored_model(directory: Path, version: str) -> tuple[PmtModel | None, str]:
+    """(the model, "") when `<directory>/<version>.joblib` holds a complete model of that version,
+    else (None, why not): it must load, carry its version, a complete card, the evaluation the registry
+    tables are staged from, and a model for every data tier."""
+    path = directory / f"{version}.joblib"
+    if not path.is_file():
+        return None, ""
+    try:
+        model = load_model(path)
+    except Exception as error:          # a truncated or foreign file is a reason to train, not to fail
+        return None, f"the model store's {path.name} cannot be read ({type(error).__name__})"
+    card, evaluation = model.card or {}, getattr(model, "evaluation", None) or {}
+    missing = [name for name in CARD_FIELDS if name not in card]
+    gate = evaluation.get("gate")
+    if model.model_version != version or card.get("model_version") != version:
+        return None, f"the model store's {path.name} holds model {model.model_version}, not {version}"
+    if missing or card["chosen"] != model.chosen.name:
+        return None, f"the model store's {path.name} has an incomplete model card (missing {', '.join(missing)})"
+    if (not isinstance(gate, GateResult) or model.chosen.name not in evaluation.get("cv_metrics", {})
+            or set(evaluation.get("tier_metrics", {})) != set(TIERS) - {FULL_TIER}
+            or set(model.tier_models) != set(TIERS) - {FULL_TIER}):
+        return None, f"the model store's {path.name} lacks the evaluation or tier models a registration needs"
+    return model, ""
 
 
 class NoPublishedModel(RuntimeError):
