@@ -111,16 +111,3 @@ CREATE OR REPLACE TEMP MACRO split_glued_words(words, titles_after) AS flatten(l
     CASE WHEN regexp_matches(w, '\.\p{L}') AND NOT map_contains(titles_after, name_key(w))
          THEN list_filter(string_split(regexp_replace(w, '\.', '. ', 'g'), ' '), lambda part: part <> '')
          ELSE [w] END));
-
--- The words from the first one that is not in `dropped` (a MAP word -> problem); all of them
--- when every word is in it (a name is never made empty).
-CREATE OR REPLACE TEMP MACRO drop_leading_words(words, dropped) AS coalesce(
-    words[list_position(list_transform(words, lambda w: map_contains(dropped, name_key(w))), false):], words);
-
--- Position of the first BIN/BINTI/ALIAS word after the first word (NULL when none).
-CREATE OR REPLACE TEMP MACRO cut_position(words, cut_from) AS
-    list_position(list_transform(words, lambda w, i: i > 1 AND map_contains(cut_from, name_key(w))), true);
-
--- The sorted distinct problems `rules` (a MAP word -> problem) give for `words`.
-CREATE OR REPLACE TEMP MACRO problems_of_words(words, rules) AS list_sort(list_distinct(
-    list_filter(list_transform(words, lambda w: rules[name_key(w)]), lambda p: p IS NOT NULL)));
