@@ -143,13 +143,13 @@ def build_record_asset(record: RecordTable) -> dg.AssetsDefinition:
 
 RECORD_TABLES = [
     RecordTable(
-        FAMILY_RECORD_KEY, FAMILY_RECORD_TABLE, build_family_record, [(s, r) for s, r, _ in FAMILY_SOURCES],
+        FAMILY_RECORD_KEY, FAMILY_RECORD_TABLE, build_family_record, FAMILY_SOURCES,
         ["source", "source_family_id"], FAMILY_CODED,
         "One row per source family of DTKS, P3KE and REGSOSEK in the canonical vocabulary: cleaned NO_KK, "
         "10-digit kode_desa, DTKS update date and program flags, P3KE desil, and the housing, asset, land "
         "and livestock variables each source has (NULL where it lacks them), with `problems`."),
     RecordTable(
-        PERSON_RECORD_KEY, PERSON_RECORD_TABLE, build_person_record, [(s, r) for s, r, _ in PERSON_SOURCES],
+        PERSON_RECORD_KEY, PERSON_RECORD_TABLE, build_person_record, PERSON_SOURCES,
         ["source", "source_record_id"], PERSON_CODED,
         "One row per person record of DTKS, P3KE and REGSOSEK in the canonical vocabulary: the NIK as "
         "received and cleaned (nik_valid when its birth-date and sex digits agree with the record), the "

@@ -93,8 +93,12 @@ def _problem(feed: Feed, feeds: Sequence[Feed], skip_rules: Sequence[tuple[str, 
             f"THEN NULL ELSE {feed.alias}.problem END")
 
 
-def decode_sources(connection: duckdb.DuckDBPyConnection, sources: Sequence[tuple[str, str, str]],
+def decode_sources(connection: duckdb.DuckDBPyConnection, sources: Sequence[tuple[str, str]],
                    canonical_variables: Sequence[str], suffix: str) -> None:
-    """`decode_codes` for each (source, raw table, record id), into temp table `<source>_<suffix>`."""
-    for source, raw_table, record_id in sources:
-        decode_codes(connection, source, raw_table, record_id, canonical_variables, f"{source}_{suffix}")
+    """`decode_codes` for each (source, one-file raw table), into temp table `<source>_<suffix>`.
+
+    Keyed by line (`record_id` is `_line_number`): unique in a table read from one file, and an
+    integer joins faster than the record id.
+    """
+    for source, raw_table in sources:
+        decode_codes(connection, source, raw_table, "_line_number", canonical_variables, f"{source}_{suffix}")

@@ -17,7 +17,7 @@ def build_dukcapil_person(connection: duckdb.DuckDBPyConnection, target: str = D
     """Write `target` from raw.dukcapil_penduduk, staging.codebook and staging.wilayah."""
     install_cleaning_rules(connection)
     # Keyed by line: the record id of Dukcapil is the NIK itself, which is what is being cleaned.
-    decode_codes(connection, "dukcapil", "raw.dukcapil_penduduk", "_line_number::VARCHAR", DUKCAPIL_CODED,
+    decode_codes(connection, "dukcapil", "raw.dukcapil_penduduk", "_line_number", DUKCAPIL_CODED,
                  "dukcapil_codes")
     standardize_names(connection, [("raw.dukcapil_penduduk", "NAMA_LGKP")])
     run_sql(connection, "staging/dukcapil_person", target=target)

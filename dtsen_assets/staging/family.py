@@ -12,9 +12,8 @@ from dtsen_assets.staging.reference import install_cleaning_rules
 
 FAMILY_RECORD_TABLE = "staging.family_record"
 
-FAMILY_SOURCES: tuple[tuple[str, str, str], ...] = (   # (source, raw family table, its record id)
-    ("dtks", "raw.dtks_keluarga", "ID_KELUARGA"), ("p3ke", "raw.p3ke_keluarga", "ID_KELUARGA_P3KE"),
-    ("regsosek", "raw.regsosek_keluarga", "ID_KELUARGA"),
+FAMILY_SOURCES: tuple[tuple[str, str], ...] = (   # (source, raw family table)
+    ("dtks", "raw.dtks_keluarga"), ("p3ke", "raw.p3ke_keluarga"), ("regsosek", "raw.regsosek_keluarga"),
 )
 
 

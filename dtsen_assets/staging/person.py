@@ -12,11 +12,9 @@ from dtsen_assets.staging.reference import install_cleaning_rules
 
 PERSON_RECORD_TABLE = "staging.person_record"
 
-# (source, raw person table, its record id as SQL)
-PERSON_SOURCES: tuple[tuple[str, str, str], ...] = (
-    ("dtks", "raw.dtks_art", "ID_ART"),
-    ("p3ke", "raw.p3ke_individu", "ID_INDIVIDU"),
-    ("regsosek", "raw.regsosek_individu", "ID_KELUARGA || '-' || NO_ART"),
+# (source, raw person table)
+PERSON_SOURCES: tuple[tuple[str, str], ...] = (
+    ("dtks", "raw.dtks_art"), ("p3ke", "raw.p3ke_individu"), ("regsosek", "raw.regsosek_individu"),
 )
 
 
@@ -25,5 +23,5 @@ def build_person_record(connection: duckdb.DuckDBPyConnection, target: str = PER
     published staging.family_record (each record's card and village come from its family)."""
     install_cleaning_rules(connection)
     decode_sources(connection, PERSON_SOURCES, PERSON_CODED, "person_codes")
-    standardize_names(connection, [(raw_table, "NAMA") for _, raw_table, _ in PERSON_SOURCES])
+    standardize_names(connection, [(raw_table, "NAMA") for _, raw_table in PERSON_SOURCES])
     run_sql(connection, "staging/person_record", target=target)

@@ -22,7 +22,7 @@ CREATE OR REPLACE TEMP MACRO is_excel_number(raw) AS
 
 -- (The list_transform([...], lambda ...)[1] form computes each intermediate value once per row:
 -- DuckDB expands macros in place, so a value used five times would otherwise be computed five times.)
-CREATE OR REPLACE TEMP MACRO clean_identifier(raw, name, width) AS list_transform(
+CREATE OR REPLACE TEMP MACRO checked_identifier(raw, name, width) AS list_transform(
     [{
         'blank': blank_to_null(raw) IS NULL,
         'digits': identifier_digits(raw),
@@ -45,6 +45,13 @@ CREATE OR REPLACE TEMP MACRO clean_identifier(raw, name, width) AS list_transfor
                       AND length(i.digits) <> width THEN name || '_length' END
         ], lambda p: p IS NOT NULL)
     })[1];
+
+-- Most identifiers arrive clean (`width` digits, not all zeros): those skip the checks, which could
+-- find no problem in them.
+CREATE OR REPLACE TEMP MACRO clean_identifier(raw, name, width) AS CASE
+    WHEN regexp_full_match(raw, '[0-9]+') AND length(raw) = width AND NOT regexp_full_match(raw, '0+')
+        THEN {'value': raw, 'problems': []::VARCHAR[]}
+    ELSE checked_identifier(raw, name, width) END;
 
 -- Kemendagri region codes (KODE_DESA 10 digits, KODE_KAB 4, ...): dotted or not; NULL unless `width` digits.
 CREATE OR REPLACE TEMP MACRO clean_region_code(raw, width) AS
