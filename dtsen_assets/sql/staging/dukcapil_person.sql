@@ -1,6 +1,6 @@
 -- staging.dukcapil_person: the civil registry, one row per person (per Dukcapil NIK), cleaned like
--- the source records so linkage compares like with like. Reads temp tables dukcapil_codes (decoded
--- JENIS_KLMIN, STAT_HBKEL, STATUS by line) and name_standard.
+-- the source records so linkage compares like with like. Decodes JENIS_KLMIN, STAT_HBKEL and STATUS
+-- as each person is read ({dukcapil_codes}, {dukcapil_code_joins}: staging/codes.py) and reads name_standard.
 CREATE OR REPLACE TABLE {target} AS
 -- Dates and village codes are read once per distinct text (a few ten thousand dates, a village code
 -- per village), not once per person.
@@ -31,18 +31,16 @@ parsed AS (
         b.tgl_lahir_blank,
         m.tgl_meninggal_parsed,
         m.tgl_meninggal_blank,
-        c.jenis_kelamin,
-        c.hub_kk,
-        TRY_CAST(c.is_alive AS BOOLEAN) AS is_alive,
-        c.code_problems
+        {dukcapil_codes}
     FROM raw.dukcapil_penduduk AS d
-    LEFT JOIN dukcapil_codes AS c ON c.record_id = d._line_number
+    {dukcapil_code_joins}
     LEFT JOIN birth_dates AS b ON b.tgl_lahir_raw IS NOT DISTINCT FROM d.TGL_LHR
     LEFT JOIN death_dates AS m ON m.tgl_meninggal_raw IS NOT DISTINCT FROM d.TGL_MENINGGAL
     LEFT JOIN villages AS v ON v.kode_desa_raw IS NOT DISTINCT FROM d.KODE_DESA
 ),
 checked AS (
-    SELECT *, nik_problems(nik_clean.value, tgl_lahir_parsed.value, jenis_kelamin) AS nik_digit_problems
+    SELECT * REPLACE (TRY_CAST(is_alive AS BOOLEAN) AS is_alive),
+           nik_problems(nik_clean.value, tgl_lahir_parsed.value, jenis_kelamin) AS nik_digit_problems
     FROM parsed
 )
 SELECT

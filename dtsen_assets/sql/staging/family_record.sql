@@ -1,5 +1,6 @@
 -- staging.family_record: one row per source family of DTKS, P3KE and REGSOSEK, in one vocabulary.
--- Reads the decoded codes in temp tables dtks_family_codes, p3ke_family_codes, regsosek_family_codes.
+-- Decodes each family's codes as it is read ({<source>_codes} and {<source>_code_joins}, P3KE's {pke_...}: written by
+-- staging/codes.py over the lookup tables <source>_family_codes).
 -- Column lists in {braces} come from the vocabulary (dtsen_assets/staging/columns.py).
 CREATE OR REPLACE TABLE {target} AS
 -- Update dates and village codes are read once per distinct text, not once per family.
@@ -20,9 +21,11 @@ families AS (
         'dtks' AS source, f.ID_KELUARGA AS source_family_id, f._line_number AS line_number,
         f.NO_KK AS no_kk_raw, f.KODE_WILAYAH AS kode_desa_raw, d.tgl_update_parsed, d.tgl_update_blank,
         f.PKH AS pkh_raw, f.BPNT AS bpnt_raw, f.PBI_JK AS pbi_jk_raw, f.LUAS_LANTAI AS luas_lantai_raw,
-        []::VARCHAR[] AS region_problems
+        []::VARCHAR[] AS region_problems,
+        {dtks_codes}
     FROM raw.dtks_keluarga AS f
     LEFT JOIN update_dates AS d ON d.tgl_update_raw IS NOT DISTINCT FROM f.TGL_UPDATE
+    {dtks_code_joins}
 
     UNION ALL BY NAME
 
@@ -34,36 +37,30 @@ families AS (
                  coalesce(clean_region_code(f.KODE_PROVINSI, 2) = left(clean_region_code(f.KODE_DESA, 10), 2), false)
                  AND coalesce(clean_region_code(f.KODE_KABUPATEN, 4) = left(clean_region_code(f.KODE_DESA, 10), 4), false)
                  AND coalesce(clean_region_code(f.KODE_KECAMATAN, 6) = left(clean_region_code(f.KODE_DESA, 10), 6), false))
-             THEN ['kode_wilayah_inconsistent'] ELSE []::VARCHAR[] END AS region_problems
+             THEN ['kode_wilayah_inconsistent'] ELSE []::VARCHAR[] END AS region_problems,
+        {pke_codes}
     FROM raw.p3ke_keluarga AS f
+    {pke_code_joins}
 
     UNION ALL BY NAME
 
     SELECT
         'regsosek' AS source, f.ID_KELUARGA AS source_family_id, f._line_number AS line_number,
         f.NO_KK AS no_kk_raw, f.KODE_DESA AS kode_desa_raw, {regsosek_numbers_raw},
-        []::VARCHAR[] AS region_problems
+        []::VARCHAR[] AS region_problems,
+        {regsosek_codes}
     FROM raw.regsosek_keluarga AS f
-),
--- the decoded codes of each source (decode_codes), joined by line to the family they were read from
-codes AS (
-    SELECT 'dtks' AS source, * FROM dtks_family_codes
-    UNION ALL BY NAME
-    SELECT 'p3ke' AS source, * FROM p3ke_family_codes
-    UNION ALL BY NAME
-    SELECT 'regsosek' AS source, * FROM regsosek_family_codes
+    {regsosek_code_joins}
 ),
 parsed AS (
     SELECT
         f.*,
-        c.* EXCLUDE (source, record_id),
         v.kode_desa,
         v.kode_desa_problems,
         clean_identifier(no_kk_raw, 'no_kk', 16) AS no_kk_clean,
         parse_count(desil_p3ke_raw) AS desil_parsed,
         {numbers_parsed}
     FROM families AS f
-    LEFT JOIN codes AS c ON c.source = f.source AND c.record_id = f.line_number
     LEFT JOIN villages AS v ON v.kode_desa_raw IS NOT DISTINCT FROM f.kode_desa_raw
 )
 SELECT

@@ -1,33 +1,36 @@
 -- staging.person_record: one row per person record of DTKS, P3KE and REGSOSEK, in one vocabulary.
--- Reads the decoded codes by line (temp tables dtks_person_codes, p3ke_person_codes, regsosek_person_codes),
--- the standardized names (name_standard) and the published staging.family_record (the family's
--- card and village).
+-- Decodes each record's codes as it is read ({<source>_codes} and {<source>_code_joins}, P3KE's {pke_...}: written by
+-- staging/codes.py over the lookup tables <source>_person_codes), and reads the standardized names
+-- (name_standard) and the published staging.family_record (the family's card and village).
 CREATE OR REPLACE TABLE {target} AS
 WITH persons AS (
     SELECT
         'dtks' AS source, p.ID_ART AS source_record_id, p.ID_KELUARGA AS source_family_id,
         p._line_number AS line_number, p.NIK AS nik_raw, p.NAMA AS nama_raw, p.TGL_LAHIR AS tgl_lahir_raw,
-        NULL::VARCHAR AS umur_raw, c.* EXCLUDE (record_id)
+        NULL::VARCHAR AS umur_raw,
+        {dtks_codes}
     FROM raw.dtks_art AS p
-    LEFT JOIN dtks_person_codes AS c ON c.record_id = p._line_number
+    {dtks_code_joins}
 
     UNION ALL BY NAME
 
     SELECT
         'p3ke' AS source, p.ID_INDIVIDU AS source_record_id, p.ID_KELUARGA_P3KE AS source_family_id,
         p._line_number AS line_number, p.NIK AS nik_raw, p.NAMA AS nama_raw, p.TANGGAL_LAHIR AS tgl_lahir_raw,
-        p.USIA AS umur_raw, c.* EXCLUDE (record_id)
+        p.USIA AS umur_raw,
+        {pke_codes}
     FROM raw.p3ke_individu AS p
-    LEFT JOIN p3ke_person_codes AS c ON c.record_id = p._line_number
+    {pke_code_joins}
 
     UNION ALL BY NAME
 
     SELECT
         'regsosek' AS source, p.ID_KELUARGA || '-' || p.NO_ART AS source_record_id,
         p.ID_KELUARGA AS source_family_id, p._line_number AS line_number, p.NIK AS nik_raw, p.NAMA AS nama_raw,
-        p.TGL_LAHIR AS tgl_lahir_raw, p.UMUR AS umur_raw, c.* EXCLUDE (record_id)
+        p.TGL_LAHIR AS tgl_lahir_raw, p.UMUR AS umur_raw,
+        {regsosek_codes}
     FROM raw.regsosek_individu AS p
-    LEFT JOIN regsosek_person_codes AS c ON c.record_id = p._line_number
+    {regsosek_code_joins}
 ),
 -- Each distinct birth-date text is read once (tens of thousands of them, not one per record).
 birth_dates AS (
