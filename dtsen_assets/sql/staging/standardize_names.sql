@@ -9,8 +9,10 @@ CREATE OR REPLACE TEMP TABLE name_standard AS
 WITH words AS (
     SELECT
         nama_raw,
-        -- only a name with a dot can have glued words
-        CASE WHEN contains(nama_raw, '.') THEN split_glued_words(name_words(nama_raw), r.titles_after)
+        -- a name in capitals and single spaces is its words as written; only a name with a dot can
+        -- have glued words
+        CASE WHEN regexp_full_match(nama_raw, '[A-Z]+( [A-Z]+)*') THEN string_split(nama_raw, ' ')
+             WHEN contains(nama_raw, '.') THEN split_glued_words(name_words(nama_raw), r.titles_after)
              ELSE name_words(nama_raw) END AS words
     FROM name_input, name_rule_set AS r
     WHERE nama_raw IS NOT NULL
