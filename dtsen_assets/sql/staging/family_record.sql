@@ -1,6 +1,7 @@
 -- staging.family_record: one row per source family of DTKS, P3KE and REGSOSEK, in one vocabulary.
--- Decodes each family's codes as it is read ({<source>_codes} and {<source>_code_joins}, P3KE's {pke_...}: written by
--- staging/codes.py over the lookup tables <source>_family_codes).
+-- Each source's codes are decoded as its families are read: {<source>_codes} and {<source>_code_joins}
+-- (P3KE's: {pke_codes}, {pke_code_joins}; a placeholder name has letters only), written by
+-- staging/codes.py over the lookup tables <source>_family_codes.
 -- Column lists in {braces} come from the vocabulary (dtsen_assets/staging/columns.py).
 CREATE OR REPLACE TABLE {target} AS
 -- Update dates and village codes are read once per distinct text, not once per family.

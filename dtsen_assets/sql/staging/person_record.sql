@@ -1,6 +1,7 @@
 -- staging.person_record: one row per person record of DTKS, P3KE and REGSOSEK, in one vocabulary.
--- Decodes each record's codes as it is read ({<source>_codes} and {<source>_code_joins}, P3KE's {pke_...}: written by
--- staging/codes.py over the lookup tables <source>_person_codes), and reads the standardized names
+-- Each source's codes are decoded as its records are read: {<source>_codes} and {<source>_code_joins}
+-- (P3KE's: {pke_codes}, {pke_code_joins}; a placeholder name has letters only), written by
+-- staging/codes.py over the lookup tables <source>_person_codes. Reads the standardized names
 -- (name_standard) and the published staging.family_record (the family's card and village).
 CREATE OR REPLACE TABLE {target} AS
 WITH persons AS (
