@@ -102,22 +102,30 @@ class RecordTable:
     extra_deps: Sequence[dg.AssetKey] = ()
     extra_checks: Callable[[duckdb.DuckDBPyConnection, str], list[CheckOutcome]] = lambda connection, table: []
 
-    def evaluate(self, config: StagingConfig) -> Evaluate:
+    def evaluate(self, config: StagingConfig, found: dict[str, list] | None = None) -> Evaluate:
+        """The checks; what they count (problems, unknown codes) is also kept in `found` for `describe`."""
         def evaluate(connection: duckdb.DuckDBPyConnection, table: str) -> list[CheckOutcome]:
+            shares = code_shares(connection, table, self.variables, self.source)
+            counts = problem_counts(connection, table, self.source)
+            if found is not None:
+                found.update(shares=shares, counts=counts)
             return [
                 checks.check_one_row_per_raw_record(connection, table, self.raw_tables, self.record_key,
                                                     source_column=None if self.source else "source"),
-                checks.check_unknown_codes(code_shares(connection, table, self.variables, self.source),
-                                           config.max_unknown_code_share, table, config.min_unknown_codes),
+                checks.check_unknown_codes(shares, config.max_unknown_code_share, table, config.min_unknown_codes),
                 *self.extra_checks(connection, table),
-                checks.check_problem_shares(problem_counts(connection, table, self.source),
-                                            config.warn_problem_share, table, config.severe_problem_share),
+                checks.check_problem_shares(counts, config.warn_problem_share, table, config.severe_problem_share),
             ]
         return evaluate
 
-    def describe(self, connection: duckdb.DuckDBPyConnection, table: str) -> dict[str, object]:
-        return quality_metadata(problem_counts(connection, table, self.source),
-                                code_shares(connection, table, self.variables, self.source))
+    def describe(self, connection: duckdb.DuckDBPyConnection, table: str,
+                 found: dict[str, list] | None = None) -> dict[str, object]:
+        """Problems and unknown codes as metadata: as the checks found them (the table published is the
+        one they checked), else counted on `table`."""
+        found = found or {}
+        counts = found["counts"] if "counts" in found else problem_counts(connection, table, self.source)
+        shares = found["shares"] if "shares" in found else code_shares(connection, table, self.variables, self.source)
+        return quality_metadata(counts, shares)
 
 
 def build_record_asset(record: RecordTable) -> dg.AssetsDefinition:
@@ -134,8 +142,10 @@ def build_record_asset(record: RecordTable) -> dg.AssetsDefinition:
     )
     def staging_record_table(warehouse: DuckDBWarehouse, config: StagingConfig):
         with warehouse.connect() as connection:
+            found: dict[str, list] = {}   # counted once, by the checks
             yield from gate_staging_table(connection, record.key, record.table, record.build,
-                                          record.evaluate(config), record.describe)
+                                          record.evaluate(config, found),
+                                          lambda c, table: record.describe(c, table, found))
 
     staging_record_table.__name__ = record.key.path[-1]
     return staging_record_table
@@ -143,13 +153,13 @@ def build_record_asset(record: RecordTable) -> dg.AssetsDefinition:
 
 RECORD_TABLES = [
     RecordTable(
-        FAMILY_RECORD_KEY, FAMILY_RECORD_TABLE, build_family_record, [(s, r) for s, r, _ in FAMILY_SOURCES],
+        FAMILY_RECORD_KEY, FAMILY_RECORD_TABLE, build_family_record, FAMILY_SOURCES,
         ["source", "source_family_id"], FAMILY_CODED,
         "One row per source family of DTKS, P3KE and REGSOSEK in the canonical vocabulary: cleaned NO_KK, "
         "10-digit kode_desa, DTKS update date and program flags, P3KE desil, and the housing, asset, land "
         "and livestock variables each source has (NULL where it lacks them), with `problems`."),
     RecordTable(
-        PERSON_RECORD_KEY, PERSON_RECORD_TABLE, build_person_record, [(s, r) for s, r, _ in PERSON_SOURCES],
+        PERSON_RECORD_KEY, PERSON_RECORD_TABLE, build_person_record, PERSON_SOURCES,
         ["source", "source_record_id"], PERSON_CODED,
         "One row per person record of DTKS, P3KE and REGSOSEK in the canonical vocabulary: the NIK as "
         "received and cleaned (nik_valid when its birth-date and sex digits agree with the record), the "

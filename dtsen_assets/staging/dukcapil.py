@@ -6,7 +6,7 @@ import duckdb
 
 from dtsen_assets.platform.sql import run_sql
 from dtsen_assets.platform.vocabulary import DUKCAPIL_CODED
-from dtsen_assets.staging.codes import decode_codes
+from dtsen_assets.staging.codes import decoded_placeholders
 from dtsen_assets.staging.names import standardize_names
 from dtsen_assets.staging.reference import install_cleaning_rules
 
@@ -16,8 +16,6 @@ DUKCAPIL_PERSON_TABLE = "staging.dukcapil_person"
 def build_dukcapil_person(connection: duckdb.DuckDBPyConnection, target: str = DUKCAPIL_PERSON_TABLE) -> None:
     """Write `target` from raw.dukcapil_penduduk, staging.codebook and staging.wilayah."""
     install_cleaning_rules(connection)
-    # Keyed by line: the record id of Dukcapil is the NIK itself, which is what is being cleaned.
-    decode_codes(connection, "dukcapil", "raw.dukcapil_penduduk", "_line_number::VARCHAR", DUKCAPIL_CODED,
-                 "dukcapil_codes")
+    codes = decoded_placeholders(connection, [("dukcapil", "raw.dukcapil_penduduk")], DUKCAPIL_CODED, "d", "codes")
     standardize_names(connection, [("raw.dukcapil_penduduk", "NAMA_LGKP")])
-    run_sql(connection, "staging/dukcapil_person", target=target)
+    run_sql(connection, "staging/dukcapil_person", target=target, **codes)

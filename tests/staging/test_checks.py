@@ -12,7 +12,7 @@ from dtsen_assets.staging.person import PERSON_SOURCES, build_person_record
 from dtsen_assets.staging.quality import code_shares, problem_counts
 from tests.staging.raw import row, write_tiny_raw
 
-PERSON_RAW = [(s, r) for s, r, _ in PERSON_SOURCES]
+PERSON_RAW = PERSON_SOURCES
 
 
 def test_one_row_per_raw_record_catches_lost_and_duplicated_records(connection: duckdb.DuckDBPyConnection) -> None:

@@ -38,7 +38,7 @@ def test_a_code_with_two_values_for_one_variable_is_caught(connection: duckdb.Du
     assert not outcome.passed and "dtks.LANTAI code '1'" in outcome.summary
 
 
-def test_decoding_unpivots_joins_and_pivots_back(connection: duckdb.DuckDBPyConnection) -> None:
+def test_decoding_looks_each_column_up_in_the_codebook(connection: duckdb.DuckDBPyConnection) -> None:
     write_raw(connection, "dtks_keluarga", [
         row("dtks_keluarga", ID_KELUARGA="A", PENERANGAN="2", ASET_EMAS="1", LANTAI=" 07 "),
         row("dtks_keluarga", ID_KELUARGA="B", PENERANGAN="99", ASET_EMAS="", LANTAI="7.0"),

@@ -1,14 +1,32 @@
 -- staging.family_record: one row per source family of DTKS, P3KE and REGSOSEK, in one vocabulary.
--- Reads the decoded codes in temp tables dtks_family_codes, p3ke_family_codes, regsosek_family_codes.
+-- Each source's codes are decoded as its families are read: {<source>_codes} and {<source>_code_joins}
+-- (P3KE's: {pke_codes}, {pke_code_joins}; a placeholder name has letters only), written by
+-- staging/codes.py over the lookup tables <source>_family_codes.
 -- Column lists in {braces} come from the vocabulary (dtsen_assets/staging/columns.py).
 CREATE OR REPLACE TABLE {target} AS
-WITH families AS (
+-- Update dates and village codes are read once per distinct text, not once per family.
+WITH update_dates AS (
+    SELECT tgl_update_raw, parse_date(tgl_update_raw, 'tgl_update') AS tgl_update_parsed,
+           blank_to_null(tgl_update_raw) IS NULL AS tgl_update_blank
+    FROM (SELECT DISTINCT TGL_UPDATE AS tgl_update_raw FROM raw.dtks_keluarga)
+),
+villages AS (
+    SELECT kode_desa_raw, clean_region_code(kode_desa_raw, 10) AS kode_desa,
+           region_code_problems(kode_desa_raw, 'kode_desa', 10, 'desa_kelurahan') AS kode_desa_problems
+    FROM (SELECT KODE_WILAYAH AS kode_desa_raw FROM raw.dtks_keluarga
+          UNION SELECT KODE_DESA FROM raw.p3ke_keluarga
+          UNION SELECT KODE_DESA FROM raw.regsosek_keluarga)
+),
+families AS (
     SELECT
         'dtks' AS source, f.ID_KELUARGA AS source_family_id, f._line_number AS line_number,
-        f.NO_KK AS no_kk_raw, f.KODE_WILAYAH AS kode_desa_raw, f.TGL_UPDATE AS tgl_update_raw,
+        f.NO_KK AS no_kk_raw, f.KODE_WILAYAH AS kode_desa_raw, d.tgl_update_parsed, d.tgl_update_blank,
         f.PKH AS pkh_raw, f.BPNT AS bpnt_raw, f.PBI_JK AS pbi_jk_raw, f.LUAS_LANTAI AS luas_lantai_raw,
-        []::VARCHAR[] AS region_problems
+        []::VARCHAR[] AS region_problems,
+        {dtks_codes}
     FROM raw.dtks_keluarga AS f
+    LEFT JOIN update_dates AS d ON d.tgl_update_raw IS NOT DISTINCT FROM f.TGL_UPDATE
+    {dtks_code_joins}
 
     UNION ALL BY NAME
 
@@ -20,36 +38,31 @@ WITH families AS (
                  coalesce(clean_region_code(f.KODE_PROVINSI, 2) = left(clean_region_code(f.KODE_DESA, 10), 2), false)
                  AND coalesce(clean_region_code(f.KODE_KABUPATEN, 4) = left(clean_region_code(f.KODE_DESA, 10), 4), false)
                  AND coalesce(clean_region_code(f.KODE_KECAMATAN, 6) = left(clean_region_code(f.KODE_DESA, 10), 6), false))
-             THEN ['kode_wilayah_inconsistent'] ELSE []::VARCHAR[] END AS region_problems
+             THEN ['kode_wilayah_inconsistent'] ELSE []::VARCHAR[] END AS region_problems,
+        {pke_codes}
     FROM raw.p3ke_keluarga AS f
+    {pke_code_joins}
 
     UNION ALL BY NAME
 
     SELECT
         'regsosek' AS source, f.ID_KELUARGA AS source_family_id, f._line_number AS line_number,
         f.NO_KK AS no_kk_raw, f.KODE_DESA AS kode_desa_raw, {regsosek_numbers_raw},
-        []::VARCHAR[] AS region_problems
+        []::VARCHAR[] AS region_problems,
+        {regsosek_codes}
     FROM raw.regsosek_keluarga AS f
-),
--- the decoded codes of each source (decode_codes), joined to the family they were read from
-codes AS (
-    SELECT 'dtks' AS source, * FROM dtks_family_codes
-    UNION ALL BY NAME
-    SELECT 'p3ke' AS source, * FROM p3ke_family_codes
-    UNION ALL BY NAME
-    SELECT 'regsosek' AS source, * FROM regsosek_family_codes
+    {regsosek_code_joins}
 ),
 parsed AS (
     SELECT
         f.*,
-        c.* EXCLUDE (source, record_id),
+        v.kode_desa,
+        v.kode_desa_problems,
         clean_identifier(no_kk_raw, 'no_kk', 16) AS no_kk_clean,
-        clean_region_code(kode_desa_raw, 10) AS kode_desa,
-        parse_date(tgl_update_raw, 'tgl_update') AS tgl_update_parsed,
         parse_count(desil_p3ke_raw) AS desil_parsed,
         {numbers_parsed}
     FROM families AS f
-    LEFT JOIN codes AS c ON c.source = f.source AND c.record_id = f.source_family_id
+    LEFT JOIN villages AS v ON v.kode_desa_raw IS NOT DISTINCT FROM f.kode_desa_raw
 )
 SELECT
     source,
@@ -67,9 +80,9 @@ SELECT
     {welfare_variables},
     list_filter(flatten([
         no_kk_clean.problems,
-        region_code_problems(kode_desa_raw, 'kode_desa', 10, 'desa_kelurahan'),
+        kode_desa_problems,
         region_problems,
-        CASE WHEN source = 'dtks' THEN tgl_update_parsed.problems || [CASE WHEN blank_to_null(tgl_update_raw) IS NULL
+        CASE WHEN source = 'dtks' THEN tgl_update_parsed.problems || [CASE WHEN tgl_update_blank
                                                                           THEN 'tgl_update_missing' END]
              ELSE [] END,
         CASE WHEN source = 'p3ke' THEN [CASE WHEN blank_to_null(desil_p3ke_raw) IS NULL THEN 'desil_p3ke_missing'

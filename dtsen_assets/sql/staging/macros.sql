@@ -22,7 +22,7 @@ CREATE OR REPLACE TEMP MACRO is_excel_number(raw) AS
 
 -- (The list_transform([...], lambda ...)[1] form computes each intermediate value once per row:
 -- DuckDB expands macros in place, so a value used five times would otherwise be computed five times.)
-CREATE OR REPLACE TEMP MACRO clean_identifier(raw, name, width) AS list_transform(
+CREATE OR REPLACE TEMP MACRO checked_identifier(raw, name, width) AS list_transform(
     [{
         'blank': blank_to_null(raw) IS NULL,
         'digits': identifier_digits(raw),
@@ -45,6 +45,13 @@ CREATE OR REPLACE TEMP MACRO clean_identifier(raw, name, width) AS list_transfor
                       AND length(i.digits) <> width THEN name || '_length' END
         ], lambda p: p IS NOT NULL)
     })[1];
+
+-- Most identifiers arrive clean (`width` digits, not all zeros): those skip the checks, which could
+-- find no problem in them.
+CREATE OR REPLACE TEMP MACRO clean_identifier(raw, name, width) AS CASE
+    WHEN regexp_full_match(raw, '[0-9]+') AND length(raw) = width AND NOT regexp_full_match(raw, '0+')
+        THEN {'value': raw, 'problems': []::VARCHAR[]}
+    ELSE checked_identifier(raw, name, width) END;
 
 -- Kemendagri region codes (KODE_DESA 10 digits, KODE_KAB 4, ...): dotted or not; NULL unless `width` digits.
 CREATE OR REPLACE TEMP MACRO clean_region_code(raw, width) AS
@@ -111,16 +118,3 @@ CREATE OR REPLACE TEMP MACRO split_glued_words(words, titles_after) AS flatten(l
     CASE WHEN regexp_matches(w, '\.\p{L}') AND NOT map_contains(titles_after, name_key(w))
          THEN list_filter(string_split(regexp_replace(w, '\.', '. ', 'g'), ' '), lambda part: part <> '')
          ELSE [w] END));
-
--- The words from the first one that is not in `dropped` (a MAP word -> problem); all of them
--- when every word is in it (a name is never made empty).
-CREATE OR REPLACE TEMP MACRO drop_leading_words(words, dropped) AS coalesce(
-    words[list_position(list_transform(words, lambda w: map_contains(dropped, name_key(w))), false):], words);
-
--- Position of the first BIN/BINTI/ALIAS word after the first word (NULL when none).
-CREATE OR REPLACE TEMP MACRO cut_position(words, cut_from) AS
-    list_position(list_transform(words, lambda w, i: i > 1 AND map_contains(cut_from, name_key(w))), true);
-
--- The sorted distinct problems `rules` (a MAP word -> problem) give for `words`.
-CREATE OR REPLACE TEMP MACRO problems_of_words(words, rules) AS list_sort(list_distinct(
-    list_filter(list_transform(words, lambda w: rules[name_key(w)]), lambda p: p IS NOT NULL)));

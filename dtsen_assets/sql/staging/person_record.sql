@@ -1,42 +1,56 @@
 -- staging.person_record: one row per person record of DTKS, P3KE and REGSOSEK, in one vocabulary.
--- Reads the decoded codes (temp tables dtks_person_codes, p3ke_person_codes, regsosek_person_codes),
--- the standardized names (name_standard) and the published staging.family_record (the family's
--- card and village).
+-- Each source's codes are decoded as its records are read: {<source>_codes} and {<source>_code_joins}
+-- (P3KE's: {pke_codes}, {pke_code_joins}; a placeholder name has letters only), written by
+-- staging/codes.py over the lookup tables <source>_person_codes. Reads the standardized names
+-- (name_standard) and the published staging.family_record (the family's card and village).
 CREATE OR REPLACE TABLE {target} AS
 WITH persons AS (
     SELECT
         'dtks' AS source, p.ID_ART AS source_record_id, p.ID_KELUARGA AS source_family_id,
         p._line_number AS line_number, p.NIK AS nik_raw, p.NAMA AS nama_raw, p.TGL_LAHIR AS tgl_lahir_raw,
-        NULL::VARCHAR AS umur_raw, c.* EXCLUDE (record_id)
+        NULL::VARCHAR AS umur_raw,
+        {dtks_codes}
     FROM raw.dtks_art AS p
-    LEFT JOIN dtks_person_codes AS c ON c.record_id = p.ID_ART
+    {dtks_code_joins}
 
     UNION ALL BY NAME
 
     SELECT
         'p3ke' AS source, p.ID_INDIVIDU AS source_record_id, p.ID_KELUARGA_P3KE AS source_family_id,
         p._line_number AS line_number, p.NIK AS nik_raw, p.NAMA AS nama_raw, p.TANGGAL_LAHIR AS tgl_lahir_raw,
-        p.USIA AS umur_raw, c.* EXCLUDE (record_id)
+        p.USIA AS umur_raw,
+        {pke_codes}
     FROM raw.p3ke_individu AS p
-    LEFT JOIN p3ke_person_codes AS c ON c.record_id = p.ID_INDIVIDU
+    {pke_code_joins}
 
     UNION ALL BY NAME
 
     SELECT
         'regsosek' AS source, p.ID_KELUARGA || '-' || p.NO_ART AS source_record_id,
         p.ID_KELUARGA AS source_family_id, p._line_number AS line_number, p.NIK AS nik_raw, p.NAMA AS nama_raw,
-        p.TGL_LAHIR AS tgl_lahir_raw, p.UMUR AS umur_raw, c.* EXCLUDE (record_id)
+        p.TGL_LAHIR AS tgl_lahir_raw, p.UMUR AS umur_raw,
+        {regsosek_codes}
     FROM raw.regsosek_individu AS p
-    LEFT JOIN regsosek_person_codes AS c ON c.record_id = p.ID_KELUARGA || '-' || p.NO_ART
+    {regsosek_code_joins}
+),
+-- Each distinct birth-date text is read once (tens of thousands of them, not one per record).
+birth_dates AS (
+    SELECT tgl_lahir_raw, parse_date(tgl_lahir_raw, 'date') AS tgl_lahir_parsed,
+           blank_to_null(tgl_lahir_raw) IS NULL AS tgl_lahir_blank
+    FROM (SELECT TGL_LAHIR AS tgl_lahir_raw FROM raw.dtks_art
+          UNION SELECT TANGGAL_LAHIR FROM raw.p3ke_individu
+          UNION SELECT TGL_LAHIR FROM raw.regsosek_individu)
 ),
 parsed AS (
     SELECT
-        *,
-        clean_identifier(nik_raw, 'nik', 16) AS nik_clean,
-        parse_date(tgl_lahir_raw, 'date') AS tgl_lahir_parsed,
+        p.*,
+        clean_identifier(p.nik_raw, 'nik', 16) AS nik_clean,
+        d.tgl_lahir_parsed,
+        d.tgl_lahir_blank,
         -- An age above 120 is a typing error, not a person.
-        CASE WHEN parse_count(umur_raw) <= 120 THEN parse_count(umur_raw) END AS umur
-    FROM persons
+        CASE WHEN parse_count(p.umur_raw) <= 120 THEN parse_count(p.umur_raw) END AS umur
+    FROM persons AS p
+    LEFT JOIN birth_dates AS d ON d.tgl_lahir_raw IS NOT DISTINCT FROM p.tgl_lahir_raw
 ),
 checked AS (
     SELECT *, nik_problems(nik_clean.value, tgl_lahir_parsed.value, jenis_kelamin) AS nik_digit_problems
@@ -69,7 +83,7 @@ SELECT
         p.nik_digit_problems,
         coalesce(n.problems, ['name_missing']),
         p.tgl_lahir_parsed.problems,
-        [CASE WHEN blank_to_null(p.tgl_lahir_raw) IS NOT NULL THEN NULL
+        [CASE WHEN NOT p.tgl_lahir_blank THEN NULL
               WHEN p.umur IS NOT NULL THEN 'date_missing_age_only'
               ELSE 'date_missing' END],
         [CASE WHEN blank_to_null(p.umur_raw) IS NOT NULL AND p.umur IS NULL THEN 'umur_invalid' END],
