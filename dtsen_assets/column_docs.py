@@ -92,7 +92,6 @@ MATCH_EVIDENCE = {
     "unmatched_reason": "Why the candidate search took no Dukcapil person (no_candidate, identity_not_confirmed, "
                         "ambiguous, weak_evidence).",
     "nik_dukcapil": "NIK of the Dukcapil person the record became (masked in the UI).",
-    "nik_raw": "NIK as the record wrote it (masked in the UI).",
     "own_nik_status": "Step 1: whether the identity agrees with the Dukcapil person of the record's own NIK.",
     "own_nik_name_score": "Step 1: name agreement with that person, 0..1.",
     "nik_verivali": "NIK a village meeting gave for the record (PERBAIKAN_NIK) (masked in the UI).",
@@ -151,7 +150,8 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "welfare.desil_batas": DESIL_BATAS,
     "welfare.explanation": EXPLANATION,
     "welfare.belum_terdata": BELUM_TERDATA,
-    "unify.match_evidence": {**PERSON_SOURCE, **MATCH_EVIDENCE},
+    "unify.match_evidence": {"source": PERSON_SOURCE["source"], "source_record_id": PERSON_SOURCE["source_record_id"],
+                             **MATCH_EVIDENCE},
     "unify.person_value_source": PERSON_VALUE_SOURCE,
     "unify.family_value_source": {"family_id": FAMILY["family_id"], **FAMILY_VALUE_SOURCE},
     "unify.verivali_outcome": VERIVALI_OUTCOME,

@@ -78,7 +78,8 @@ OUTPUT_SPECS = [
             "agrees, MAMPU is left to the welfare ranking; the rest is listed for a ground check.")),
     _output(LINKAGE_MODEL_KEY, ("unify.linkage_model: the trained Fellegi-Sunter model (m and u per comparison level, match "
                      "weights, the Splink settings as JSON), for review."), splink=True),
-    _output(MATCH_EVIDENCE_KEY, ("unify.match_evidence: for every source person record, the evidence of how it was linked: the "
+    _output(MATCH_EVIDENCE_KEY, ("unify.match_evidence: for every source person record (the key of dtsen.person_source, which "
+                     "has its person, method and score), the evidence of how it was linked: the "
                      "own-NIK check (step 1), the Dukcapil candidate chosen and the runner-up with their match weights "
                      "and posteriors, the level and weight of every field (agreeing and disagreeing fields), the NIK a "
                      "village meeting gave. Read by `python -m dtsen_assets.explain` (docs/audit.md)."), splink=True),

@@ -2,7 +2,9 @@
 -- (internal tables, read by `python -m dtsen_assets.explain`; docs/audit.md). Built from the
 -- working tables of this run before they are dropped, never recomputed afterwards.
 --
--- unify.match_evidence: one row per source person record, how it was linked.
+-- unify.match_evidence: one row per source person record (source, source_record_id), how it was
+-- linked; the person it became, the method, score and reject reason are dtsen.person_source's (same
+-- key) and the NIK as written is staging.person_record's, so they are not repeated here.
 --   own_nik_status / own_nik_name_score: step 1 (padan_exact.sql), when the record's own NIK is a
 --     Dukcapil NIK: 'confirmed' or why not (sex_differs, name_differs, date_differs, identity_differs).
 --   chosen_* / runner_up_*: step 2 (search_resolve.sql): the best candidate and the next one, their
@@ -10,12 +12,11 @@
 --     agreeing_fields / disagreeing_fields: the fields whose weight is positive / negative.
 --   nik_verivali: the NIK a village meeting gave for the record (PERBAIKAN_NIK), if any.
 --   linked_posterior / linked_match_weight: rest_link.sql, a record joined to another record's person.
---   nik_dukcapil: the NIK of the Dukcapil person the record became (NULL when none); nik_raw: the
---   NIK as the record wrote it; nik_chosen / nik_runner_up: the two best candidates' NIKs.
+--   nik_dukcapil: the NIK of the Dukcapil person the record became (NULL when none);
+--   nik_chosen / nik_runner_up: the two best candidates' NIKs.
 CREATE OR REPLACE TABLE {match_evidence_table} AS
 SELECT
-    m.source, m.source_record_id, rp.person_id, m.match_method, m.match_score::DOUBLE AS match_score,
-    m.reject_reason, m.unmatched_reason,
+    m.source, m.source_record_id, m.unmatched_reason,
     CASE
         WHEN m.match_method IN ('exact_nik', 'cleaned_nik') THEN 'padan_nik_sendiri'
         WHEN es.record_key IS NOT NULL AND m.dukcapil_key IS NOT NULL AND m.match_method <> 'linked_record' THEN 'padan_pencarian'
@@ -24,7 +25,6 @@ SELECT
         ELSE 'tidak_tertaut'
     END AS step,
     d.nik AS nik_dukcapil,
-    r.nik_raw,
     ep.status AS own_nik_status, ep.name_score::DOUBLE AS own_nik_name_score,
     c.nik_claimed AS nik_verivali,
     es.candidates::INTEGER AS candidates,
@@ -38,8 +38,6 @@ SELECT
     es.runner_up_field_evidence,
     l.posterior::DOUBLE AS linked_posterior, l.match_weight::DOUBLE AS linked_match_weight
 FROM {w}.record_match m
-JOIN {w}.record r USING (record_key)
-LEFT JOIN {w}.record_person rp USING (record_key)
 LEFT JOIN {w}.dukcapil d ON d.dukcapil_key = m.dukcapil_key
 LEFT JOIN {w}.exact_pair ep ON ep.record_key = m.record_key
 LEFT JOIN {w}.nik_claim c ON c.record_key = m.record_key
