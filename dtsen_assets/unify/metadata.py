@@ -29,8 +29,10 @@ def _markdown(header: list[str], rows: list[tuple]) -> str:
     return "\n".join(lines)
 
 
-def collect_figures(connection: duckdb.DuckDBPyConnection, work: str, family_table: str) -> dict[str, Any]:
-    """Counts and examples from the work tables (called before they are dropped)."""
+def collect_figures(connection: duckdb.DuckDBPyConnection, work: str, family_table: str,
+                    counts: dict[str, int]) -> dict[str, Any]:
+    """Counts and examples from the work tables (called before they are dropped); `counts`: the rows of
+    the work tables dropped earlier (search_record, search_candidate, rest_pair)."""
     figures: dict[str, Any] = {}
     records = _rows(connection, f"SELECT source, count(*) FROM {work}.record GROUP BY source ORDER BY source")
     figures["records_by_source"] = {s: int(n) for s, n in records}
@@ -81,10 +83,8 @@ def collect_figures(connection: duckdb.DuckDBPyConnection, work: str, family_tab
         [(m, s, rid, mask_identifier(raw) if raw is not None else "(empty)", mask_identifier(nik))
          for m, s, rid, raw, nik in examples])
 
-    search_records = count_rows(connection, f"{work}.search_record")
-    search_pairs = count_rows(connection, f"{work}.search_candidate")
+    search_records, search_pairs, rest_pairs = (counts[t] for t in ("search_record", "search_candidate", "rest_pair"))
     exact_pairs = count_rows(connection, f"{work}.exact_pair")
-    rest_pairs = count_rows(connection, f"{work}.rest_pair")
     figures["records_searched"] = int(search_records)
     figures["comparisons"] = {"own_nik": int(exact_pairs), "search": int(search_pairs), "rest": int(rest_pairs)}
     figures["comparisons_per_record"] = round((exact_pairs + search_pairs + rest_pairs) / total_records, 3) \
