@@ -3,6 +3,7 @@
     python bench/bench_unify.py                        # 100,000 and 1,000,000 persons
     python bench/bench_unify.py 100000 --rate-scale 2  # a harder drop
     python bench/bench_unify.py 1000000 --keep bench/out   # keep drops and warehouses for a rerun
+    python bench/bench_unify.py 1000000 --keep bench/out --profile   # also the heaviest SQL statements
 
 For each size: generate a drop (python -m dtsen_assets.synth), load it through the raw and
 staging assets (not timed), then run the unify stage (`run_unify`: stage, checks, publish) in a

@@ -56,9 +56,9 @@ def collect_figures(connection: duckdb.DuckDBPyConnection, work: str, family_tab
     figures["reject_reasons"] = _by_count(rejects)
     unmatched = _rows(connection, f"""
         SELECT unmatched_reason, count(*) FROM {work}.search_match WHERE unmatched_reason IS NOT NULL
-        GROUP BY ALL ORDER BY 2 DESC""")
+        GROUP BY ALL ORDER BY 2 DESC, 1""")
     figures["search_unmatched_reasons"] = {r: int(n) for r, n in unmatched}
-    exact = _rows(connection, f"SELECT status, count(*) FROM {work}.exact_pair GROUP BY ALL ORDER BY 2 DESC")
+    exact = _rows(connection, f"SELECT status, count(*) FROM {work}.exact_pair GROUP BY ALL ORDER BY 2 DESC, 1")
     figures["own_nik_check"] = {s: int(n) for s, n in exact}
 
     # a rejected record has no person, so it counts in the records of its source only
@@ -80,7 +80,7 @@ def collect_figures(connection: duckdb.DuckDBPyConnection, work: str, family_tab
         FROM {work}.record_match m JOIN {work}.record r USING (record_key) JOIN {work}.dukcapil d USING (dukcapil_key)
         WHERE r.nik IS DISTINCT FROM d.nik OR r.nik_raw IS DISTINCT FROM d.nik""")
     corrections = _rows(connection, f"""
-        SELECT match_method, count(*) FROM {work}.figures_nik_changed WHERE corrected GROUP BY ALL ORDER BY 2 DESC""")
+        SELECT match_method, count(*) FROM {work}.figures_nik_changed WHERE corrected GROUP BY ALL ORDER BY 2 DESC, 1""")
     figures["nik_corrections"] = {m: int(n) for m, n in corrections}
     examples = _rows(connection, f"""
         SELECT match_method, source, source_record_id, nik_raw, nik
