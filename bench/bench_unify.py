@@ -3,6 +3,7 @@
     python bench/bench_unify.py                        # 100,000 and 1,000,000 persons
     python bench/bench_unify.py 100000 --rate-scale 2  # a harder drop
     python bench/bench_unify.py 1000000 --keep bench/out   # keep drops and warehouses for a rerun
+    python bench/bench_unify.py 1000000 --keep bench/out --profile   # also the heaviest SQL statements
 
 For each size: generate a drop (python -m dtsen_assets.synth), load it through the raw and
 staging assets (not timed), then run the unify stage (`run_unify`: stage, checks, publish) in a
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from machine import machine  # noqa: E402  bench/machine.py, beside this script
 
 WITH_BASELINE = False
+PROFILE = False   # --profile: time every SQL statement (UnifyConfig.profile_statements) and print the heaviest
 TARGETS = {"precision": 0.998, "recall": 0.997, "nik_true": 0.997, "dead_inactive": 0.995,
            "living_inactive_max": 0.0001, "wall_seconds_1m": 60.0, "peak_gib_1m": 4.0}
 
@@ -67,10 +69,11 @@ def run_stage_child(database: Path) -> dict:
         f"sys.path.insert(0, {str(ROOT)!r})\n"
         "from dtsen_assets.resources import DuckDBWarehouse\n"
         "from dtsen_assets.assets.unify import run_unify\n"
+        "from dtsen_assets.unify.config import UnifyConfig\n"
         f"warehouse = DuckDBWarehouse(database_path={str(database)!r})\n"
         "started = time.perf_counter()\n"
         "with warehouse.connect() as connection:\n"
-        "    result = run_unify(connection)\n"
+        f"    result = run_unify(connection, UnifyConfig(profile_statements={PROFILE!r}))\n"
         "wall = time.perf_counter() - started\n"
         "usage = resource.getrusage(resource.RUSAGE_SELF)\n"
         "peak = usage.ru_maxrss / 1024 ** 2\n"
@@ -188,7 +191,14 @@ def report(result: dict) -> None:
           f"dead {result['dead_persons']:,}, living {result['living_persons']:,}")
     print(f"  match methods {figures['match_methods']}")
     print(f"  search left unmatched {figures['search_unmatched_reasons']}")
-    print(f"  timings (s) { {k: round(v, 1) for k, v in result['timings'].items()} }")
+    timings = result["timings"]
+    print(f"  timings (s) { {k: round(v, 1) for k, v in timings.items() if '#' not in k} }")
+    statements = sorted(((k, v) for k, v in timings.items() if "#" in k and not k.endswith(" cpu")),
+                        key=lambda item: -item[1])
+    if statements:
+        print("  heaviest statements (wall s / process CPU s):")
+        for key, seconds in statements[:25]:
+            print(f"    {key:<28} {seconds:6.2f} / {timings.get(key + ' cpu', 0.0):6.2f}")
     if "baseline" in result:
         b = result["baseline"]
         print(f"  off-the-shelf Splink (stock comparisons, no Dukcapil): precision {b['pairwise_precision']:.6f}, "
@@ -205,11 +215,13 @@ def main() -> None:
     parser.add_argument("--rate-scale", type=float, help="multiply every problem rate of the generator")
     parser.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE", help="override one problem rate")
     parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    parser.add_argument("--profile", action="store_true",
+                        help="time every SQL statement of the stage and print the heaviest (UnifyConfig.profile_statements)")
     parser.add_argument("--baseline", action="store_true",
                         help="also run an off-the-shelf Splink dedupe on the same records, for comparison")
     args = parser.parse_args()
-    global WITH_BASELINE
-    WITH_BASELINE = args.baseline
+    global WITH_BASELINE, PROFILE
+    WITH_BASELINE, PROFILE = args.baseline, args.profile
     rate_args = ([f"--rate-scale={args.rate_scale}"] if args.rate_scale is not None else []) + \
         [f"--rate={r}" for r in args.rate]
     out = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_unify_"))

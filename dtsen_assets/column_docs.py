@@ -92,7 +92,6 @@ MATCH_EVIDENCE = {
     "unmatched_reason": "Why the candidate search took no Dukcapil person (no_candidate, identity_not_confirmed, "
                         "ambiguous, weak_evidence).",
     "nik_dukcapil": "NIK of the Dukcapil person the record became (masked in the UI).",
-    "nik_raw": "NIK as the record wrote it (masked in the UI).",
     "own_nik_status": "Step 1: whether the identity agrees with the Dukcapil person of the record's own NIK.",
     "own_nik_name_score": "Step 1: name agreement with that person, 0..1.",
     "nik_verivali": "NIK a village meeting gave for the record (PERBAIKAN_NIK) (masked in the UI).",
@@ -111,12 +110,24 @@ MATCH_EVIDENCE = {
     "linked_posterior": "Posterior of the link to another record's person (linked_record).",
     "linked_match_weight": "Match weight of that link, bits.",
 }
-VALUE_SOURCE = {
-    "variabel": "The column of dtsen.person / dtsen.family the value is in.",
-    "source": "Where the value came from: dukcapil, dtks, regsosek, p3ke, kepala_keluarga, anggota_aktif.",
-    "source_record_id": "The source record holding the value (NULL for Dukcapil: the person's own NIK).",
-    "source_id": "The source family (or, for krt_*, the head's person_id) holding the value.",
-    "tgl_update": "DTKS update date of the source family, when DTKS gave the value.",
+# unify.person_value_source: one row per person, a pair of columns per value (docs/audit.md)
+PERSON_VALUE_SOURCE = {
+    "person_id": PERSON["person_id"],
+    "nik_source": "Where the person's nik came from: dukcapil (NULL: a person without a confirmed NIK).",
+    **{f"{v}_source": f"Where the person's {v} came from: dukcapil, dtks, regsosek or p3ke (NULL: no source holds it)."
+       for v in ("no_kk", "nama", "tgl_lahir", "jenis_kelamin", "kode_desa", "pendidikan", "status_bekerja",
+                 "lapangan_usaha", "kedudukan_kerja", "disabilitas")},
+    **{f"{v}_source_record_id": f"The source record holding the person's {v} (NULL for Dukcapil: the person's own NIK)."
+       for v in ("no_kk", "nama", "tgl_lahir", "jenis_kelamin", "kode_desa", "pendidikan", "status_bekerja",
+                 "lapangan_usaha", "kedudukan_kerja", "disabilitas")},
+}
+# unify.family_value_source: one row per family; with dtsen.family's <v>_source the origin of every value
+FAMILY_VALUE_SOURCE = {
+    "kepala_keluarga_person_id": "The head of family (person_id): where the krt_* values come from.",
+    **{f"{s}_source_family_id": f"The {s.upper()} family that spoke for the family: where a value whose <v>_source "
+                                f"is {s} comes from."
+       for s in ("dtks", "regsosek", "p3ke")},
+    **{f"{s}_tgl_update": f"Update date of that {s.upper()} family." for s in ("dtks", "regsosek", "p3ke")},
 }
 VERIVALI_OUTCOME = {
     "source_file": "The verivali file of the decision.", "line_number": "Its line in the file.",
@@ -139,9 +150,10 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "welfare.desil_batas": DESIL_BATAS,
     "welfare.explanation": EXPLANATION,
     "welfare.belum_terdata": BELUM_TERDATA,
-    "unify.match_evidence": {**PERSON_SOURCE, **MATCH_EVIDENCE},
-    "unify.person_value_source": {"person_id": PERSON["person_id"], **VALUE_SOURCE},
-    "unify.family_value_source": {"family_id": FAMILY["family_id"], **VALUE_SOURCE},
+    "unify.match_evidence": {"source": PERSON_SOURCE["source"], "source_record_id": PERSON_SOURCE["source_record_id"],
+                             **MATCH_EVIDENCE},
+    "unify.person_value_source": PERSON_VALUE_SOURCE,
+    "unify.family_value_source": {"family_id": FAMILY["family_id"], **FAMILY_VALUE_SOURCE},
     "unify.verivali_outcome": VERIVALI_OUTCOME,
     "audit.explanation": AUDIT_EXPLANATION,
 }

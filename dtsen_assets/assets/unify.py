@@ -78,15 +78,18 @@ OUTPUT_SPECS = [
             "agrees, MAMPU is left to the welfare ranking; the rest is listed for a ground check.")),
     _output(LINKAGE_MODEL_KEY, ("unify.linkage_model: the trained Fellegi-Sunter model (m and u per comparison level, match "
                      "weights, the Splink settings as JSON), for review."), splink=True),
-    _output(MATCH_EVIDENCE_KEY, ("unify.match_evidence: for every source person record, the evidence of how it was linked: the "
+    _output(MATCH_EVIDENCE_KEY, ("unify.match_evidence: for every source person record (the key of dtsen.person_source, which "
+                     "has its person, method and score), the evidence of how it was linked: the "
                      "own-NIK check (step 1), the Dukcapil candidate chosen and the runner-up with their match weights "
                      "and posteriors, the level and weight of every field (agreeing and disagreeing fields), the NIK a "
                      "village meeting gave. Read by `python -m dtsen_assets.explain` (docs/audit.md)."), splink=True),
-    _output(PERSON_VALUE_SOURCE_KEY, ("unify.person_value_source: for every person and value of dtsen.person (and the person-level "
-                     "variables families use), the source and the source record (or Dukcapil NIK) it came from.")),
-    _output(FAMILY_VALUE_SOURCE_KEY, ("unify.family_value_source: for every family and value of dtsen.family, where it came from: the "
-                     "source family of the registry that spoke for the variable, the head of family (person_id), or the "
-                     "active members.")),
+    _output(PERSON_VALUE_SOURCE_KEY, ("unify.person_value_source: one row per person; for every value of dtsen.person (and the "
+                     "person-level variables families use) the source and the source record (or Dukcapil) it came from "
+                     "(<variable>_source, <variable>_source_record_id).")),
+    _output(FAMILY_VALUE_SOURCE_KEY, ("unify.family_value_source: one row per family of dtsen.family: the source family of each "
+                     "registry that spoke for it (with dtsen.family's <variable>_source, where each welfare value came "
+                     "from) and the head of family (person_id) the krt_* values come from; the composition comes from "
+                     "the active members.")),
     _output(FAMILY_KARANTINA_KEY, ("unify.family_karantina: families too implausible to rank until a field check (more than 20 "
                      "active members, several heads of family per Dukcapil, impossible ages), one reason each; "
                      "they stay in dtsen.family and go to welfare.belum_terdata (keluarga_dikarantina).")),

@@ -43,10 +43,11 @@ def _one(connection: duckdb.DuckDBPyConnection, query: str) -> tuple:
 
 def check_person_id_unique(connection: duckdb.DuckDBPyConnection, person: str) -> CheckOutcome:
     rows, distinct, missing = _one(connection, f"SELECT count(*), count(DISTINCT person_id), count(*) - count(person_id) FROM {person}")
-    duplicated = [r[0] for r in connection.execute(
+    passed = missing == 0 and rows - missing == distinct
+    # the examples are looked for only when something is wrong
+    duplicated = [] if passed else [r[0] for r in connection.execute(
         f"SELECT person_id FROM {person} WHERE person_id IS NOT NULL GROUP BY person_id HAVING count(*) > 1 "
         "ORDER BY person_id LIMIT 5").fetchall()]
-    passed = missing == 0 and rows - missing == distinct
     summary = (f"{rows:,} persons, all with a unique person_id" if passed else
                f"{missing:,} persons without person_id, {rows - missing - distinct:,} duplicated ids, e.g. "
                f"{format_examples(duplicated)}")
@@ -57,7 +58,8 @@ def check_person_id_unique(connection: duckdb.DuckDBPyConnection, person: str) -
 def check_every_record_once(connection: duckdb.DuckDBPyConnection, person_source: str,
                             records: str = "staging.person_record") -> CheckOutcome:
     # Counts first (one join); the examples are looked for only when something is wrong.
-    total, distinct = _one(connection, f"SELECT count(*), count(DISTINCT (source, source_record_id)) FROM {person_source}")
+    total, distinct = _one(connection, f"""
+        SELECT coalesce(sum(n), 0), count(*) FROM (SELECT count(*) AS n FROM {person_source} GROUP BY source, source_record_id)""")
     expected = _one(connection, f"SELECT count(*) FROM {records}")[0]
     matched = _one(connection, f"""
         SELECT count(*) FROM {person_source} s JOIN {records} r

@@ -24,8 +24,10 @@ import duckdb
 
 from dtsen_assets.pii import mask_value
 from dtsen_assets.platform.sql import count_rows
+from dtsen_assets.platform.vocabulary import WELFARE_VARIABLES
 from dtsen_assets.release import FAMILY_TABLE, PERSON_TABLE, RELEASE_TABLE, SCORE_TABLE
 from dtsen_assets.staging.person import PERSON_RECORD_TABLE
+from dtsen_assets.unify.families import HEAD_VARIABLES, MEMBER_VARIABLES
 from dtsen_assets.warehouse import table_exists
 
 # What unify decided and why (lineage and evidence tables)
@@ -168,9 +170,7 @@ def release_info(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 def person_section(connection: duckdb.DuckDBPyConnection, person_id: str, masker: Masker,
                    with_records: bool = True) -> dict[str, Any]:
     person = _rows(connection, f"SELECT * FROM {PERSON_TABLE} WHERE person_id = ?", [person_id])[0]
-    sources = _rows(connection, f"SELECT variabel, source, source_record_id FROM {PERSON_VALUE_SOURCE_TABLE} "
-                                "WHERE person_id = ? ORDER BY variabel", [person_id]) \
-        if table_exists(connection, PERSON_VALUE_SOURCE_TABLE) else []
+    sources = person_value_sources(connection, person_id)
     section: dict[str, Any] = {"person": masker.row(person), "value_sources": [masker.row(s) for s in sources]}
     if with_records:
         section["records"] = [masker.row(r) for r in person_records(connection, person_id)]
@@ -180,6 +180,21 @@ def person_section(connection: duckdb.DuckDBPyConnection, person_id: str, masker
         [person_id])] if table_exists(connection, VERIVALI_OUTCOME_TABLE) else []
     section["cek_bansos"] = cek_bansos_items(connection, person.get("nik"), person.get("no_kk"), masker)
     return section
+
+
+def person_value_sources(connection: duckdb.DuckDBPyConnection, person_id: str) -> list[dict[str, Any]]:
+    """The source of each value of the person, by variable name: the person's one row of
+    unify.person_value_source (`<variable>_source`, `<variable>_source_record_id`) read as
+    (variabel, source, source_record_id); a value no source holds is left out."""
+    if not table_exists(connection, PERSON_VALUE_SOURCE_TABLE):
+        return []
+    rows = _rows(connection, f"SELECT * FROM {PERSON_VALUE_SOURCE_TABLE} WHERE person_id = ?", [person_id])
+    if not rows:
+        return []
+    row = rows[0]
+    variables = sorted(column.removesuffix("_source") for column in row if column.endswith("_source"))
+    return [{"variabel": v, "source": row[f"{v}_source"], "source_record_id": row.get(f"{v}_source_record_id")}
+            for v in variables if row[f"{v}_source"] is not None]
 
 
 def person_records(connection: duckdb.DuckDBPyConnection, person_id: str) -> list[dict[str, Any]]:
@@ -237,9 +252,7 @@ def cek_bansos_items(connection: duckdb.DuckDBPyConnection, nik: str | None, no_
 
 def family_section(connection: duckdb.DuckDBPyConnection, family_id: str, masker: Masker) -> dict[str, Any]:
     family = _rows(connection, f"SELECT * FROM {FAMILY_TABLE} WHERE family_id = ?", [family_id])[0]
-    sources = {r["variabel"]: r for r in _rows(
-        connection, f"SELECT variabel, source, source_id, tgl_update FROM {FAMILY_VALUE_SOURCE_TABLE} "
-                    "WHERE family_id = ?", [family_id])} if table_exists(connection, FAMILY_VALUE_SOURCE_TABLE) else {}
+    sources = family_value_origins(connection, family)
     values = []
     for column, value in family.items():
         if column.endswith("_source") or column in ("family_id",):
@@ -254,6 +267,29 @@ def family_section(connection: duckdb.DuckDBPyConnection, family_id: str, masker
     return {"family_id": family_id, "no_kk": masker.value("no_kk", family.get("no_kk")),
             "kode_desa": family.get("kode_desa"), "jumlah_art": family.get("jumlah_art"),
             "values": values, "members": members, "welfare": welfare_section(connection, family_id)}
+
+
+def family_value_origins(connection: duckdb.DuckDBPyConnection, family: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Variable -> (source, source_id, tgl_update) for the values of a dtsen.family row, from its one row of
+    unify.family_value_source: a welfare variable from the source family of the source its `<v>_source`
+    names, a krt_* variable from the head of family, the composition from the active members."""
+    if not table_exists(connection, FAMILY_VALUE_SOURCE_TABLE):
+        return {}
+    rows = _rows(connection, f"SELECT * FROM {FAMILY_VALUE_SOURCE_TABLE} WHERE family_id = ?", [family["family_id"]])
+    if not rows:
+        return {}
+    row = rows[0]
+    origins: dict[str, dict[str, Any]] = {}
+    for variable in WELFARE_VARIABLES:
+        source = family.get(f"{variable}_source")
+        if source is not None:
+            origins[variable] = {"source": source, "source_id": row.get(f"{source}_source_family_id"),
+                                 "tgl_update": row.get(f"{source}_tgl_update")}
+    if row["kepala_keluarga_person_id"] is not None:
+        origins.update({v: {"source": "kepala_keluarga", "source_id": row["kepala_keluarga_person_id"],
+                            "tgl_update": None} for v in HEAD_VARIABLES})
+    origins.update({v: {"source": "anggota_aktif", "source_id": None, "tgl_update": None} for v in MEMBER_VARIABLES})
+    return origins
 
 
 def welfare_section(connection: duckdb.DuckDBPyConnection, family_id: str) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from typing import Any
 import duckdb
 
 from dtsen_assets.platform.sql import quote_literal, run_sql
-from dtsen_assets.platform.vocabulary import WELFARE_VARIABLES
 from dtsen_assets.unify.splink_runner import model_parameters
 
 MATCH_EVIDENCE_TABLE = "unify.match_evidence"
@@ -69,5 +68,4 @@ def stage_evidence_tables(connection: duckdb.DuckDBPyConnection, work: str, fami
     run_sql(connection, "unify/evidence_tables", timings=timings, log=log, w=work, family_table=family_table,
         match_evidence_table=staging_name(MATCH_EVIDENCE_TABLE),
         person_value_source_table=staging_name(PERSON_VALUE_SOURCE_TABLE),
-        family_value_source_table=staging_name(FAMILY_VALUE_SOURCE_TABLE),
-        source_columns=", ".join(f"{v}_source" for v in WELFARE_VARIABLES))
+        family_value_source_table=staging_name(FAMILY_VALUE_SOURCE_TABLE))

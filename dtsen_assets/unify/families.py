@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from dtsen_assets.platform.vocabulary import WELFARE_VARIABLES
 
+# Where the other values of dtsen.family come from (family.sql; unify.family_value_source and the
+# explain command read these): the head of family's own values, and the active members as a whole.
+HEAD_VARIABLES = ("krt_jenis_kelamin", "krt_umur", "krt_pendidikan", "krt_status_bekerja", "krt_lapangan_usaha",
+                  "krt_kedudukan_kerja")
+MEMBER_VARIABLES = ("no_kk", "kode_desa", "jumlah_art", "art_balita", "art_sekolah", "art_lansia", "art_disabilitas")
+
 # Aliases in family.sql: rf = REGSOSEK, df = DTKS, pf = P3KE source family; sp.dtks_newer.
 _ORDER_DTKS_NEWER = (("df", "dtks"), ("rf", "regsosek"), ("pf", "p3ke"))
 _ORDER_DEFAULT = (("rf", "regsosek"), ("df", "dtks"), ("pf", "p3ke"))

@@ -24,7 +24,7 @@ from typing import Any
 
 import duckdb
 
-from dtsen_assets.platform.sql import Timings, drop_schema, run_sql, work_schema
+from dtsen_assets.platform.sql import Timings, count_rows, drop_schema, run_sql, work_schema
 from dtsen_assets.unify import evidence, families, ids, linkage, padan, splink_runner
 from dtsen_assets.unify.plausibility import DEFAULT_PLAUSIBILITY, KARANTINA_TABLE
 from dtsen_assets.unify.config import UnifyConfig
@@ -75,28 +75,43 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
         padan.search_dukcapil(connection, work, config, trained, timings, log)
         run_sql(connection, "unify/padan_match", timings=timings, log=log, w=work)
         evidence.keep_search_evidence(connection, work, trained, timings, log)
+        # what the figures count of tables no later step reads, counted now so they can go
+        counts = {table: count_rows(connection, f"{work}.{table}") for table in ("search_record", "search_candidate")}
         _drop(connection, work, "search_fallback_record", "unify_splink_search_record",
               "unify_splink_search_dukcapil", "unify_splink_search_pairs", "search_prediction_raw",
-              "unify_splink_train_record", "unify_splink_train_dukcapil", "unify_u_vectors")
+              "unify_splink_train_record", "unify_splink_train_dukcapil", "unify_u_vectors", "search_record",
+              "search_candidate")
         linkage.link_rest(connection, work, config, trained, padan.dukcapil_rows(connection, work), timings, log)
         run_sql(connection, "unify/record_match", timings=timings, log=log, w=work)
-        _drop(connection, work, "name_feature", "search_prediction", "rest_side", "unify_splink_rest_node")
+        counts["rest_pair"] = count_rows(connection, f"{work}.rest_pair")
+        _drop(connection, work, "name_feature", "search_prediction", "rest_side", "unify_splink_rest_node", "rest_pair",
+              "rest_record", "rest_prediction", "rest_prediction_raw", "unify_splink_rest_pairs",
+              "unify_splink_rest_cluster_node", "unify_splink_rest_edges", "rest_cluster", "padan_match",
+              "unify_tf_name_full", "unify_tf_tgl_lahir")
+        _drop_matching_columns(connection, work)
         with ids.id_key_bound(connection, key):
             run_sql(connection, "unify/person_key", timings=timings, log=log, w=work, **_previous_release(connection),
                 history_table=staging_table(PERSON_ID_HISTORY_TABLE))
-            run_sql(connection, "unify/person", timings=timings, log=log, w=work)
-            run_sql(connection, "unify/family", timings=timings, log=log, w=work, as_of=as_of.isoformat(),
+            _drop(connection, work, "person_natural", "previous_person_id", "history_before", "history_new",
+                  "person_claim", "person_inherit", "person_lineage_vote")
+            run_sql(connection, "unify/person", timings=timings, log=log, w=work, as_of=as_of.isoformat())
+            _drop(connection, work, "person_key", "person_attr", "person_identity")
+            run_sql(connection, "unify/family", timings=timings, log=log, w=work,
                 regsosek_date=config.regsosek_reference_date, welfare_columns=families.welfare_columns_sql(),
                 welfare_list=", ".join(families.WELFARE_VARIABLES), family_table=staging_table(FAMILY_TABLE))
+            _drop(connection, work, "family_record")
         run_sql(connection, "unify/family_karantina", timings=timings, log=log, w=work, as_of=as_of.isoformat(),
             max_members=DEFAULT_PLAUSIBILITY.max_members, max_age=DEFAULT_PLAUSIBILITY.max_age,
             karantina_table=staging_table(KARANTINA_TABLE))
         run_sql(connection, "unify/outputs", timings=timings, log=log, w=work, person_table=staging_table(PERSON_TABLE),
             person_source_table=staging_table(PERSON_SOURCE_TABLE), family_table=staging_table(FAMILY_TABLE))
+        _drop(connection, work, "family_base")
         run_sql(connection, "unify/verivali_outcome", timings=timings, log=log, w=work, outcome_table=staging_table(VERIVALI_OUTCOME_TABLE))
         evidence.stage_evidence_tables(connection, work, staging_table(FAMILY_TABLE), staging_table, timings, log)
         _stage_model_table(connection, trained)
-        figures = collect_figures(connection, work, staging_table(FAMILY_TABLE))
+        began = time.perf_counter()
+        figures = collect_figures(connection, work, staging_table(FAMILY_TABLE), counts)
+        timings["figures"] = time.perf_counter() - began
     finally:
         drop_schema(connection, work)
     timings["total"] = time.perf_counter() - started
@@ -121,6 +136,25 @@ def _drop(connection: duckdb.DuckDBPyConnection, work: str, *tables: str) -> Non
     """Free working tables no later step reads (the work schema lives in memory)."""
     for table in tables:
         connection.execute(f"DROP TABLE IF EXISTS {work}.{table}")
+
+
+# Columns of {work}.record and {work}.dukcapil only the matching reads (prepare_*.sql,
+# search_columns.sql): dropped once every record is matched, so the persons and families that follow
+# are built with less memory in use (the views over them go first).
+MATCHING_COLUMNS = {
+    "record": ("name_tokens", "name_full", "name_sorted", "name_words", "name_letters", "name_initials", "first_token",
+               "last_token", "nik_digits", "nik_sex", "nik_birth", "birth_year_a", "birth_year_b", "kode_kec", "kode_kab"),
+    "dukcapil": ("name_tokens", "name_full", "name_sorted", "name_words", "name_letters", "name_initials",
+                 "first_token", "last_token", "kode_kec", "kode_kab"),
+}
+
+
+def _drop_matching_columns(connection: duckdb.DuckDBPyConnection, work: str) -> None:
+    for view in ("record_side", "search_dukcapil"):
+        connection.execute(f"DROP VIEW IF EXISTS {work}.{view}")
+    for table, columns in MATCHING_COLUMNS.items():
+        for column in columns:
+            connection.execute(f"ALTER TABLE {work}.{table} DROP COLUMN {column}")
 
 
 def _stage_model_table(connection: duckdb.DuckDBPyConnection, trained: dict[str, Any]) -> None:

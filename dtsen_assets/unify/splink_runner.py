@@ -211,7 +211,9 @@ def score_pairs(connection: duckdb.DuckDBPyConnection, work: str, trained: dict[
         _register_term_frequencies(api, linker)
         linker.table_management.register_blocked_pairs_for_predict(api.register(pairs))
         predictions = linker.inference.predict(threshold_match_weight=keep_match_weight, warning_mode="never")
-        connection.execute(f"CREATE OR REPLACE TABLE {work}.{output} AS SELECT * FROM {work}.{predictions.physical_name}")
+        # renamed, not copied: Splink's own clean-up drops its tables only if they still exist
+        connection.execute(f"DROP TABLE IF EXISTS {work}.{output}")
+        connection.execute(f"ALTER TABLE {work}.{predictions.physical_name} RENAME TO {output}")
 
 
 IDENTITY_COMPARISONS = ("nama", "tgl_lahir", "jenis_kelamin")

@@ -49,7 +49,7 @@ def _connect(database: Path, read_only: bool = True):
 def _sample_persons(connection) -> list[str]:
     """Persons with three source records first (one of them with a corrected NIK), then a spread of others."""
     three = [r[0] for r in connection.execute("""
-        SELECT person_id FROM unify.match_evidence GROUP BY person_id
+        SELECT person_id FROM dtsen.person_source GROUP BY person_id
         HAVING count(DISTINCT source) = 3 AND bool_or(match_method = 'corrected_nik')
         ORDER BY person_id LIMIT 3""").fetchall()]
     spread = [r[0] for r in connection.execute("""
@@ -63,6 +63,11 @@ def test_explain_agrees_with_the_published_tables(warehouse: Path) -> None:
         assert len(persons) >= 20
         assert connection.execute("SELECT count(*) FROM unify.match_evidence").fetchone()[0] == \
             connection.execute("SELECT count(*) FROM dtsen.person_source").fetchone()[0]
+        # the value sources: one row per person and one per family, nothing else
+        assert connection.execute("""SELECT count(*) FROM dtsen.person p
+            FULL JOIN unify.person_value_source v USING (person_id) WHERE p.person_id IS NULL OR v.person_id IS NULL""").fetchone()[0] == 0
+        assert connection.execute("""SELECT count(*), count(DISTINCT family_id) FROM unify.family_value_source""").fetchone() == \
+            connection.execute("SELECT count(*), count(DISTINCT family_id) FROM dtsen.family").fetchone()
         checked_family_values = 0
         for person_id in persons:
             result = explain(connection, ExplainQuery("person_id", person_id), unmask=True)
@@ -130,11 +135,13 @@ def test_explain_agrees_with_the_published_tables(warehouse: Path) -> None:
 def test_a_person_from_three_sources_with_a_corrected_nik_is_found_by_the_nik_as_written(warehouse: Path) -> None:
     with _connect(warehouse) as connection:
         person_id, source, record_id, written, dukcapil = connection.execute("""
-            SELECT e.person_id, e.source, e.source_record_id, e.nik_raw, e.nik_dukcapil
-            FROM unify.match_evidence e
-            WHERE e.match_method = 'corrected_nik' AND e.person_id IN (
-                SELECT person_id FROM unify.match_evidence GROUP BY person_id HAVING count(DISTINCT source) = 3)
-            ORDER BY e.person_id LIMIT 1""").fetchone()
+            SELECT s.person_id, s.source, s.source_record_id, r.nik_raw, e.nik_dukcapil
+            FROM dtsen.person_source s
+            JOIN unify.match_evidence e USING (source, source_record_id)
+            JOIN staging.person_record r USING (source, source_record_id)
+            WHERE s.match_method = 'corrected_nik' AND s.person_id IN (
+                SELECT person_id FROM dtsen.person_source GROUP BY person_id HAVING count(DISTINCT source) = 3)
+            ORDER BY s.person_id LIMIT 1""").fetchone()
         assert written != dukcapil
         result = explain(connection, ExplainQuery("nik", written))
         assert [p["person"]["person_id"] for p in result["persons"]] == [person_id]

@@ -3,7 +3,8 @@
 -- keeps its source family's card, and one without any card a family of its own source family.
 -- family_id: 'F' + 16 hex digits of sha256('<key>|kk:<NO_KK>'), or 'G' + those of
 -- sha256('<key>|fam:<source>:<source family id>') for a family without a known card; <key> is
--- the warehouse's secret id key, the session variable dtsen_id_key (dtsen_assets/unify/ids.py).
+-- the warehouse's secret id key, the session variable dtsen_id_key (dtsen_assets/unify/ids.py);
+-- person.sql makes it for every person (family_candidate).
 -- Members are the active persons; jumlah_art counts them. Composition (ages at {as_of}):
 -- art_balita 0-4, art_sekolah 7-18, art_lansia 60+, art_disabilitas (disabilitas 'ya').
 -- Head of family (krt_*): the active member Dukcapil records as KEPALA KELUARGA, else one a
@@ -13,22 +14,11 @@
 -- the smaller id) speaks for the family. Per variable, the first non-empty value of
 --   DTKS when its TGL_UPDATE is after REGSOSEK ({regsosek_date}), then REGSOSEK, then DTKS, then P3KE
 -- is taken, and <variable>_source says which source it came from.
-CREATE OR REPLACE TABLE {w}.family_key AS
-SELECT family_anchor,
-       CASE WHEN family_anchor LIKE 'kk:%' THEN 'F' ELSE 'G' END
-           || upper(left(sha256(getvariable('dtsen_id_key') || '|' || family_anchor), 16)) AS family_candidate
-FROM (SELECT DISTINCT family_anchor FROM {w}.person_full);
-
-CREATE OR REPLACE TABLE {w}.person_family AS
-SELECT p.*, k.family_candidate,
-       CASE WHEN tgl_lahir IS NOT NULL THEN date_sub('year', tgl_lahir, DATE '{as_of}') END AS umur_now
-FROM {w}.person_full p
-JOIN {w}.family_key k USING (family_anchor);
-
-CREATE OR REPLACE TABLE {w}.family_member AS
+-- the members: the active persons (family_candidate and umur_now are made in person.sql)
+CREATE OR REPLACE VIEW {w}.family_member AS
 SELECT family_candidate AS family_id, family_anchor, person_id, nik, no_kk, kode_desa, jenis_kelamin, umur_now,
        hub_kk_dukcapil, head_in_source, pendidikan, status_bekerja, lapangan_usaha, kedudukan_kerja, disabilitas
-FROM {w}.person_family
+FROM {w}.person_full
 WHERE is_active;
 
 CREATE OR REPLACE TABLE {w}.family_head AS
@@ -60,7 +50,7 @@ CREATE OR REPLACE TABLE {w}.family_source AS
 WITH votes AS (
     SELECT rp.source, rp.source_family_id, pf.family_candidate AS family_id, count(*) AS records
     FROM {w}.record_person rp
-    JOIN {w}.person_family pf USING (person_id)
+    JOIN {w}.person_full pf USING (person_id)
     WHERE pf.is_active
     GROUP BY ALL
 ), assigned AS (

@@ -8,7 +8,7 @@ CREATE OR REPLACE TABLE {person_table} AS
 SELECT p.person_id, p.nik, p.no_kk, p.nama, p.tgl_lahir, p.jenis_kelamin, p.kode_desa,
        CASE WHEN p.family_candidate IN (SELECT family_id FROM {w}.family_base) THEN p.family_candidate END AS family_id,
        p.status_padan, p.is_active, p.inactive_reason
-FROM {w}.person_family p;
+FROM {w}.person_full p;
 
 CREATE OR REPLACE TABLE {person_source_table} AS
 SELECT m.source, m.source_record_id, rp.person_id, m.match_method, m.match_score::DOUBLE AS match_score,

@@ -55,28 +55,39 @@ SELECT
 FROM records
 GROUP BY person_id;
 
+-- family_anchor: what the person's family is (family.sql): its current card, else its source
+-- family; family_candidate is that family's id, made here (a keyed hash like person_id, computed per
+-- person rather than per distinct anchor and joined back: no second copy of every person), and
+-- umur_now the age at {as_of} family composition counts with.
 CREATE OR REPLACE TABLE {w}.person_full AS
-SELECT
-    a.person_id,
-    a.dukcapil_key,
-    d.nik,
-    CASE WHEN d.dukcapil_key IS NOT NULL THEN d.no_kk ELSE i.rec_no_kk END AS no_kk,
-    CASE WHEN d.dukcapil_key IS NOT NULL THEN d.nama ELSE i.rec_nama END AS nama,
-    CASE WHEN d.dukcapil_key IS NOT NULL THEN d.tgl_lahir ELSE i.rec_tgl_lahir END AS tgl_lahir,
-    CASE WHEN d.dukcapil_key IS NOT NULL THEN d.jenis_kelamin ELSE i.rec_jenis_kelamin END AS jenis_kelamin,
-    CASE WHEN d.dukcapil_key IS NOT NULL THEN d.kode_desa ELSE i.rec_kode_desa END AS kode_desa,
-    CASE WHEN d.dukcapil_key IS NOT NULL AND d.is_alive THEN 'PADAN' ELSE 'TIDAK_PADAN' END AS status_padan,
-    NOT coalesce(d.dukcapil_key IS NOT NULL AND NOT d.is_alive, false) AS is_active,
-    CASE WHEN d.dukcapil_key IS NOT NULL AND NOT d.is_alive THEN 'meninggal_dukcapil' END AS inactive_reason,
-    d.hub_kk AS hub_kk_dukcapil,
-    a.head_in_source,
-    a.pendidikan, a.status_bekerja, a.lapangan_usaha, a.kedudukan_kerja, a.disabilitas,
-    CASE
-        WHEN d.dukcapil_key IS NOT NULL AND d.no_kk IS NOT NULL THEN 'kk:' || d.no_kk
-        WHEN d.dukcapil_key IS NULL AND i.rec_no_kk IS NOT NULL THEN 'kk:' || i.rec_no_kk
-        WHEN d.dukcapil_key IS NOT NULL THEN 'fam:nik:' || d.nik
-        ELSE 'fam:' || i.rec_source_family
-    END AS family_anchor
-FROM {w}.person_attr a
-LEFT JOIN {w}.person_identity i USING (person_id)
-LEFT JOIN {w}.dukcapil d ON d.dukcapil_key = a.dukcapil_key;
+WITH person AS (
+    SELECT
+        a.person_id,
+        a.dukcapil_key,
+        d.nik,
+        CASE WHEN d.dukcapil_key IS NOT NULL THEN d.no_kk ELSE i.rec_no_kk END AS no_kk,
+        CASE WHEN d.dukcapil_key IS NOT NULL THEN d.nama ELSE i.rec_nama END AS nama,
+        CASE WHEN d.dukcapil_key IS NOT NULL THEN d.tgl_lahir ELSE i.rec_tgl_lahir END AS tgl_lahir,
+        CASE WHEN d.dukcapil_key IS NOT NULL THEN d.jenis_kelamin ELSE i.rec_jenis_kelamin END AS jenis_kelamin,
+        CASE WHEN d.dukcapil_key IS NOT NULL THEN d.kode_desa ELSE i.rec_kode_desa END AS kode_desa,
+        CASE WHEN d.dukcapil_key IS NOT NULL AND d.is_alive THEN 'PADAN' ELSE 'TIDAK_PADAN' END AS status_padan,
+        NOT coalesce(d.dukcapil_key IS NOT NULL AND NOT d.is_alive, false) AS is_active,
+        CASE WHEN d.dukcapil_key IS NOT NULL AND NOT d.is_alive THEN 'meninggal_dukcapil' END AS inactive_reason,
+        d.hub_kk AS hub_kk_dukcapil,
+        a.head_in_source,
+        a.pendidikan, a.status_bekerja, a.lapangan_usaha, a.kedudukan_kerja, a.disabilitas,
+        CASE
+            WHEN d.dukcapil_key IS NOT NULL AND d.no_kk IS NOT NULL THEN 'kk:' || d.no_kk
+            WHEN d.dukcapil_key IS NULL AND i.rec_no_kk IS NOT NULL THEN 'kk:' || i.rec_no_kk
+            WHEN d.dukcapil_key IS NOT NULL THEN 'fam:nik:' || d.nik
+            ELSE 'fam:' || i.rec_source_family
+        END AS family_anchor
+    FROM {w}.person_attr a
+    LEFT JOIN {w}.person_identity i USING (person_id)
+    LEFT JOIN {w}.dukcapil d ON d.dukcapil_key = a.dukcapil_key
+)
+SELECT *,
+       CASE WHEN family_anchor LIKE 'kk:%' THEN 'F' ELSE 'G' END
+           || upper(left(sha256(getvariable('dtsen_id_key') || '|' || family_anchor), 16)) AS family_candidate,
+       CASE WHEN tgl_lahir IS NOT NULL THEN date_sub('year', tgl_lahir, DATE '{as_of}') END AS umur_now
+FROM person;

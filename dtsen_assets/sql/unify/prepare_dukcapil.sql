@@ -2,14 +2,17 @@
 -- {w}.record, so a record and a Dukcapil person are compared column by column.
 -- Dukcapil holds one row per NIK; should an extract repeat a NIK, its first line is kept.
 -- Names come from {w}.name_feature (prepare_names.sql).
+-- (the repeated NIKs are grouped once and read twice)
 CREATE OR REPLACE TEMP TABLE unify_dukcapil_numbered AS
+WITH repeated AS MATERIALIZED (
+    SELECT nik, min(line_number) AS first_line FROM staging.dukcapil_person GROUP BY nik HAVING count(*) > 1
+)
 SELECT row_number() OVER () AS dukcapil_key, nik, no_kk, nama, tgl_lahir, jenis_kelamin, hub_kk, kode_desa,
        coalesce(is_alive, true) AS is_alive
 FROM staging.dukcapil_person
 WHERE nik IS NOT NULL
-  AND (nik NOT IN (SELECT nik FROM staging.dukcapil_person GROUP BY nik HAVING count(*) > 1)
-       OR (nik, line_number) IN (SELECT (nik, min(line_number)) FROM staging.dukcapil_person
-                                 GROUP BY nik HAVING count(*) > 1));
+  AND (nik NOT IN (SELECT nik FROM repeated)
+       OR (nik, line_number) IN (SELECT (nik, first_line) FROM repeated));
 
 CREATE OR REPLACE TABLE {w}.dukcapil AS
 SELECT
