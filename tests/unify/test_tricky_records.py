@@ -120,6 +120,13 @@ def test_twice_in_one_source_is_one_person(unified) -> None:
     assert record(unified, "D2-04")["person_id"] == record(unified, "D8-01")["person_id"] == person_id_of(NIK["sri"])
 
 
+def test_tied_records_decide_by_the_smaller_record_id(unified) -> None:
+    # the record the published value came from (sd from D2-04, not smp from D8-01)
+    source = unified.execute("SELECT pendidikan_source, pendidikan_source_record_id FROM unify.person_value_source "
+                             "WHERE person_id = ?", [person_id_of(NIK["sri"])]).fetchall()
+    assert source == [("dtks", "D2-04")]
+
+
 def test_nik_ganda_stays_two_people(unified) -> None:
     budi, rina = record(unified, "D2-01"), record(unified, "D2-02")
     assert (budi["method"], budi["nik"]) == ("exact_nik", NIK["budi"])

@@ -262,8 +262,11 @@ def tricky_world() -> World:
     w.record("dtks", "D2-03", "D2", NIK["budi"], "JOKO PRANOTO", "1999-09-09", "L", "lainnya")
     w.record("regsosek", "R2-1", "R2", NIK["budi"], "BUDI SANTOSO", "1970-01-05", "L", "kepala_keluarga", umur=52)
     # Sri is listed twice in DTKS: in her family and again as a relative in Budi's.
-    w.record("dtks", "D2-04", "D2", NIK["sri"], "SRI MULYANI", "1962-02-14", "P", "lainnya")
-    w.record("dtks", "D8-01", "D8", NIK["sri"], "SRI MULYANI", "1962-02-14", "P", "kepala_keluarga")
+    # The two records disagree on her schooling, with the same priority (both DTKS): the smaller
+    # record id decides, whatever order the rows come in.
+    w.record("dtks", "D2-04", "D2", NIK["sri"], "SRI MULYANI", "1962-02-14", "P", "lainnya", pendidikan="sd")
+    w.record("dtks", "D8-01", "D8", NIK["sri"], "SRI MULYANI", "1962-02-14", "P", "kepala_keluarga",
+             pendidikan="smp")
     # F3: Wayan died (Dukcapil MENINGGAL) but is still listed.
     w.record("regsosek", "R3-1", "R3", NIK["wayan"], "WAYAN SUDARSA", "1950-07-07", "L", "kepala_keluarga", umur=72)
     w.record("regsosek", "R3-2", "R3", NIK["ketut"], "KETUT SARI", "1955-03-03", "P", "istri_suami", umur=67)

@@ -17,16 +17,17 @@ SELECT m.record_key, m.source, m.source_record_id, m.source_family_id, m.dukcapi
 FROM {w}.record_match m
 JOIN {w}.person_key k USING (person_anchor);
 
--- person-level variables: REGSOSEK first, then P3KE, then DTKS
+-- person-level variables: REGSOSEK first, then P3KE, then DTKS, then the smaller record id (a tie
+-- left to arg_min would let two runs of the same drop publish different values)
 CREATE OR REPLACE TABLE {w}.person_attr AS
 SELECT
     rp.person_id,
     any_value(rp.dukcapil_key) AS dukcapil_key,
-    arg_min(r.pendidikan, p.priority) FILTER (WHERE r.pendidikan IS NOT NULL) AS pendidikan,
-    arg_min(r.status_bekerja, p.priority) FILTER (WHERE r.status_bekerja IS NOT NULL) AS status_bekerja,
-    arg_min(r.lapangan_usaha, p.priority) FILTER (WHERE r.lapangan_usaha IS NOT NULL) AS lapangan_usaha,
-    arg_min(r.kedudukan_kerja, p.priority) FILTER (WHERE r.kedudukan_kerja IS NOT NULL) AS kedudukan_kerja,
-    arg_min(r.disabilitas, p.priority) FILTER (WHERE r.disabilitas IS NOT NULL) AS disabilitas,
+    arg_min(r.pendidikan, (p.priority, r.source_record_id)) FILTER (WHERE r.pendidikan IS NOT NULL) AS pendidikan,
+    arg_min(r.status_bekerja, (p.priority, r.source_record_id)) FILTER (WHERE r.status_bekerja IS NOT NULL) AS status_bekerja,
+    arg_min(r.lapangan_usaha, (p.priority, r.source_record_id)) FILTER (WHERE r.lapangan_usaha IS NOT NULL) AS lapangan_usaha,
+    arg_min(r.kedudukan_kerja, (p.priority, r.source_record_id)) FILTER (WHERE r.kedudukan_kerja IS NOT NULL) AS kedudukan_kerja,
+    arg_min(r.disabilitas, (p.priority, r.source_record_id)) FILTER (WHERE r.disabilitas IS NOT NULL) AS disabilitas,
     bool_or(r.hub_kk = 'kepala_keluarga') AS head_in_source
 FROM {w}.record_person rp
 JOIN {w}.record r USING (record_key)
@@ -46,12 +47,12 @@ WITH records AS (
 )
 SELECT
     person_id,
-    arg_min(nama, [(tgl_lahir IS NULL)::INT, identity_priority]) AS rec_nama,
-    arg_min(tgl_lahir, identity_priority) FILTER (WHERE tgl_lahir IS NOT NULL) AS rec_tgl_lahir,
-    arg_min(jenis_kelamin, identity_priority) FILTER (WHERE jenis_kelamin IS NOT NULL) AS rec_jenis_kelamin,
-    arg_min(kode_desa, identity_priority) FILTER (WHERE kode_desa IS NOT NULL) AS rec_kode_desa,
-    arg_min(coalesce(kk_context, no_kk), identity_priority) FILTER (WHERE coalesce(kk_context, no_kk) IS NOT NULL) AS rec_no_kk,
-    arg_min(source || ':' || source_family_id, identity_priority) AS rec_source_family
+    arg_min(nama, ((tgl_lahir IS NULL)::INT, identity_priority, source_record_id)) AS rec_nama,
+    arg_min(tgl_lahir, (identity_priority, source_record_id)) FILTER (WHERE tgl_lahir IS NOT NULL) AS rec_tgl_lahir,
+    arg_min(jenis_kelamin, (identity_priority, source_record_id)) FILTER (WHERE jenis_kelamin IS NOT NULL) AS rec_jenis_kelamin,
+    arg_min(kode_desa, (identity_priority, source_record_id)) FILTER (WHERE kode_desa IS NOT NULL) AS rec_kode_desa,
+    arg_min(coalesce(kk_context, no_kk), (identity_priority, source_record_id)) FILTER (WHERE coalesce(kk_context, no_kk) IS NOT NULL) AS rec_no_kk,
+    arg_min(source || ':' || source_family_id, (identity_priority, source_record_id)) AS rec_source_family
 FROM records
 GROUP BY person_id;
 
