@@ -3,6 +3,8 @@
 -- (P3KE's: {pke_codes}, {pke_code_joins}; a placeholder name has letters only), written by
 -- staging/codes.py over the lookup tables <source>_person_codes. Reads the standardized names
 -- (name_standard) and the published staging.family_record (the family's card and village).
+-- No ORDER BY: nothing downstream reads rows in table order (previews and checks order explicitly), and
+-- sorting 32 million wide rows ran out of an 8 GB memory limit at 10M persons (the joins spill, the sort did not).
 CREATE OR REPLACE TABLE {target} AS
 WITH persons AS (
     SELECT
@@ -92,5 +94,4 @@ SELECT
     ]), lambda problem: problem IS NOT NULL) AS problems
 FROM checked AS p
 LEFT JOIN name_standard AS n ON n.nama_raw = p.nama_raw
-LEFT JOIN staging.family_record AS f ON f.source = p.source AND f.source_family_id = p.source_family_id
-ORDER BY p.source, p.line_number;
+LEFT JOIN staging.family_record AS f ON f.source = p.source AND f.source_family_id = p.source_family_id;
