@@ -15,12 +15,8 @@ from tests.welfare.conftest import FAST_MODEL_CONFIG, load_tables
 
 
 def run(warehouse, config: dict = FAST_MODEL_CONFIG, assets=(pmt_model,)):
-    instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize(list(assets), resources={"warehouse": warehouse, "model_store": ModelStore()}, instance=instance, raise_on_error=False,
-                            run_config={"ops": {"welfare__pmt_model": {"config": config}}})
-    metadata = {k: v.value for k, v in result.asset_materializations_for_node("welfare__pmt_model")[0].metadata.items()}
-    log = "\n".join(entry.user_message for entry in instance.all_logs(result.run_id))
-    return result, metadata, log
+    """A run with the default model store (beside the warehouse)."""
+    return run_in(warehouse, None, config, assets)
 
 
 def registry_rows(warehouse) -> list[tuple]:
@@ -77,7 +73,8 @@ def test_a_missing_model_file_is_recreated_not_a_failure(warehouse) -> None:
 
 def run_in(warehouse, store, config: dict = FAST_MODEL_CONFIG, assets=(pmt_model,)):
     instance = dg.DagsterInstance.ephemeral()
-    result = dg.materialize(list(assets), resources={"warehouse": warehouse, "model_store": ModelStore(path=str(store))},
+    result = dg.materialize(list(assets), resources={"warehouse": warehouse,
+                                                          "model_store": ModelStore(path=str(store) if store else None)},
                             instance=instance, raise_on_error=False,
                             run_config={"ops": {"welfare__pmt_model": {"config": config}}})
     metadata = {k: v.value for k, v in result.asset_materializations_for_node("welfare__pmt_model")[0].metadata.items()}
