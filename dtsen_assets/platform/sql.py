@@ -26,7 +26,8 @@ from importlib import resources
 
 import duckdb
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
+# a name starts with a letter, so regex quantifiers ({16}, {1,4}) and struct literals are left alone
+_PLACEHOLDER = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
 
 class Timings(dict):

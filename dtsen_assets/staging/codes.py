@@ -9,7 +9,6 @@ put these joins straight onto their scan of the raw table (`Decoding.joins`, `De
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -143,12 +142,10 @@ def decoded_placeholders(
 ) -> dict[str, str]:
     """For each (source, raw table): its lookups (temp table `<source>_<suffix>`) and the
     placeholders `<name>_codes` (the decoded columns) and `<name>_code_joins` (the joins, onto
-    the raw table scanned as `alias`) of a staging query. `<name>` is the source's name in the
-    letters a placeholder may have (p3ke -> pke)."""
+    the raw table scanned as `alias`) of a staging query, `<name>` being the source."""
     placeholders: dict[str, str] = {}
     for source, raw_table in sources:
         decoding = prepare_decoding(connection, source, raw_table, canonical_variables, f"{source}_{suffix}")
-        name = re.sub("[^a-z]", "", source)
-        placeholders[f"{name}_codes"] = decoding.columns()
-        placeholders[f"{name}_code_joins"] = decoding.joins(alias)
+        placeholders[f"{source}_codes"] = decoding.columns()
+        placeholders[f"{source}_code_joins"] = decoding.joins(alias)
     return placeholders

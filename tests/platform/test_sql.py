@@ -16,6 +16,8 @@ def test_render_fills_named_placeholders_and_leaves_sql_braces_alone():
     with pytest.raises(KeyError, match=r"\{target\}"):
         sql.render("staging/wilayah")
     assert "CREATE OR REPLACE TABLE staging.x__staging AS" in sql.render("staging/wilayah", target="staging.x__staging")
+    # names may hold digits after the first letter (p3ke_codes); regex quantifiers are not placeholders
+    assert sql._PLACEHOLDER.findall("{p3ke_codes} '[0-9]{16}' '{1,4}' {'k': 1}") == ["p3ke_codes"]
 
 
 def test_statements_split_by_the_parser_not_by_semicolons_in_strings():

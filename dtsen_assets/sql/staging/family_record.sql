@@ -1,7 +1,6 @@
 -- staging.family_record: one row per source family of DTKS, P3KE and REGSOSEK, in one vocabulary.
--- Each source's codes are decoded as its families are read: {<source>_codes} and {<source>_code_joins}
--- (P3KE's: {pke_codes}, {pke_code_joins}; a placeholder name has letters only), written by
--- staging/codes.py over the lookup tables <source>_family_codes.
+-- Each source's codes are decoded as its families are read: {<source>_codes} and {<source>_code_joins},
+-- written by staging/codes.py over the lookup tables <source>_family_codes.
 -- Column lists in {braces} come from the vocabulary (dtsen_assets/staging/columns.py).
 CREATE OR REPLACE TABLE {target} AS
 -- Update dates and village codes are read once per distinct text, not once per family.
@@ -39,9 +38,9 @@ families AS (
                  AND coalesce(clean_region_code(f.KODE_KABUPATEN, 4) = left(clean_region_code(f.KODE_DESA, 10), 4), false)
                  AND coalesce(clean_region_code(f.KODE_KECAMATAN, 6) = left(clean_region_code(f.KODE_DESA, 10), 6), false))
              THEN ['kode_wilayah_inconsistent'] ELSE []::VARCHAR[] END AS region_problems,
-        {pke_codes}
+        {p3ke_codes}
     FROM raw.p3ke_keluarga AS f
-    {pke_code_joins}
+    {p3ke_code_joins}
 
     UNION ALL BY NAME
 

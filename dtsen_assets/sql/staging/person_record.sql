@@ -1,7 +1,6 @@
 -- staging.person_record: one row per person record of DTKS, P3KE and REGSOSEK, in one vocabulary.
--- Each source's codes are decoded as its records are read: {<source>_codes} and {<source>_code_joins}
--- (P3KE's: {pke_codes}, {pke_code_joins}; a placeholder name has letters only), written by
--- staging/codes.py over the lookup tables <source>_person_codes. Reads the standardized names
+-- Each source's codes are decoded as its records are read: {<source>_codes} and {<source>_code_joins},
+-- written by staging/codes.py over the lookup tables <source>_person_codes. Reads the standardized names
 -- (name_standard) and the published staging.family_record (the family's card and village).
 -- No ORDER BY: nothing downstream reads rows in table order (previews and checks order explicitly), and
 -- sorting 32 million wide rows ran out of an 8 GB memory limit at 10M persons (the joins spill, the sort did not).
@@ -21,9 +20,9 @@ WITH persons AS (
         'p3ke' AS source, p.ID_INDIVIDU AS source_record_id, p.ID_KELUARGA_P3KE AS source_family_id,
         p._line_number AS line_number, p.NIK AS nik_raw, p.NAMA AS nama_raw, p.TANGGAL_LAHIR AS tgl_lahir_raw,
         p.USIA AS umur_raw,
-        {pke_codes}
+        {p3ke_codes}
     FROM raw.p3ke_individu AS p
-    {pke_code_joins}
+    {p3ke_code_joins}
 
     UNION ALL BY NAME
 
