@@ -16,6 +16,8 @@ from dtsen_assets.assets.release import build_release_asset, release_checks
 from dtsen_assets.assets.sources import raw_source_assets
 from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.assets.unify import unify_assets
+from dtsen_assets.assets.unify_shards import SHARDS_KEY, unify_shard_assets
+from dtsen_assets.assets.constants import WAREHOUSE_TAG
 from dtsen_assets.assets.welfare import welfare_assets
 from dtsen_assets.build_info import run_tags, with_audit_metadata
 from dtsen_assets.progress import progress_hooks, with_build_hooks
@@ -23,8 +25,8 @@ from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ModelStore, Repor
 from dtsen_assets.schedules import build_automation
 
 
-build_assets = with_audit_metadata([*raw_source_assets, *staging_assets, *unify_assets, *welfare_assets,
-                                    *program_assets])
+build_assets = with_audit_metadata([*raw_source_assets, *staging_assets, *unify_shard_assets, *unify_assets,
+                                    *welfare_assets, *program_assets])
 release = build_release_asset(build_assets)
 # every run that builds them (dtsen_build, a materialization from the UI) logs step n of m and what stays published
 *build_assets, release = with_build_hooks([*build_assets, release])
@@ -36,11 +38,30 @@ all_assets = [*build_assets, release, *release_check_steps, *final_assets, *with
 # DuckDB has one writer at a time: every step of a run executes in one process, in order.
 dtsen_build = dg.define_asset_job(
     name="dtsen_build",
-    selection=dg.AssetSelection.assets(*build_assets, release),
+    selection=dg.AssetSelection.assets(*build_assets, release) - dg.AssetSelection.assets(SHARDS_KEY),
     executor_def=dg.in_process_executor,
     description=("Build everything from the source drop to welfare.decile, the program candidates and the Dinas "
                  "Sosial report, gated by blocking checks, and publish it as one release (dtsen.release)."),
     tags=run_tags(),   # the code version and git commit on every run of the job
+)
+
+# The same build with unify run per province shard as parallel steps (unify/shards): every step in a
+# process of its own (forked from one that has imported the code), two at a time, and at most one
+# of them with the warehouse file open (DuckDB's one writer); the shards open only their own files.
+PROVINCES_EXECUTOR_CONFIG = {
+    "max_concurrent": 2,
+    "tag_concurrency_limits": [{"key": WAREHOUSE_TAG, "value": "main", "limit": 1}],
+    "start_method": {"forkserver": {"preload_modules": ["dtsen_assets.definitions"]}},
+}
+provinces_executor = dg.multiprocess_executor.configured(PROVINCES_EXECUTOR_CONFIG, name="provinces_executor")
+
+dtsen_build_provinces = dg.define_asset_job(
+    name="dtsen_build_provinces",
+    selection=dg.AssetSelection.assets(*build_assets, release),
+    executor_def=provinces_executor,
+    description=("dtsen_build with the linkage run per province shard in parallel (unify/shards, then the national "
+                 "merge in unify_registries): for large drops. Publishes the same release tables, as one release."),
+    tags=run_tags(),
 )
 
 dtsen_finalize = dg.define_asset_job(
@@ -55,7 +76,7 @@ semiannual_finalization, finalize_after_build, new_drop = build_automation(dtsen
 
 defs = dg.Definitions(
     assets=all_assets,
-    jobs=[dtsen_build, dtsen_finalize],
+    jobs=[dtsen_build, dtsen_build_provinces, dtsen_finalize],
     schedules=[semiannual_finalization],
     sensors=[finalize_after_build, new_drop],
     resources={

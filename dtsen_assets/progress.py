@@ -7,9 +7,10 @@
 Hooks on the build's assets (`with_build_hooks`, so they run in `dtsen_build` and in a materialization
 launched from the UI alike) run in the run's process after every step; they read the step's start
 and its materializations from the run's event log, so the asset functions need nothing extra.
-n counts the steps started so far: `dtsen_build` runs its steps one after the other
-(in_process_executor), so that is the position of the step that just finished; m is the number of
-steps the run's execution plan will execute (skipped steps after a failure never report).
+n counts the steps finished so far, this one included (in `dtsen_build` the position of the step that
+just finished; in `dtsen_build_provinces` steps run side by side); m is the number of steps the
+run's execution plan will execute, a step mapped over the unify shards once per shard (skipped
+steps after a failure never report).
 """
 
 from __future__ import annotations
@@ -24,12 +25,28 @@ ROW_COUNT = "dagster/row_count"
 
 
 @cache
-def _steps_to_execute(instance: dg.DagsterInstance, run_id: str) -> int | None:
+def _planned_steps(instance: dg.DagsterInstance, run_id: str) -> tuple[int, int] | None:
+    """(steps known before the run, steps mapped over a dynamic output: `name[?]` in the plan)."""
     run = instance.get_run_by_id(run_id)
     if run is None or not run.execution_plan_snapshot_id:
         return None
-    plan = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
-    return len(plan.step_keys_to_execute)
+    keys = instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id).step_keys_to_execute
+    mapped = sum(1 for key in keys if key.endswith("[?]"))
+    return len(keys) - mapped, mapped
+
+
+def _steps_to_execute(instance: dg.DagsterInstance, run_id: str) -> int | None:
+    """m: the plan's steps, a mapped step counted once per dynamic output the run produced so far
+    (dtsen_build_provinces: one unify_shard_link per shard, known once the plan step ran)."""
+    planned = _planned_steps(instance, run_id)
+    if planned is None:
+        return None
+    static, mapped = planned
+    if not mapped:
+        return static
+    outputs = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_OUTPUT).records
+    keys = {r.event_log_entry.dagster_event.event_specific_data.step_output_handle.mapping_key for r in outputs}
+    return static + mapped * max(1, len(keys - {None}))
 
 
 def _rows(materialization: dg.AssetMaterialization) -> int | None:
@@ -46,7 +63,10 @@ def progress_line(instance: dg.DagsterInstance, run_id: str, step_key: str, fail
                   now: float | None = None) -> str:
     """The progress line of a step that just finished (or failed), from the run's event log."""
     starts = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_START).records
-    position = len(starts)
+    # n: the steps finished so far, this one included (steps may run side by side: dtsen_build_provinces)
+    finished = {r.event_log_entry.step_key for kind in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)
+                for r in instance.get_records_for_run(run_id, of_type=kind).records}
+    position = len(finished | {step_key})
     started_at = next((r.event_log_entry.timestamp for r in starts if r.event_log_entry.step_key == step_key), None)
     elapsed = (now or time.time()) - started_at if started_at is not None else None
     total = _steps_to_execute(instance, run_id)

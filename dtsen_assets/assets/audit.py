@@ -14,7 +14,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from dtsen_assets.assets.constants import OWNER
+from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
 from dtsen_assets.explain import ExplainQuery, explain, render_text
 from dtsen_assets.platform.code_version import code_version
 from dtsen_assets.platform.gate import report, stage_check_publish
@@ -64,6 +64,7 @@ def stage_explanations(connection, config: ExplainListConfig) -> pd.DataFrame:
 
 @dg.asset(
     key=["audit", "explanation"],
+    op_tags=WAREHOUSE_STEP,
     group_name=GROUP,
     owners=[OWNER],
     kinds={"duckdb"},

@@ -10,7 +10,7 @@ refuses a semester that is already final unless `override_reason` is given.
 import dagster as dg
 from pydantic import Field
 
-from dtsen_assets.assets.constants import OWNER
+from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
 from dtsen_assets.assets.release import RELEASE_KEY
 from dtsen_assets.finalize.export import export_root
 from dtsen_assets.finalize.semester import semester_keys
@@ -61,7 +61,7 @@ SPECS = [
 ]
 
 
-@dg.multi_asset(specs=SPECS, can_subset=False, name="finalize_semester")
+@dg.multi_asset(specs=SPECS, can_subset=False, name="finalize_semester", op_tags=WAREHOUSE_STEP)
 def finalize(context: dg.AssetExecutionContext, config: FinalizeConfig, warehouse: DuckDBWarehouse):
     """Freeze the current release as the semester of the partition; export and record its files."""
     semester = context.partition_key

@@ -17,7 +17,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from dtsen_assets.assets.constants import OWNER
+from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
 from dtsen_assets.checks import program as checks
 from dtsen_assets.platform.code_version import code_version
 from dtsen_assets.platform.gate import check_specs, report, stage_check_publish
@@ -104,7 +104,8 @@ def _counts(connection, query: str) -> dg.MetadataValue:
     return dg.MetadataValue.md(frame.to_markdown(index=False) if not frame.empty else "none")
 
 
-@dg.multi_asset(specs=OUTPUT_SPECS, check_specs=CHECK_SPECS, can_subset=False, name="program_tables")
+@dg.multi_asset(specs=OUTPUT_SPECS, check_specs=CHECK_SPECS, can_subset=False, name="program_tables",
+                op_tags=WAREHOUSE_STEP)
 def program_tables(context: dg.AssetExecutionContext, config: ProgramConfig, warehouse: DuckDBWarehouse):
     """Apply the program rules to the current tables; close every village decision; publish after the checks."""
     rules = load_rules(config.rules_path)
@@ -147,6 +148,7 @@ def program_tables(context: dg.AssetExecutionContext, config: ProgramConfig, war
           dg.AssetKey(["staging", "wilayah"])],
     group_name=GROUP, owners=[OWNER], code_version=PROGRAM_CODE_VERSION, kinds={"html", "csv", "excel"},
     tags={"layer": "program"},
+    op_tags=WAREHOUSE_STEP,
     description=(
         "The Dinas Sosial report of this release: one self-contained HTML page (" + ", ".join(SECTIONS.values())
         + ") with matplotlib plots, and per kabupaten/kota a CSV per section and an XLSX workbook. Written to the "

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from dtsen_assets.assets.constants import OWNER
+from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
 from dtsen_assets.checks.release import RELEASE_TABLES_CONSISTENT, check_release_tables_consistent
 from dtsen_assets.release import RELEASE_TABLE, blocking_check_tally, release_run
 from dtsen_assets.platform.code_version import code_version
@@ -60,6 +60,7 @@ def build_release_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
         owners=[OWNER],
         code_version=RELEASE_CODE_VERSION,
         tags={"layer": "release"},
+        op_tags=WAREHOUSE_STEP,
     )
     def release(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
         if not warehouse.run_key:
@@ -88,7 +89,8 @@ def build_release_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
 
 
 @dg.asset_check(asset=RELEASE_KEY, name=RELEASE_TABLES_CONSISTENT.name,
-                description=RELEASE_TABLES_CONSISTENT.description, blocking=RELEASE_TABLES_CONSISTENT.blocking)
+                description=RELEASE_TABLES_CONSISTENT.description, blocking=RELEASE_TABLES_CONSISTENT.blocking,
+                op_tags=WAREHOUSE_STEP)
 def release_tables_consistent(warehouse: DuckDBWarehouse) -> dg.AssetCheckResult:
     """Cross-table consistency of what readers now see; a check of its own, after the release."""
     with warehouse.connect(read_only=True) as connection:

@@ -11,7 +11,7 @@ the previously published `raw.<file>` untouched and stops everything downstream.
 import dagster as dg
 from pydantic import Field
 
-from dtsen_assets.assets.constants import OWNER
+from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
 from dtsen_assets.checks.drift import DriftBounds, record_acceptance
 from dtsen_assets.checks.sources import LAST_CHECK, evaluate_source_file, raw_checks
 from dtsen_assets.contract import SOURCE_FILES, SourceFile
@@ -66,6 +66,7 @@ def build_raw_asset(source_file: SourceFile) -> dg.AssetsDefinition:
         kinds={"duckdb", "csv"},
         owners=[OWNER],
         tags={"source": source_file.source, "layer": "raw"},
+        op_tags=WAREHOUSE_STEP,
         code_version=RAW_CODE_VERSION,
         check_specs=check_specs(raw_checks(source_file)),
         metadata={"contract_file": source_file.path, "required_columns": ", ".join(source_file.columns)},

@@ -14,7 +14,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from dtsen_assets.assets.constants import OWNER
+from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
 from dtsen_assets.assets.sources import raw_asset_key
 from dtsen_assets.checks import staging as checks
 from dtsen_assets.platform.code_version import code_version
@@ -138,7 +138,7 @@ def build_record_asset(record: RecordTable) -> dg.AssetsDefinition:
         + list(record.extra_deps),
         code_version=STAGING_CODE_VERSION,
         check_specs=check_specs(checks.STAGING_CHECKS, record.key),
-        group_name="staging", kinds={"duckdb"}, owners=[OWNER], tags={"layer": "staging"},
+        group_name="staging", kinds={"duckdb"}, owners=[OWNER], tags={"layer": "staging"}, op_tags=WAREHOUSE_STEP,
     )
     def staging_record_table(warehouse: DuckDBWarehouse, config: StagingConfig):
         with warehouse.connect() as connection:
@@ -198,7 +198,8 @@ RECORD_TABLES = [
 def _reference_asset(key: dg.AssetKey, table: str, load, version: str, description: str, evaluate: Evaluate):
     @dg.asset(key=key, description=description, code_version=version,
               check_specs=check_specs(checks.STAGING_CHECKS, key),
-              group_name="staging", kinds={"duckdb"}, owners=[OWNER], tags={"layer": "staging"})
+              group_name="staging", kinds={"duckdb"}, owners=[OWNER], tags={"layer": "staging"},
+              op_tags=WAREHOUSE_STEP)
     def reference_table(warehouse: DuckDBWarehouse):
         with warehouse.connect() as connection:
             yield from gate_staging_table(connection, key, table, lambda c, target: load(c, target), evaluate)

@@ -8,15 +8,20 @@ every table under `<table>__staging`, the checks of `dtsen_assets.checks.unify` 
 tables are published together in one transaction only when every blocking check passed.
 """
 
+import shutil
+from pathlib import Path
+
 import duckdb
 import dagster as dg
 
-from dtsen_assets.assets.constants import OWNER
+from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
 from dtsen_assets.checks import unify as checks
 from dtsen_assets.platform.code_version import code_version
 from dtsen_assets.platform.gate import CheckOutcome, Gated, check_specs, report, stage_check_publish
 from dtsen_assets.platform.publish import table_metadata
 from dtsen_assets.resources import DuckDBWarehouse
+from dtsen_assets.assets.unify_shards import SHARDS_KEY, planned_shards
+from dtsen_assets.unify import shards
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.evidence import FAMILY_VALUE_SOURCE_TABLE, MATCH_EVIDENCE_TABLE, PERSON_VALUE_SOURCE_TABLE
 from dtsen_assets.unify.pipeline import (
@@ -54,7 +59,7 @@ def _output(key: dg.AssetKey, description: str, splink: bool = False, contract: 
     """One output of the unify multi-asset: its table, kinds and description."""
     metadata = {"table": TABLE_OF_KEY[key], **({"contract": "docs/contract.md"} if contract else {})}
     return dg.AssetSpec(key, kinds={"duckdb", "splink"} if splink else {"duckdb"}, group_name=GROUP, owners=[OWNER],
-                        code_version=UNIFY_CODE_VERSION, deps=STAGING_DEPS, tags={"layer": "dtsen"},
+                        code_version=UNIFY_CODE_VERSION, deps=[*STAGING_DEPS, SHARDS_KEY], tags={"layer": "dtsen"},
                         metadata=metadata, description=description)
 
 
@@ -107,15 +112,19 @@ def evaluate_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig) -
 
 
 def run_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | None = None, log=lambda message: None,
-              id_key: str | None = None) -> Gated[UnifyResult]:
+              id_key: str | None = None, shard_directory: Path | None = None) -> Gated[UnifyResult]:
     """The unify stage through the gate: stage, check, publish all tables together (or keep the previous ones).
 
     `id_key`: the secret key person and family ids are derived with (ids.py); when None, the
-    warehouse's own key (created on first use, kept in `secret.id_key`).
+    warehouse's own key (created on first use, kept in `secret.id_key`). `shard_directory`: this
+    run's province shards, already linked (`unify/shards`): they are merged instead of unifying here.
     """
     config = config or UnifyConfig()
-    return stage_check_publish(connection, lambda c: stage_unify(c, config, log, id_key),
-                               lambda c, _: evaluate_unify(c, config), lambda staged: staged.tables)
+    if shard_directory is None:
+        stage = lambda c: stage_unify(c, config, log, id_key)  # noqa: E731
+    else:
+        stage = lambda c: shards.merge(c, shard_directory, shards.linked_outcomes(shard_directory), log)  # noqa: E731
+    return stage_check_publish(connection, stage, lambda c, _: evaluate_unify(c, config), lambda staged: staged.tables)
 
 
 def _markdown_counts(counts: dict, header: tuple[str, str]) -> dg.MetadataValue:
@@ -133,11 +142,16 @@ def _model_markdown(trained: dict) -> str:
     return "\n".join(lines)
 
 
-@dg.multi_asset(specs=OUTPUT_SPECS, check_specs=CHECK_SPECS, can_subset=False, name="unify_registries")
+@dg.multi_asset(specs=OUTPUT_SPECS, check_specs=CHECK_SPECS, can_subset=False, name="unify_registries",
+                op_tags=WAREHOUSE_STEP)
 def unify_registries(context: dg.AssetExecutionContext, config: UnifyConfig, warehouse: DuckDBWarehouse):
     """Match every source record to Dukcapil, link the rest into persons, build families; publish after the checks."""
+    planned = planned_shards(warehouse, context.run.run_id)
+    if planned:
+        context.log.info(f"unify: merging the {len(planned[1]['shards'])} province shards of this run (unify/shards)")
     with warehouse.connect() as connection:
-        gated = run_unify(connection, config, log=context.log.info, id_key=warehouse.secret_id_key)
+        gated = run_unify(connection, config, log=context.log.info, id_key=warehouse.secret_id_key,
+                          shard_directory=planned[0] if planned else None)
         yield from report("dtsen.person / dtsen.person_source / dtsen.family", gated.outcomes, checks.CHECK_ASSET)
         metadata = {key: table_metadata(connection, table) for key, table in TABLE_OF_KEY.items()}
         status = dict(connection.execute(
@@ -150,6 +164,8 @@ def unify_registries(context: dg.AssetExecutionContext, config: UnifyConfig, war
         sources = {f"{s}": n for s, n in connection.execute(
             f"SELECT status_bangunan_source, count(*) FROM {FAMILY_TABLE} GROUP BY ALL ORDER BY 2 DESC").fetchall()}
 
+    if planned and gated.published:
+        shutil.rmtree(planned[0], ignore_errors=True)     # build outputs: the published tables hold everything
     result = gated.staged
     figures, timings = result.figures, {**result.timings, **gated.timings}
     metadata[PERSON_KEY].update({

@@ -20,7 +20,7 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from dtsen_assets.assets.constants import OWNER
+from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
 from dtsen_assets.checks import welfare as checks
 from dtsen_assets.pii import markdown_frame
 from dtsen_assets.platform.code_version import code_version
@@ -240,7 +240,7 @@ def welfare_asset(key: dg.AssetKey, deps: list[dg.AssetKey], description: str, k
     """The decorator every single-table welfare asset shares: its group, owner, code version and declared checks."""
     return dg.asset(key=key, deps=deps, description=description, group_name=GROUP, kinds=set(kinds), owners=[OWNER],
                     code_version=WELFARE_CODE_VERSION, check_specs=check_specs(checks.WELFARE_CHECKS, key),
-                    tags={"layer": "welfare"})
+                    tags={"layer": "welfare"}, op_tags=WAREHOUSE_STEP)
 
 
 def training_decision(version: str, current: Registration | None, directory) -> tuple[str, str]:
@@ -393,6 +393,7 @@ SCORE_DESCRIPTIONS = {
            for key, description in SCORE_DESCRIPTIONS.items()],
     check_specs=check_specs(checks.WELFARE_CHECKS, PMT_SCORE),
     can_subset=False,
+    op_tags=WAREHOUSE_STEP,
 )
 def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehouse: DuckDBWarehouse,
               model_store: ModelStore):
