@@ -163,24 +163,31 @@ def raw_ingest(drop: Path, work: Path, settings: dict) -> dict:
             "raw_cpu_seconds": usage["cpu"], "raw_peak_gib": usage["peak_gib"]}
 
 
-def run_config(settings: dict, work: Path) -> list[str]:
-    """`-c run_config.yaml` setting the warehouse's DuckDB memory limit and threads, when given.
+def run_config(settings: dict, work: Path, job: str = "dtsen_build") -> list[str]:
+    """`-c run_config.yaml` setting the warehouse's DuckDB memory limit and threads, when given, and for
+    dtsen_build_provinces the shards' minimum size, when given.
 
     Run config replaces the whole config of the resource, so it restates what the Definitions set
     (the path from DTSEN_DUCKDB_PATH, release_per_run) beside the memory limit and threads.
     """
     config = {k: v for k, v in settings.items() if k in ("memory_limit", "threads") and v}
-    if not config:
+    lines = []
+    if config:
+        lines += ["resources:", "  warehouse:", "    config:", "      database_path: {env: DTSEN_DUCKDB_PATH}",
+                  "      release_per_run: true"] + [f"      {k}: {json.dumps(v)}" for k, v in config.items()]
+    if job == "dtsen_build_provinces" and settings.get("min_shard_records"):
+        lines += ["ops:", "  unify__shards:", "    ops:", "      unify_shard_plan:", "        config:",
+                  f"          min_shard_records: {int(settings['min_shard_records'])}"]
+    if not lines:
         return []
     path = work / "run_config.yaml"
-    lines = ["resources:", "  warehouse:", "    config:", "      database_path: {env: DTSEN_DUCKDB_PATH}",
-             "      release_per_run: true"] + [f"      {k}: {json.dumps(v)}" for k, v in config.items()]
     path.write_text("\n".join(lines) + "\n")
     return ["-c", str(path)]
 
 
-def build(drop: Path, work: Path, settings: dict) -> dict:
-    """`dagster job execute -j dtsen_build` in a child process with its own instance and warehouse."""
+def build(drop: Path, work: Path, settings: dict, job: str = "dtsen_build") -> dict:
+    """`dagster job execute -j <job>` in a child process with its own instance and warehouse."""
+    work.mkdir(parents=True, exist_ok=True)
     database, dagster_home = work / "warehouse.duckdb", work / "dagster_home"
     for path in (database, Path(f"{database}.wal")):
         path.unlink(missing_ok=True)
@@ -190,10 +197,10 @@ def build(drop: Path, work: Path, settings: dict) -> dict:
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {**os.environ, "DTSEN_SOURCE_DIR": str(drop), "DTSEN_DUCKDB_PATH": str(database),
            "DAGSTER_HOME": str(dagster_home)}
-    command = [str(DAGSTER), "job", "execute", "-m", "dtsen_assets.definitions", "-j", "dtsen_build",
-               *run_config(settings, work)]
+    command = [str(DAGSTER), "job", "execute", "-m", "dtsen_assets.definitions", "-j", job,
+               *run_config(settings, work, job)]
     done, usage = run_measured(command, env)
-    result = {"succeeded": done.returncode == 0, "wall_seconds": usage["wall"], "cpu_seconds": usage["cpu"],
+    result = {"job": job, "succeeded": done.returncode == 0, "wall_seconds": usage["wall"], "cpu_seconds": usage["cpu"],
               "peak_gib": usage["peak_gib"],
               "warehouse_gib": database.stat().st_size / 1024 ** 3 if database.exists() else 0.0}
     if done.returncode != 0:
@@ -266,7 +273,8 @@ def accuracy(database: Path, drop: Path) -> dict:
     return {"linkage": linkage, "desil": desil}
 
 
-def bench_size(persons: int, seed: int, out: Path, settings: dict, generate_only: bool) -> dict:
+def bench_size(persons: int, seed: int, out: Path, settings: dict, generate_only: bool,
+               jobs: tuple[str, ...] = ("dtsen_build",)) -> dict:
     work = out / f"scale_{persons}_{seed}"
     work.mkdir(parents=True, exist_ok=True)
     drop = work / "drop"
@@ -274,9 +282,14 @@ def bench_size(persons: int, seed: int, out: Path, settings: dict, generate_only
     result.update(raw_ingest(drop, work, settings))
     if generate_only:
         return result
-    result["build"] = build(drop, work, settings)
-    if result["build"]["succeeded"]:
-        result["accuracy"] = accuracy(work / "warehouse.duckdb", drop)
+    result["builds"] = {}
+    for job in jobs:
+        # each job in a folder of its own (its instance and warehouse); dtsen_build's stays where it was
+        place = work if job == "dtsen_build" else work / job
+        built = build(drop, place, settings, job)
+        if built["succeeded"]:
+            built["accuracy"] = accuracy(place / "warehouse.duckdb", drop)
+        result["builds"][job] = built
     return result
 
 
@@ -298,11 +311,26 @@ def report(result: dict) -> None:
     print(f"raw DuckDB ingest (baseline): {result['raw_seconds']:.1f} s for {result['raw_rows']:,} rows "
           f"({result['raw_rows'] / result['raw_seconds']:,.0f} rows/s; child process {result['raw_process_seconds']:.1f} s, "
           f"CPU {result['raw_cpu_seconds']:.1f} s, peak {result['raw_peak_gib']:.2f} GiB)")
-    build_result = result.get("build")
-    if not build_result:
-        return
+    for build_result in result.get("builds", {}).values():
+        report_build(result, build_result)
+
+
+def _union_seconds(intervals: list[tuple[float, float]]) -> float:
+    """Seconds covered by at least one step (steps of dtsen_build_provinces overlap)."""
+    total, end = 0.0, None
+    for start, stop in sorted(intervals):
+        if end is None or start > end:
+            total += stop - start
+            end = stop
+        elif stop > end:
+            total += stop - end
+            end = stop
+    return total
+
+
+def report_build(result: dict, build_result: dict) -> None:
     wall = build_result["wall_seconds"]
-    print(f"dtsen_build: {'succeeded' if build_result['succeeded'] else 'FAILED'}; end-to-end {wall:.1f} s "
+    print(f"\n{build_result['job']}: {'succeeded' if build_result['succeeded'] else 'FAILED'}; end-to-end {wall:.1f} s "
           f"(CLI process start to exit), CPU {build_result['cpu_seconds']:.1f} s; peak RSS of the process tree "
           f"{build_result['peak_gib']:.2f} GiB; "
           f"warehouse {build_result['warehouse_gib']:.2f} GiB")
@@ -314,10 +342,11 @@ def report(result: dict) -> None:
         print("event log unreadable:", profile["error"])
     else:
         steps = {k: v for k, v in profile["steps"].items() if "start" in v and "end" in v}
-        in_steps = sum(v["end"] - v["start"] for v in steps.values())
+        in_steps = _union_seconds([(v["start"], v["end"]) for v in steps.values()])
+        summed = sum(v["end"] - v["start"] for v in steps.values())
         print(f"event log: {profile['events']:,} events; run {profile['run_seconds']:.1f} s from first to last event; "
-              f"steps together {in_steps:.1f} s; outside steps (process start, imports, event log, "
-              f"between steps) {wall - in_steps:.1f} s")
+              f"time in at least one step {in_steps:.1f} s (steps' own seconds added up: {summed:.1f} s); "
+              f"outside steps (process start, imports, event log, between steps) {wall - in_steps:.1f} s")
         print(f"  {'step':<40} {'seconds':>8} {'share':>6} {'CPU s':>7} {'rows':>12} {'rows/s':>10} {'events':>7}")
         for key, step in sorted(steps.items(), key=lambda item: item[1]["start"] - item[1]["end"]):
             seconds = step["end"] - step["start"]
@@ -328,7 +357,7 @@ def report(result: dict) -> None:
     if not build_result["succeeded"]:
         print(build_result["log_tail"])
         return
-    linkage, desil = result["accuracy"]["linkage"], result["accuracy"]["desil"]
+    linkage, desil = build_result["accuracy"]["linkage"], build_result["accuracy"]["desil"]
     print(f"linkage vs truth: pairwise precision {linkage['pairwise_precision']:.6f}, recall "
           f"{linkage['pairwise_recall']:.6f}, F1 {linkage['pairwise_f1']:.6f}; persons whose nik is the true NIK "
           f"{linkage['nik_true_share']:.6f}; dead made inactive {linkage['dead_made_inactive']:.6f}")
@@ -339,7 +368,15 @@ def report(result: dict) -> None:
 
 
 def targets(results: list[dict]) -> None:
-    print("\n=== targets of issue 13 ===")
+    jobs = sorted({job for r in results for job in r.get("builds", {})}) or ["dtsen_build"]
+    for job in jobs:
+        # each job's figures in the shape the targets read ("build": its result, "accuracy": its accuracy)
+        targets_of(job, [{**r, "build": r.get("builds", {}).get(job, {}),
+                          "accuracy": r.get("builds", {}).get(job, {}).get("accuracy")} for r in results])
+
+
+def targets_of(job: str, results: list[dict]) -> None:
+    print(f"\n=== targets of issue 13: {job} ===")
     by_size = {r["persons"]: r for r in results}
     built = {n: r for n, r in by_size.items() if r.get("build", {}).get("succeeded")}
     if 1_000_000 in built:
@@ -389,16 +426,20 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="DuckDB threads (default: DuckDB's, all cores)")
     parser.add_argument("--generate-only", action="store_true", help="generate and raw-ingest only, no build")
     parser.add_argument("--json", help="also write the results as JSON to this file")
+    parser.add_argument("--jobs", nargs="+", default=["dtsen_build"], choices=["dtsen_build", "dtsen_build_provinces"],
+                        help="the jobs to build each size with, one after the other (default: dtsen_build)")
+    parser.add_argument("--min-shard-records", type=int,
+                        help="dtsen_build_provinces: the shards' minimum size (default: the Definitions')")
     args = parser.parse_args()
 
     out = (Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_scale_"))).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    settings = {"memory_limit": args.memory_limit, "threads": args.threads}
+    settings = {"memory_limit": args.memory_limit, "threads": args.threads, "min_shard_records": args.min_shard_records}
     print("machine:", json.dumps(machine()), "(2 cores may be shared with other work: see the load average)")
     results = []
     try:
         for persons in sorted(args.persons):
-            result = bench_size(persons, args.seed, out, settings, args.generate_only)
+            result = bench_size(persons, args.seed, out, settings, args.generate_only, tuple(args.jobs))
             results.append(result)
             report(result)
             print("load average now:", [round(x, 2) for x in os.getloadavg()])
