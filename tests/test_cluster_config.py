@@ -52,6 +52,18 @@ def test_definitions_load_with_the_kubernetes_executor(cluster):
             set(local.defs.resolve_job_def(name).asset_layer.executable_asset_keys)
 
 
+def test_province_job_runs_shards_side_by_side_and_one_warehouse_step_at_a_time(cluster):
+    import dtsen_assets.definitions as local
+
+    config = _validate(cluster.PROVINCES_EXECUTOR_CONFIG)
+    assert config["max_concurrent"] > 1
+    assert config["tag_concurrency_limits"] == local.PROVINCES_EXECUTOR_CONFIG["tag_concurrency_limits"]
+    job = cluster.defs.resolve_job_def("dtsen_build_provinces")
+    assert job.executor_def.name == "dtsen_k8s_provinces_executor"
+    assert set(job.asset_layer.executable_asset_keys) == \
+        set(local.defs.resolve_job_def("dtsen_build_provinces").asset_layer.executable_asset_keys)
+
+
 def test_larger_pods_name_steps_of_the_build(cluster):
     steps = {node.name for node in cluster.defs.resolve_job_def("dtsen_build").graph.nodes}
     assert set(cluster.EXECUTOR_CONFIG["per_step_k8s_config"]) <= steps
