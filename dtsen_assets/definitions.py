@@ -51,7 +51,7 @@ dtsen_build = dg.define_asset_job(
 PROVINCES_EXECUTOR_CONFIG = {
     "max_concurrent": 2,
     "tag_concurrency_limits": [{"key": WAREHOUSE_TAG, "value": "main", "limit": 1}],
-    "start_method": {"forkserver": {"preload_modules": ["dtsen_assets.definitions"]}},
+    "start_method": {"forkserver": {"preload_modules": ["dtsen_assets.preload"]}},
 }
 provinces_executor = dg.multiprocess_executor.configured(PROVINCES_EXECUTOR_CONFIG, name="provinces_executor")
 

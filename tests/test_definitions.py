@@ -59,7 +59,7 @@ def test_province_job_is_the_build_with_shards_in_parallel(defs: dg.Definitions)
     from dtsen_assets.definitions import PROVINCES_EXECUTOR_CONFIG as executor
     dg.validate_run_config(provinces, {})                 # the executor's own schema takes the configuration
     assert executor["max_concurrent"] == 2
-    assert executor["start_method"]["forkserver"]["preload_modules"] == ["dtsen_assets.definitions"]
+    assert executor["start_method"]["forkserver"]["preload_modules"] == ["dtsen_assets.preload"]
     # at most one step with the warehouse file open; every step but the shard links is such a step
     assert executor["tag_concurrency_limits"] == [{"key": "dtsen/warehouse", "value": "main", "limit": 1}]
     tags = {node.name: node.definition.tags.get("dtsen/warehouse") for node in provinces.graph.nodes}
