@@ -71,7 +71,9 @@ def _tree_usage(root: int) -> tuple[int, float]:
         pid = todo.pop()
         if pid in stats:
             rss += int(stats[pid][21]) * page                          # rss (pages)
-            cpu += (int(stats[pid][11]) + int(stats[pid][12])) / CLOCK_TICKS   # utime + stime
+            # utime + stime, and cutime + cstime: the children it has reaped (the steps of the multiprocess
+            # executor end before the next poll and are reaped by their forkserver)
+            cpu += sum(int(stats[pid][i]) for i in (11, 12, 13, 14)) / CLOCK_TICKS
         todo.extend(children.get(pid, []))
     return rss, cpu
 
