@@ -95,6 +95,8 @@ def plan(connection, min_records: int = DEFAULT_MIN_RECORDS) -> list[Shard]:
             groups[-1] = groups[-1] + pending
         else:
             groups.append(pending)
+    if not groups:      # no records at all: one empty shard, unified (to nothing) like a national run
+        return [Shard(f"prov_{NO_REGION}", (NO_REGION,), 0)]
     return [_packed(group) for group in groups]
 
 
@@ -106,6 +108,18 @@ def _packed(group: list[tuple[str, int]]) -> Shard:
 def shard_directory(warehouse_file: str | Path, run_key: str | None) -> Path:
     """Where a run's shard files go: beside the warehouse (build outputs, removed after the merge)."""
     return Path(warehouse_file).resolve().parent / ".dtsen_shards" / (run_key or "local")
+
+
+def remove_other_runs(directory: Path) -> list[str]:
+    """Shard folders of earlier runs that failed before their merge: copies of source rows, so they go
+    when the next run plans its shards (the run's tables under run names stay for inspection)."""
+    removed = []
+    parent = Path(directory).parent
+    for other in sorted(parent.iterdir()) if parent.is_dir() else []:
+        if other.is_dir() and other != Path(directory):
+            shutil.rmtree(other, ignore_errors=True)
+            removed.append(other.name)
+    return removed
 
 
 def export(connection, shards: list[Shard], directory: Path, log: Log = lambda m: None) -> dict[str, int]:
@@ -140,55 +154,67 @@ def export(connection, shards: list[Shard], directory: Path, log: Log = lambda m
         {selects['dukcapil_person']}
         UNION ALL
         SELECT t.*, x.shard AS _shard FROM staging.dukcapil_person AS t JOIN shard_extra_kk AS x ON x.no_kk = t.no_kk"""
+    # the previous release, for stable ids: the records' lineage and the persons they were, by shard
+    if table_exists(connection, PERSON_SOURCE_TABLE) and table_exists(connection, PERSON_TABLE):
+        connection.execute(f"""
+            CREATE OR REPLACE TEMP TABLE shard_previous_source AS
+            SELECT ps.*, m.shard AS _shard FROM {PERSON_SOURCE_TABLE} AS ps
+            JOIN staging.person_record AS r USING (source, source_record_id)
+            JOIN shard_of_province AS m ON m.prov = {province_of('r.kode_desa')}""")
+        selects[PERSON_SOURCE_TABLE] = "SELECT * FROM shard_previous_source"
+        selects[PERSON_TABLE] = f"""
+            SELECT p.*, s._shard FROM {PERSON_TABLE} AS p
+            JOIN (SELECT DISTINCT person_id, _shard FROM shard_previous_source) AS s USING (person_id)"""
     for table, query in selects.items():
         began = time.perf_counter()
         connection.execute(f"COPY ({query}) TO {quote_literal(str(directory / 'input' / table))} "
                            "(FORMAT parquet, PARTITION_BY (_shard), OVERWRITE_OR_IGNORE)")
-        log(f"shards: staging.{table} written by shard in {time.perf_counter() - began:.1f} s")
-    rows: dict[str, int] = {}
+        log(f"shards: {table if '.' in table else 'staging.' + table} written by shard in {time.perf_counter() - began:.1f} s")
     for shard in shards:
-        rows[shard.name] = _write_shard_file(connection, shard, directory)
-    connection.execute("DROP TABLE IF EXISTS shard_named_nik")
-    connection.execute("DROP TABLE IF EXISTS shard_extra_kk")
-    return rows
+        _write_shard_file(connection, shard, directory, tuple(selects))
+    for temp in ("shard_named_nik", "shard_extra_kk", "shard_previous_source"):
+        connection.execute(f"DROP TABLE IF EXISTS {temp}")
+    return {s.name: s.records for s in shards}
 
 
-def _input_files(directory: Path, table: str, shard: str) -> str:
-    return str(directory / "input" / table / f"_shard={shard}" / "*.parquet")
+def _table_name(table: str) -> str:
+    """A shard file's name for an exported table: staging tables by their bare name, the rest qualified."""
+    return table if "." in table else f"staging.{table}"
 
 
-def _write_shard_file(connection, shard: Shard, directory: Path) -> int:
-    """The shard's DuckDB file: its staging tables, its slice of the previous release, the id key."""
+def _input_files(directory: Path, table: str, shard: str) -> list[Path]:
+    return sorted((directory / "input" / table / f"_shard={shard}").glob("*.parquet"))
+
+
+def _write_shard_file(connection, shard: Shard, directory: Path, tables: tuple[str, ...]) -> None:
+    """The shard's DuckDB file as the plan leaves it: the id key, the retired ids and an empty table for each
+    exported table the shard has no rows of; the link step loads the rest from the shard's Parquet files."""
     path = directory / f"{shard.name}.duckdb"
     alias = "shard_out"
     connection.execute(f"ATTACH {quote_literal(str(path))} AS {alias}")
     try:
         for schema in ("staging", "dtsen", "unify", ids.KEY_SCHEMA):
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {alias}.{schema}")
-        total = 0
-        for table in INPUT_TABLES:
-            written = list((directory / "input" / table).glob(f"_shard={shard.name}/*.parquet"))
-            source = (f"SELECT * EXCLUDE (_shard) FROM read_parquet({quote_literal(_input_files(directory, table, shard.name))}, hive_partitioning = true)"
-                      if written else f"SELECT * FROM staging.{table} WHERE false")
-            connection.execute(f"CREATE TABLE {alias}.staging.{table} AS {source}")
-            total += count_rows(connection, f"{alias}.staging.{table}")
+        for table in tables:
+            if not _input_files(directory, table, shard.name):
+                connection.execute(f"CREATE TABLE {alias}.{_table_name(table)} AS SELECT * FROM {_table_name(table)} WHERE false")
         if table_exists(connection, ids.KEY_TABLE):
             connection.execute(f"CREATE TABLE {alias}.{ids.KEY_TABLE} AS SELECT * FROM {ids.KEY_TABLE}")
-        # the previous release, for stable ids: the persons the shard's records were, their records, all retired ids
-        if table_exists(connection, PERSON_SOURCE_TABLE) and table_exists(connection, PERSON_TABLE):
-            connection.execute(f"""
-                CREATE TABLE {alias}.{PERSON_SOURCE_TABLE} AS
-                SELECT ps.* FROM {PERSON_SOURCE_TABLE} AS ps
-                WHERE (ps.source, ps.source_record_id) IN (SELECT (source, source_record_id) FROM {alias}.staging.person_record)""")
-            connection.execute(f"""
-                CREATE TABLE {alias}.{PERSON_TABLE} AS
-                SELECT p.* FROM {PERSON_TABLE} AS p
-                WHERE p.person_id IN (SELECT person_id FROM {alias}.{PERSON_SOURCE_TABLE})""")
         if table_exists(connection, PERSON_ID_HISTORY_TABLE):
             connection.execute(f"CREATE TABLE {alias}.{PERSON_ID_HISTORY_TABLE} AS SELECT * FROM {PERSON_ID_HISTORY_TABLE}")
-        return total
     finally:
         connection.execute(f"DETACH {alias}")
+
+
+def _load_inputs(connection, directory: Path, shard: str) -> None:
+    """In the link step (side by side with the other shards): the shard's Parquet files into its file."""
+    input_root = Path(directory) / "input"
+    for folder in sorted(p for p in input_root.iterdir() if p.is_dir()):
+        files = _input_files(directory, folder.name, shard)
+        if files:
+            listed = "[" + ", ".join(quote_literal(str(f)) for f in files) + "]"
+            connection.execute(f"CREATE TABLE {_table_name(folder.name)} AS SELECT * EXCLUDE (_shard) "
+                               f"FROM read_parquet({listed}, hive_partitioning = true)")
 
 
 @contextmanager
@@ -218,6 +244,7 @@ def link(directory: Path, shard: str, config: UnifyConfig | None = None, id_key:
         raise FileNotFoundError(f"shard file {path} is missing: the plan step of this run did not write it")
     began = time.perf_counter()
     with shard_connection(path, memory_limit, threads) as connection:
+        _load_inputs(connection, directory, shard)
         records = count_rows(connection, "staging.person_record")
         result = stage_unify(connection, config, log, id_key)
         # the previous release's slice was only an input: the merge must not take it for output
@@ -355,6 +382,9 @@ def prepare(connection, directory: Path, min_records: int = DEFAULT_MIN_RECORDS,
             log: Log = lambda m: None, **plan_extra: Any) -> list[Shard]:
     """plan and export, and `plan.json` (the shards and `plan_extra`) in `directory`: what every link reads."""
     ids.ensure_id_key(connection, id_key)
+    removed = remove_other_runs(directory)
+    if removed:
+        log(f"shards: removed the shard folders of earlier runs that did not merge: {', '.join(removed)}")
     planned = plan(connection, min_records)
     export(connection, planned, directory, log)
     (Path(directory) / PLAN_FILE).write_text(json.dumps({"shards": shard_summary(planned), **plan_extra}, indent=1))

@@ -53,6 +53,20 @@ def test_plan_packs_small_provinces_and_keeps_large_ones_alone() -> None:
     assert len(shards.plan(connection, min_records=1)) == 6
 
 
+def test_no_records_is_one_empty_shard() -> None:
+    assert shards.plan(_records({}), min_records=200) == [shards.Shard("prov_xx", ("xx",), 0)]
+
+
+def test_a_new_plan_removes_the_shards_of_runs_that_did_not_merge(tmp_path: Path) -> None:
+    root = tmp_path / ".dtsen_shards"
+    (root / "aaaa1111").mkdir(parents=True)
+    (root / "aaaa1111" / "prov_32.duckdb").write_text("left by a failed run")
+    current = root / "bbbb2222"
+    current.mkdir()
+    assert shards.remove_other_runs(current) == ["aaaa1111"]
+    assert [p.name for p in root.iterdir()] == ["bbbb2222"]
+
+
 def test_a_large_remainder_is_a_shard_of_its_own() -> None:
     planned = shards.plan(_records({"3204102001": 500, "3301010001": 150, "7371010001": 120}), min_records=200)
     assert [s.provinces for s in planned] == [("32",), ("33", "73")]
@@ -166,3 +180,24 @@ def test_sharded_linkage_scores_as_the_national_one(staged_drop: tuple[Path, Pat
     for measure in ("pairwise_precision", "pairwise_recall", "nik_true_share", "dead_made_inactive"):
         assert sharded[measure] >= national[measure] - 0.002, (measure, national, sharded)
     assert sharded["living_made_inactive"] == 0.0
+
+
+def test_a_sharded_run_after_a_national_release_keeps_every_id(tmp_path: Path) -> None:
+    """The shards get their slice of the published release (records, persons, retired ids): a sharded run
+    over the same drop after a national one publishes the same persons under the same ids, nothing retired."""
+    path = tmp_path / "w.duckdb"
+    warehouse = DuckDBWarehouse(database_path=str(path))
+    query = ("SELECT p.person_id, p.nik, p.family_id, s.source_record_id FROM dtsen.person p "
+             "JOIN dtsen.person_source s USING (person_id) ORDER BY ALL")
+    with warehouse.connect() as connection:
+        _mover_world().write(connection)
+        assert run_unify(connection, CONFIG, id_key=ID_KEY).published
+        before = connection.execute(query).fetchall()
+        history_before = connection.execute("SELECT count(*) FROM unify.person_id_history").fetchone()[0]
+        gated = run_unify_sharded(connection, tmp_path / "shards", min_records=1)
+        assert gated.published, [o.summary for o in gated.outcomes if not o.passed]
+        assert connection.execute(query).fetchall() == before
+        assert connection.execute("SELECT count(*) FROM unify.person_id_history").fetchone()[0] == history_before
+    previous = sorted((tmp_path / "shards" / "input").iterdir())
+    assert {p.name for p in previous} >= {"dtsen.person", "dtsen.person_source"}   # the slices were exported
+
