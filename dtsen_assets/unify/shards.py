@@ -40,7 +40,7 @@ import duckdb
 from dtsen_assets.platform.sql import count_rows, quote_literal, scalar
 from dtsen_assets.unify import ids
 from dtsen_assets.unify.config import UnifyConfig
-from dtsen_assets.unify.pipeline import (ALL_TABLES, LINKAGE_MODEL_TABLE, PERSON_ID_HISTORY_TABLE,
+from dtsen_assets.unify.pipeline import (ALL_TABLES, PERSON_ID_HISTORY_TABLE,
                                          PERSON_SOURCE_TABLE, PERSON_TABLE, UnifyResult, stage_unify)
 from dtsen_assets.warehouse import staging_table, table_exists
 
@@ -277,19 +277,9 @@ def merge(connection, directory: Path, outcomes: list[dict[str, Any]], log: Log 
     for name, alias in aliases.items():
         connection.execute(f"ATTACH {quote_literal(str(Path(directory) / f'{name}.duckdb'))} AS {alias} (READ_ONLY)")
     try:
-        # which shard speaks for a person: most records, then the shard name (deterministic)
-        votes = " UNION ALL ".join(
-            f"SELECT person_id, {quote_literal(name)} AS shard, count(*) AS n FROM {alias}.{staging_table(PERSON_SOURCE_TABLE)} "
-            "WHERE person_id IS NOT NULL GROUP BY person_id" for name, alias in aliases.items())
-        connection.execute(f"""
-            CREATE OR REPLACE TEMP TABLE shard_person_owner AS
-            SELECT person_id, arg_min(shard, (-n, shard)) AS shard, count(*) AS shards FROM ({votes}) GROUP BY person_id""")
-        family_votes = " UNION ALL ".join(
-            f"SELECT family_id, {quote_literal(name)} AS shard, count(*) AS n FROM {alias}.{staging_table(PERSON_TABLE)} "
-            "WHERE family_id IS NOT NULL GROUP BY family_id" for name, alias in aliases.items())
-        connection.execute(f"""
-            CREATE OR REPLACE TEMP TABLE shard_family_owner AS
-            SELECT family_id, arg_min(shard, (-n, shard)) AS shard, count(*) AS shards FROM ({family_votes}) GROUP BY family_id""")
+        # which shard speaks for a person (a family): most of its records (members), then the shard name
+        _owners(connection, aliases, "shard_person_owner", "person_id", staging_table(PERSON_SOURCE_TABLE))
+        _owners(connection, aliases, "shard_family_owner", "family_id", staging_table(PERSON_TABLE))
         for table in ALL_TABLES:
             target = staging_table(table)
             parts = []
@@ -303,8 +293,8 @@ def merge(connection, directory: Path, outcomes: list[dict[str, Any]], log: Log 
                     parts.append(f"SELECT t.* FROM {source} AS t LEFT JOIN {owner} AS o USING ({key}) "
                                  f"WHERE o.shard IS NULL OR o.shard = {quote_literal(name)}")
             union = " UNION ALL BY NAME ".join(parts)
-            if table == PERSON_ID_HISTORY_TABLE or table == LINKAGE_MODEL_TABLE:
-                union = f"SELECT DISTINCT * FROM ({union})" if table == PERSON_ID_HISTORY_TABLE else union
+            if table == PERSON_ID_HISTORY_TABLE:     # every shard had all retired ids
+                union = f"SELECT DISTINCT * FROM ({union})"
             connection.execute(f"CREATE OR REPLACE TABLE {target} AS {union}")
         shared_persons = scalar(connection, "SELECT count(*) FROM shard_person_owner WHERE shards > 1")
         shared_families = scalar(connection, "SELECT count(*) FROM shard_family_owner WHERE shards > 1")
@@ -324,6 +314,16 @@ def merge(connection, directory: Path, outcomes: list[dict[str, Any]], log: Log 
     timings["merge"] = time.perf_counter() - began
     largest = max(outcomes, key=lambda o: o["records"])
     return UnifyResult(trained_model=largest["trained_model"], figures=figures, timings=timings)
+
+
+def _owners(connection, aliases: dict[str, str], owner_table: str, key: str, counted_in: str) -> None:
+    """`owner_table`: for each `key`, the shard with most rows of `counted_in` for it, and in how many shards."""
+    votes = " UNION ALL ".join(
+        f"SELECT {key}, {quote_literal(name)} AS shard, count(*) AS n FROM {alias}.{counted_in} "
+        f"WHERE {key} IS NOT NULL GROUP BY {key}" for name, alias in aliases.items())
+    connection.execute(f"""
+        CREATE OR REPLACE TEMP TABLE {owner_table} AS
+        SELECT {key}, arg_min(shard, (-n, shard)) AS shard, count(*) AS shards FROM ({votes}) GROUP BY {key}""")
 
 
 def merged_figures(parts: list[dict[str, Any]]) -> dict[str, Any]:
