@@ -28,6 +28,7 @@ from dtsen_assets.resources.duckdb import DEFAULT_MEMORY_LIMIT
 from dtsen_assets.resources.settings import resolved
 from dtsen_assets.unify import shards
 from dtsen_assets.unify.config import UnifyConfig
+from dtsen_assets.warehouse import run_key_of
 
 SHARDS_KEY = dg.AssetKey(["unify", "shards"])
 PLAN_FILE = shards.PLAN_FILE
@@ -47,7 +48,7 @@ class ShardPlanConfig(UnifyConfig):
 
 
 def run_directory(warehouse: DuckDBWarehouse, run_id: str) -> Path:
-    return shards.shard_directory(warehouse.database_file, warehouse.run_key or run_id.replace("-", "")[:8])
+    return shards.shard_directory(warehouse.database_file, warehouse.run_key or run_key_of(run_id))
 
 
 def planned_shards(warehouse: DuckDBWarehouse, run_id: str) -> tuple[Path, dict] | None:

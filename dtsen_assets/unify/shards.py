@@ -2,9 +2,10 @@
 
     plan    (warehouse) records per province (first two digits of the family's KODE_DESA), provinces
             packed into shards of at least `min_records` source records (a large province alone);
-    export  (warehouse) one Parquet pass per staging table, partitioned by shard, plus each shard's
-            slice of the previous release and the id key, into `<directory>/<shard>.duckdb`;
-    link    (shard file only) `stage_unify` on the shard, exactly as on a whole warehouse;
+    export  (warehouse) one Parquet pass per staging table, partitioned by shard, likewise each shard's
+            slice of the previous release; a DuckDB file per shard with the id key;
+    link    (shard files only) its Parquet into its DuckDB file, then `stage_unify` on it, exactly as on a
+            whole warehouse;
     merge   (warehouse) the shards' staged tables in one table each, persons and families a shard
             shares with another made one (the national step), the figures added up.
 
@@ -25,18 +26,18 @@ Dagster steps (`dtsen_assets.assets.unify_shards`), each opening only its own fi
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 
+from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.platform.sql import count_rows, quote_literal, scalar
 from dtsen_assets.unify import ids
 from dtsen_assets.unify.config import UnifyConfig
@@ -123,7 +124,7 @@ def remove_other_runs(directory: Path) -> list[str]:
 
 
 def export(connection, shards: list[Shard], directory: Path, log: Log = lambda m: None) -> dict[str, int]:
-    """Write every shard's inputs into `<directory>/<shard>.duckdb`; returns the rows per shard."""
+    """Write every shard's inputs (Parquet by shard, and its DuckDB file); returns the records per shard."""
     if directory.exists():
         shutil.rmtree(directory)
     (directory / "input").mkdir(parents=True)
@@ -217,23 +218,6 @@ def _load_inputs(connection, directory: Path, shard: str) -> None:
                                f"FROM read_parquet({listed}, hive_partitioning = true)")
 
 
-@contextmanager
-def shard_connection(path: Path, memory_limit: str | None = None, threads: int | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A connection whose default catalog is one shard file (an in-memory catalog beside it, as the warehouse's)."""
-    connection = duckdb.connect(":memory:")
-    try:
-        connection.execute(f"ATTACH {quote_literal(str(path))} AS shard")
-        connection.execute("USE shard")
-        connection.execute("SET temp_directory = ?", [str(path.parent / ".duckdb_tmp")])
-        if memory_limit:
-            connection.execute("SET memory_limit = ?", [memory_limit])
-        if threads:
-            connection.execute(f"SET threads = {int(threads)}")
-        yield connection
-    finally:
-        connection.close()
-
-
 def link(directory: Path, shard: str, config: UnifyConfig | None = None, id_key: str | None = None,
          memory_limit: str | None = None, threads: int | None = None, log: Log = lambda m: None) -> dict[str, Any]:
     """Unify one shard in its own file (no other file is opened); returns its figures, model and timings."""
@@ -243,7 +227,8 @@ def link(directory: Path, shard: str, config: UnifyConfig | None = None, id_key:
     if not path.is_file():
         raise FileNotFoundError(f"shard file {path} is missing: the plan step of this run did not write it")
     began = time.perf_counter()
-    with shard_connection(path, memory_limit, threads) as connection:
+    # the warehouse resource's own connection, on the shard's file (spill folder beside it, same settings)
+    with DuckDBWarehouse(database_path=str(path), memory_limit=memory_limit, threads=threads).connect() as connection:
         _load_inputs(connection, directory, shard)
         records = count_rows(connection, "staging.person_record")
         result = stage_unify(connection, config, log, id_key)
@@ -358,7 +343,7 @@ def merged_figures(parts: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _add(a: Any, b: Any) -> Any:
     if a is None:
-        return json.loads(json.dumps(b)) if isinstance(b, dict) else b
+        return copy.deepcopy(b)
     if isinstance(a, dict) and isinstance(b, dict):
         return {k: _add(a.get(k), b.get(k)) if k in b else a[k] for k in [*a, *(k for k in b if k not in a)]}
     if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
