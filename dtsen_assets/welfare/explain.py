@@ -32,6 +32,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
@@ -54,11 +55,13 @@ from dtsen_assets.welfare.variables import (
 )
 
 SOURCE_COLUMNS = tuple(f"{v}_source" for v in DWELLING_AND_POSSESSIONS)
-EXPLANATION_COLUMNS = (
-    "family_id", "peringkat", "variabel", "nilai_keluarga", "nilai_umum_kabupaten", "sumber", "dampak_persen",
-    "arah", "penjelasan", "selisih_dari_keluarga_umum_persen", "variabel_tidak_terdata", "data_model",
-    "model_version",
-)
+EXPLANATION_SCHEMA: dict[str, pa.DataType] = {
+    "family_id": pa.string(), "peringkat": pa.int32(), "variabel": pa.string(), "nilai_keluarga": pa.string(),
+    "nilai_umum_kabupaten": pa.string(), "sumber": pa.string(), "dampak_persen": pa.float64(), "arah": pa.string(),
+    "penjelasan": pa.string(), "selisih_dari_keluarga_umum_persen": pa.float64(),
+    "variabel_tidak_terdata": pa.int32(), "data_model": pa.string(), "model_version": pa.string(),
+}
+EXPLANATION_COLUMNS = tuple(EXPLANATION_SCHEMA)
 
 
 # Variables that describe one fact, explained together (the first one names where the fact is shown).
@@ -158,12 +161,15 @@ def _contributions(model: PmtModel, chosen, frame: pd.DataFrame, typical: pd.Dat
     _, profile_of_row = np.unique(labels.astype(str), return_inverse=True)
     first_rows = np.unique(profile_of_row, return_index=True)[1]
     typical_batch = model.encode(typical.iloc[first_rows])
-    total = chosen.predict(family_batch) - chosen.predict(typical_batch)[profile_of_row]
     if chosen.linear:
-        typical_design = chosen.design(typical_batch)[profile_of_row]
-        difference = (chosen.design(family_batch) - typical_design).multiply(chosen.coef_[None, :])
-        grouping = _grouping_matrix(chosen.design_variables())
-        return np.asarray((sp.csr_matrix(difference) @ grouping).todense()), total
+        # each design built once; coefficient x design column, summed per variable, as one p x variables matrix
+        family_design, typical_design = chosen.design(family_batch), chosen.design(typical_batch)
+        total = (np.asarray(family_design @ chosen.coef_).ravel() + chosen.intercept_) - (
+            np.asarray(typical_design @ chosen.coef_).ravel() + chosen.intercept_)[profile_of_row]
+        weights = sp.csr_matrix(_grouping_matrix(chosen.design_variables()).multiply(chosen.coef_[:, None]))
+        per_profile = np.asarray((typical_design @ weights).todense())
+        return np.asarray((family_design @ weights).todense()) - per_profile[profile_of_row], total
+    total = chosen.predict(family_batch) - chosen.predict(typical_batch)[profile_of_row]
     base = chosen.predict(family_batch)
     out = np.zeros((len(frame), len(MODEL_VARIABLES)))
     with threadpool_limits(limits=1):     # many small predictions: threads cost more than they give
@@ -201,7 +207,7 @@ def top_factors(contribution: np.ndarray, known: np.ndarray, per_direction: int,
 # ----------------------------------------------------------------------------------------------
 
 def describe_value(variable: str, value: object, labels: ValueLabels) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
+    if _missing(value):
         return "tidak terdata"
     if variable in NUMERIC:
         number = float(value)
@@ -209,20 +215,38 @@ def describe_value(variable: str, value: object, labels: ValueLabels) -> str:
     return labels.label(variable, value)
 
 
-def _describe_all(variable: str, values: np.ndarray, labels: ValueLabels) -> list[str]:
-    words: dict[object, str] = {}
-    out = []
-    for value in values:
-        key = "\0missing" if value is None or (isinstance(value, float) and np.isnan(value)) else value
-        if key not in words:
-            words[key] = describe_value(variable, None if key == "\0missing" else value, labels)
-        out.append(words[key])
-    return out
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def _regency_names(codes: np.ndarray, regency_name: Mapping[str, str]) -> list[str]:
-    names: dict[object, str] = {}
-    return [names.setdefault(code, regency_name.get(str(code), "")) for code in codes]
+class _Words:
+    """The words of one batch as indices into one vocabulary: each distinct value (or combination of a
+    fact's values) is worded once, and the columns are built by `pyarrow` from indices, not row by row."""
+
+    def __init__(self) -> None:
+        self.vocabulary: list[str] = []
+        self._index: dict[str, int] = {}
+
+    def index(self, words: list[str]) -> np.ndarray:
+        return np.array([self._index.setdefault(w, len(self._index)) for w in words], dtype=np.int64)
+
+    def column(self, indices: np.ndarray) -> pa.Array:
+        self.vocabulary = list(self._index)
+        return pa.array(self.vocabulary, type=pa.string()).take(pa.array(indices, mask=indices < 0))
+
+
+def _factorized(columns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple]]:
+    """(code per row, the distinct combinations) of one or more value columns; a missing value is None."""
+    codes, uniques = [], []
+    for values in columns:
+        code, unique = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+        codes.append(code)
+        uniques.append(list(unique) + [None])           # code -1 (missing) -> the last entry, None
+    if len(columns) == 1:
+        return codes[0] % len(uniques[0]), [(u,) for u in uniques[0]]
+    stacked = np.column_stack([c % len(u) for c, u in zip(codes, uniques)])
+    combination, code = np.unique(stacked, axis=0, return_inverse=True)
+    return code.reshape(-1), [tuple(uniques[j][k] for j, k in enumerate(row)) for row in combination]
 
 
 def _describe_unit(members: tuple[str, ...], values: list[object], labels: ValueLabels) -> str:
@@ -230,7 +254,7 @@ def _describe_unit(members: tuple[str, ...], values: list[object], labels: Value
     ("tidak bekerja" once for a head who does not work; "bekerja, pertanian, berusaha sendiri")."""
     words: list[str] = []
     for position, (variable, value) in enumerate(zip(members, values)):
-        if value is None or (isinstance(value, float) and np.isnan(value)):
+        if _missing(value):
             continue
         if position > 0 and str(value) in NOT_APPLICABLE_LABELS and str(values[0]) not in _FACT_ABSENT:
             continue      # "does not apply" after a first value saying it does (a typical profile of modes)
@@ -240,32 +264,61 @@ def _describe_unit(members: tuple[str, ...], values: list[object], labels: Value
     return ", ".join(words) if words else "tidak terdata"
 
 
-def _describe_units(members: tuple[str, ...], columns: list[np.ndarray], labels: ValueLabels) -> list[str]:
-    """`_describe_unit` for every row of the members' value columns, once per distinct combination."""
-    words: dict[tuple, str] = {}
-    out = []
-    for values in zip(*columns):
-        key = tuple("\0missing" if v is None or (isinstance(v, float) and np.isnan(v)) else v for v in values)
-        if key not in words:
-            words[key] = _describe_unit(members, list(values), labels)
-        out.append(words[key])
-    return out
+def _describe(members: tuple[str, ...], columns: list[np.ndarray], labels: ValueLabels, words: _Words) -> np.ndarray:
+    """Vocabulary index of the words of each row (one variable's value, or a fact's values in one phrase)."""
+    code, combinations = _factorized(columns)
+    if len(members) == 1:
+        phrases = [describe_value(members[0], values[0], labels) for values in combinations]
+    else:
+        phrases = [_describe_unit(members, list(values), labels) for values in combinations]
+    return words.index(phrases)[code]
+
+
+def _capitalized(text: str) -> str:
+    return f"{text[0].upper()}{text[1:]}"
+
+
+def _percent_words(effect_percent: np.ndarray) -> pa.Array:
+    """abs(effect) to whole percent, as f"{x:.0f}" writes it (round half to even)."""
+    magnitude = np.abs(effect_percent)
+    whole = np.rint(np.minimum(magnitude, 1e15)).astype(np.int64)
+    text = pa.array(whole).cast(pa.string())
+    huge = np.flatnonzero(magnitude >= 1e15)
+    if huge.size:                                    # beyond int64's exact range: Python's own formatting
+        patched = text.to_pylist()
+        for i in huge:
+            patched[i] = f"{magnitude[i]:.0f}"
+        text = pa.array(patched, type=pa.string())
+    return text
+
+
+def sentences(description: pa.Array, family_value: pa.Array, typical_value: pa.Array, regency: pa.Array,
+              effect_percent: np.ndarray, source: pa.Array) -> pa.Array:
+    """The sentence of each factor: "<Description>: <family value>[ menurut <SOURCE>] (umumnya di <regency>:
+    <typical value>). Ini menaikkan/menurunkan perkiraan pengeluaran per orang sekitar <n>%."; `description`
+    capitalized, `regency` an empty string when unknown, `source` null when none."""
+    according = pc.fill_null(pc.binary_join_element_wise(" menurut ", pc.utf8_upper(source), ""), "")
+    where = pc.if_else(pc.equal(regency, ""), "umumnya di kabupaten/kota ini",
+                       pc.binary_join_element_wise("umumnya di ", regency, ""))
+    direction = pa.array(np.where(effect_percent > 0, "menaikkan", "menurunkan"))
+    return pc.binary_join_element_wise(
+        description, ": ", family_value, according, " (", where, ": ", typical_value, "). Ini ", direction,
+        " perkiraan pengeluaran per orang sekitar ", _percent_words(effect_percent), "%.", "")
 
 
 def sentence(variable: str, family_value: str, typical_value: str, regency: str, effect_percent: float,
              source: str | None) -> str:
+    """One factor's sentence (`sentences` for one row)."""
     description = FACT_DESCRIPTION.get(variable) or DESCRIPTION[variable]
-    where = f"umumnya di {regency}" if regency else "umumnya di kabupaten/kota ini"
-    according = f" menurut {source.upper()}" if source else ""
-    direction = "menaikkan" if effect_percent > 0 else "menurunkan"
-    return (f"{description[0].upper()}{description[1:]}: {family_value}{according} ({where}: {typical_value}). "
-            f"Ini {direction} perkiraan pengeluaran per orang sekitar {abs(effect_percent):.0f}%.")
+    return sentences(pa.array([_capitalized(description)]), pa.array([family_value]), pa.array([typical_value]),
+                     pa.array([regency]), np.array([effect_percent]), pa.array([source], type=pa.string()))[0].as_py()
 
 
-def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.ndarray, typical: pd.DataFrame,
-                     settings: ExplanationSettings, model_version: str, regency_name: Mapping[str, str],
-                     labels: ValueLabels | None = None) -> pd.DataFrame:
-    """The explanation rows of a batch of families; `regency_name`: kode_kab -> name, from staging.wilayah."""
+def explanation_table(frame: pd.DataFrame, contribution: np.ndarray, total: np.ndarray, typical: pd.DataFrame,
+                      settings: ExplanationSettings, model_version: str, regency_name: Mapping[str, str],
+                      labels: ValueLabels | None = None) -> pa.Table:
+    """The explanation rows of a batch of families (columns EXPLANATION_COLUMNS) as an Arrow table;
+    `regency_name`: kode_kab -> name, from staging.wilayah."""
     labels = labels or value_labels()
     tiers = (frame["data_model"].fillna(FULL_TIER).to_numpy(object) if "data_model" in frame.columns
              else np.full(len(frame), FULL_TIER, dtype=object))
@@ -282,7 +335,7 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
     rows = np.concatenate([p[0] for p in pairs])
     cols = np.concatenate([p[1] for p in pairs])
     if rows.size == 0:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in EXPLANATION_COLUMNS})
+        return pa.table({c: pa.array([], type=t) for c, t in EXPLANATION_SCHEMA.items()})
     effect = 100.0 * np.expm1(contribution[rows, cols])
     # rank within a family by absolute effect
     order = np.lexsort((-np.abs(effect), rows))
@@ -290,47 +343,55 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
     starts = np.r_[0, np.flatnonzero(np.diff(rows)) + 1]
     rank = np.arange(rows.size) - np.repeat(starts, np.diff(np.r_[starts, rows.size])) + 1
 
-    family_ids = frame["unit_id"].to_numpy(object)
     size = rows.size
-    family_text = np.empty(size, dtype=object)
-    typical_text = np.empty(size, dtype=object)
-    source_text = np.full(size, None, dtype=object)
-    # words are looked up once per distinct value of each variable, not once per row
+    words = _Words()
+    family_text = np.empty(size, dtype=np.int64)
+    typical_text = np.empty(size, dtype=np.int64)
+    source_text = np.full(size, -1, dtype=np.int64)
+    # words are made once per distinct value (or combination of a fact's values), not once per row
     for c in np.unique(cols):
-        name, members = UNITS[c]
+        _, members = UNITS[c]
         at = np.flatnonzero(cols == c)
         picked = rows[at]
-        if len(members) == 1:
-            family_text[at] = _describe_all(name, frame[name].to_numpy(object)[picked], labels)
-            typical_text[at] = _describe_all(name, typical[name].to_numpy(object)[picked], labels)
-        else:
-            family_values = [frame[v].to_numpy(object)[picked] for v in members]
-            typical_values = [typical[v].to_numpy(object)[picked] for v in members]
-            family_text[at] = _describe_units(members, family_values, labels)
-            typical_text[at] = _describe_units(members, typical_values, labels)
+        family_text[at] = _describe(members, [frame[v].to_numpy(object)[picked] for v in members], labels, words)
+        typical_text[at] = _describe(members, [typical[v].to_numpy(object)[picked] for v in members], labels, words)
         source_columns = [f"{v}_source" for v in members if f"{v}_source" in frame.columns]
         if source_columns:
-            sources = frame[source_columns].to_numpy(object)[picked]
-            source_text[at] = [next((v for v in row if isinstance(v, str) and v), None) for row in sources]
-    regency = _regency_names(frame["kode_kab"].to_numpy(object)[rows], regency_name)
-    variables = [UNITS[c][0] for c in cols]
-    sentences = [sentence(v, f, t, r, e, src) for v, f, t, r, e, src in
-                 zip(variables, family_text, typical_text, regency, effect.tolist(), source_text)]
-    return pd.DataFrame({
-        "family_id": family_ids[rows],
-        "peringkat": rank.astype(np.int32),
-        "variabel": variables,
-        "nilai_keluarga": family_text,
-        "nilai_umum_kabupaten": typical_text,
-        "sumber": source_text,
-        "dampak_persen": np.round(effect, 1),
-        "arah": np.where(effect > 0, "menaikkan", "menurunkan"),
-        "penjelasan": sentences,
-        "selisih_dari_keluarga_umum_persen": np.round(100.0 * np.expm1(total[rows]), 1),
-        "variabel_tidak_terdata": unknown_count[rows].astype(np.int32),
-        "data_model": tiers[rows],
-        "model_version": model_version,
-    })
+            code, combinations = _factorized([frame[s].to_numpy(object)[picked] for s in source_columns])
+            first = [next((v for v in values if isinstance(v, str) and v), None) for values in combinations]
+            found = np.array([w is not None for w in first])
+            source_text[at] = np.where(found[code], words.index([w or "" for w in first])[code], -1)
+    regency_code, regency_codes = pd.factorize(pd.Series(frame["kode_kab"].to_numpy(object)[rows], dtype=object))
+    regency_words = [regency_name.get(str(code), "") for code in regency_codes] + [""]
+    regency = pa.array(regency_words, type=pa.string()).take(pa.array(regency_code % len(regency_words)))
+    unit_names = [name for name, _ in UNITS]
+    descriptions = pa.array([_capitalized(FACT_DESCRIPTION.get(n) or DESCRIPTION[n]) for n in unit_names])
+    family_words, typical_words, source_words = (words.column(family_text), words.column(typical_text),
+                                                 words.column(source_text))
+    return pa.table({
+        "family_id": pa.array(frame["unit_id"].to_numpy(object)[rows], type=pa.string()),
+        "peringkat": pa.array(rank.astype(np.int32)),
+        "variabel": pa.array(unit_names, type=pa.string()).take(pa.array(cols)),
+        "nilai_keluarga": family_words,
+        "nilai_umum_kabupaten": typical_words,
+        "sumber": source_words,
+        "dampak_persen": pa.array(np.round(effect, 1)),
+        "arah": pa.array(np.where(effect > 0, "menaikkan", "menurunkan"), type=pa.string()),
+        "penjelasan": sentences(descriptions.take(pa.array(cols)), family_words, typical_words, regency, effect,
+                                source_words),
+        "selisih_dari_keluarga_umum_persen": pa.array(np.round(100.0 * np.expm1(total[rows]), 1)),
+        "variabel_tidak_terdata": pa.array(unknown_count[rows].astype(np.int32)),
+        "data_model": pa.array(tiers[rows], type=pa.string()),
+        "model_version": pa.array(np.full(size, model_version, dtype=object), type=pa.string()),
+    }, schema=pa.schema(EXPLANATION_SCHEMA.items()))
+
+
+def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.ndarray, typical: pd.DataFrame,
+                     settings: ExplanationSettings, model_version: str, regency_name: Mapping[str, str],
+                     labels: ValueLabels | None = None) -> pd.DataFrame:
+    """`explanation_table` as a pandas frame (small batches, tests)."""
+    return explanation_table(frame, contribution, total, typical, settings, model_version, regency_name,
+                             labels).to_pandas()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -367,15 +428,15 @@ def stage_explanations(connection: duckdb.DuckDBPyConnection, model: PmtModel, s
             frame = record_batch.to_pandas()
             typical_rows = typical.reindex(frame["kode_kab"].astype(str).to_numpy()).reset_index(drop=True)
             contribution, total = contributions(model, frame, typical_rows, frame["kode_kab"].astype(str).to_numpy())
-            table = explanation_rows(frame, contribution, total, typical_rows, settings, model.model_version,
-                                     regency_name)
-            connection.register("welfare_explanation_batch", pa.Table.from_pandas(table, preserve_index=False))
+            table = explanation_table(frame, contribution, total, typical_rows, settings, model.model_version,
+                                      regency_name)
+            connection.register("welfare_explanation_batch", table)
             connection.execute(f"INSERT INTO {out_table} SELECT {', '.join(EXPLANATION_COLUMNS)} "
                                "FROM welfare_explanation_batch")
             connection.unregister("welfare_explanation_batch")
             families += len(frame)
-            explained += table["family_id"].nunique()
-            rows += len(table)
+            explained += pc.count_distinct(table["family_id"]).as_py()
+            rows += table.num_rows
             if log:
                 log(f"explained {families:,} families")
     finally:

@@ -280,9 +280,8 @@ class RidgeMonotone(RidgeCandidate):
     name = "ridge_monotone"
 
     def _columns(self) -> np.ndarray:
-        one_hot = len(self.encoder.categorical_columns)
-        return np.array([i for i, variable in enumerate(self.encoder.column_variables)
-                         if not (i < one_hot and variable in ORDINAL)])
+        one_hot, variables = len(self.encoder.categorical_columns), self.encoder.column_variables
+        return np.array([i for i, variable in enumerate(variables) if not (i < one_hot and variable in ORDINAL)])
 
     def columns(self):
         return self._columns()
@@ -291,7 +290,8 @@ class RidgeMonotone(RidgeCandidate):
         return batch.linear[:, self._columns()]
 
     def design_variables(self):
-        return [self.encoder.column_variables[i] for i in self._columns()]
+        variables = self.encoder.column_variables       # a property built anew each time: read it once
+        return [variables[i] for i in self._columns()]
 
     def fit_cross(self, cross):
         g = cross.gram(self.columns())

@@ -159,3 +159,18 @@ def test_a_typical_working_head_is_not_also_said_not_to_work() -> None:
     text = _describe_unit(members, ["bekerja", "pertanian", "tidak_bekerja"], value_labels())
     assert "tidak bekerja" not in text and text.lower().startswith("bekerja")
     assert _describe_unit(members, ["tidak_bekerja", "tidak_bekerja", "tidak_bekerja"], value_labels()) == "tidak bekerja"
+
+
+def test_sentences_are_worded_as_a_village_officer_reads_them() -> None:
+    """The whole sentence, with and without a source and a regency name; percents rounded as
+    f"{x:.0f}" rounds (half to even), large and small effects alike."""
+    from dtsen_assets.welfare.explain import sentence
+
+    assert sentence("lantai", "tanah", "keramik", "KAB. BOGOR", -12.5, "regsosek") == (
+        "Jenis lantai terluas: tanah menurut REGSOSEK (umumnya di KAB. BOGOR: keramik). "
+        "Ini menurunkan perkiraan pengeluaran per orang sekitar 12%.")
+    assert sentence("krt_pekerjaan", "tidak bekerja", "bekerja", "", 3.5, None) == (
+        "Pekerjaan kepala keluarga (status, lapangan usaha, kedudukan): tidak bekerja (umumnya di "
+        "kabupaten/kota ini: bekerja). Ini menaikkan perkiraan pengeluaran per orang sekitar 4%.")
+    for effect in (0.5, 1.5, 2.4999, 99.5, 1234.56, 3.2e16, -7.5):
+        assert sentence("lantai", "a", "b", "X", effect, None).endswith(f"sekitar {abs(effect):.0f}%.")
