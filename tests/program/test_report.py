@@ -68,3 +68,28 @@ def test_desil_flows_since_the_last_finalized_semester(world, tmp_path):
     assert frames["semester_lalu"] == "2026-S1"
     moved = frames["perpindahan"].groupby(["desil_lama", "desil_baru"])["orang"].sum().to_dict()
     assert moved == {(1, 2): 2, (3, 4): 1, (6, 7): 1}
+
+
+def test_regency_files_are_written_as_pandas_writes_them(tmp_path):
+    """The CSV writer of the report (rows split once, written with the csv module) gives the bytes of
+    pandas' to_csv: missing values empty, floats as they are, midnight date-times as dates."""
+    from dtsen_assets.program.report import _Section, write_csv, write_workbook
+
+    frame = pd.DataFrame({
+        "kode_kab": ["3204", "3273", "3204"],
+        "tugas": [1, 2, 3],
+        "persen": [12.5, float("nan"), 0.1],
+        "jenis": ["mampu", None, "sanggah"],
+        "sejak": pd.to_datetime(["2025-09-15", None, "2025-10-26"]),
+        "jam": pd.to_datetime(["2025-09-15 10:30", "2025-09-16 00:00", None]),
+    })
+    section = _Section.of(frame)
+    for kode_kab in ("3204", "3273"):
+        write_csv(tmp_path / f"{kode_kab}.csv", section.columns, section.rows_of(kode_kab))
+        expected = frame[frame["kode_kab"] == kode_kab].to_csv(index=False)
+        assert (tmp_path / f"{kode_kab}.csv").read_text(encoding="utf-8") == expected
+    assert section.rows_of("9999") == []
+    write_workbook(tmp_path / "laporan.xlsx", {"tugas": (section.columns, section.rows_of("3204"))})
+    import zipfile
+    names = zipfile.ZipFile(tmp_path / "laporan.xlsx").namelist()
+    assert "xl/worksheets/sheet1.xml" in names
