@@ -130,7 +130,8 @@ class PmtModelConfig(dg.Config):
 
 
 class PmtScoreConfig(dg.Config):
-    batch_rows: int = Field(default=100_000, description="Families read from DuckDB, scored and written back per batch.")
+    batch_rows: int = Field(default=50_000, description=(
+        "Families read from DuckDB, scored and written back per batch (two batches at a time)."))
     min_known_share: float = Field(default=_ELIGIBILITY.min_known_share, description=(
         "A family is scored by the richest data tier (all variables; housing and five main assets; the eight core "
         "housing variables) of which at least this share of dwelling/possession variables is known; below that "
@@ -149,7 +150,7 @@ class ExplanationConfig(dg.Config):
         "At most this many factors raising, and this many lowering, a family's predicted welfare."))
     min_effect_percent: float = Field(default=_EXPLAIN.min_effect_percent, description=(
         "Factors moving the prediction by less than this percentage are not listed."))
-    batch_rows: int = Field(default=100_000, description="Families explained per batch.")
+    batch_rows: int = Field(default=50_000, description="Families explained per batch (two batches at a time).")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from dtsen_assets.platform.batches import DEFAULT_WORKERS, ordered_map
 from dtsen_assets.platform.sql import reader_cursor, render
 from dtsen_assets.welfare.features import blank_outside_tier
 from dtsen_assets.welfare.models import PmtModel
@@ -172,11 +173,10 @@ def _contributions(model: PmtModel, chosen, frame: pd.DataFrame, typical: pd.Dat
     total = chosen.predict(family_batch) - chosen.predict(typical_batch)[profile_of_row]
     base = chosen.predict(family_batch)
     out = np.zeros((len(frame), len(MODEL_VARIABLES)))
-    with threadpool_limits(limits=1):     # many small predictions: threads cost more than they give
-        for j, variable in enumerate(MODEL_VARIABLES):
-            swapped = frame.copy()
-            swapped[variable] = typical[variable].to_numpy()
-            out[:, j] = base - chosen.predict(model.encode(swapped))
+    for j, variable in enumerate(MODEL_VARIABLES):     # (stage_explanations holds BLAS to one thread)
+        swapped = frame.copy()
+        swapped[variable] = typical[variable].to_numpy()
+        out[:, j] = base - chosen.predict(model.encode(swapped))
     return out, total
 
 
@@ -400,9 +400,10 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
 
 def stage_explanations(connection: duckdb.DuckDBPyConnection, model: PmtModel, scores_table: str, out_table: str,
                        settings: ExplanationSettings = ExplanationSettings(), family_table: str = FAMILY_TABLE,
-                       batch_rows: int = 100_000, log: Callable[[str], None] | None = None,
-                       detail_table: str | None = None) -> ExplanationResult:
-    """Stage `out_table` with the explanations of every family in `scores_table`, batch by batch.
+                       batch_rows: int = 50_000, log: Callable[[str], None] | None = None,
+                       detail_table: str | None = None, workers: int = DEFAULT_WORKERS) -> ExplanationResult:
+    """Stage `out_table` with the explanations of every family in `scores_table`, batch by batch,
+    `workers` batches at a time (`platform.batches.ordered_map`; the rows in the same order as one at a time).
 
     `detail_table` (family_id, data_model) says which data tier scored each family (default: lengkap).
     """
@@ -420,25 +421,34 @@ def stage_explanations(connection: duckdb.DuckDBPyConnection, model: PmtModel, s
                        "nilai_keluarga VARCHAR, nilai_umum_kabupaten VARCHAR, sumber VARCHAR, dampak_persen DOUBLE, "
                        "arah VARCHAR, penjelasan VARCHAR, selisih_dari_keluarga_umum_persen DOUBLE, "
                        "variabel_tidak_terdata INTEGER, data_model VARCHAR, model_version VARCHAR)")
+    def explain(batch: tuple[pa.RecordBatch, pd.DataFrame]) -> tuple[int, pa.Table]:
+        record_batch, typical_rows = batch
+        frame = record_batch.to_pandas()
+        contribution, total = contributions(model, frame, typical_rows, frame["kode_kab"].astype(str).to_numpy())
+        return len(frame), explanation_table(frame, contribution, total, typical_rows, settings,
+                                             model.model_version, regency_name)
+
+    def with_typical(record_batch: pa.RecordBatch) -> tuple[pa.RecordBatch, pd.DataFrame]:
+        # looked up here, in one thread: the profile table is shared by the workers
+        kode_kab = record_batch.column("kode_kab").cast(pa.string()).to_numpy(zero_copy_only=False)
+        return record_batch, typical.reindex(kode_kab).reset_index(drop=True)
+
     reader_connection = reader_cursor(connection)
     families = explained = rows = 0
     try:
         reader = reader_connection.sql(scored_sql + " ORDER BY f.unit_id").to_arrow_reader(batch_rows)
-        for record_batch in reader:
-            frame = record_batch.to_pandas()
-            typical_rows = typical.reindex(frame["kode_kab"].astype(str).to_numpy()).reset_index(drop=True)
-            contribution, total = contributions(model, frame, typical_rows, frame["kode_kab"].astype(str).to_numpy())
-            table = explanation_table(frame, contribution, total, typical_rows, settings, model.model_version,
-                                      regency_name)
-            connection.register("welfare_explanation_batch", table)
-            connection.execute(f"INSERT INTO {out_table} SELECT {', '.join(EXPLANATION_COLUMNS)} "
-                               "FROM welfare_explanation_batch")
-            connection.unregister("welfare_explanation_batch")
-            families += len(frame)
-            explained += pc.count_distinct(table["family_id"]).as_py()
-            rows += table.num_rows
-            if log:
-                log(f"explained {families:,} families")
+        # one BLAS thread per worker thread: many small products, and two batches at a time
+        with threadpool_limits(limits=1):
+            for count, table in ordered_map(explain, map(with_typical, reader), workers):
+                connection.register("welfare_explanation_batch", table)
+                connection.execute(f"INSERT INTO {out_table} SELECT {', '.join(EXPLANATION_COLUMNS)} "
+                                   "FROM welfare_explanation_batch")
+                connection.unregister("welfare_explanation_batch")
+                families += count
+                explained += pc.count_distinct(table["family_id"]).as_py()
+                rows += table.num_rows
+                if log:
+                    log(f"explained {families:,} families")
     finally:
         reader_connection.close()
     connection.execute(f"DROP TABLE IF EXISTS {FEATURES_WORK_TABLE}")

@@ -19,12 +19,15 @@ from dataclasses import dataclass, field
 
 import duckdb
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+from threadpoolctl import threadpool_limits
 
+from dtsen_assets.platform.batches import DEFAULT_WORKERS, ordered_map
 from dtsen_assets.platform.sql import count_rows, reader_cursor, render, scalar
 from dtsen_assets.unify.plausibility import KARANTINA_TABLE
 from dtsen_assets.welfare.features import feature_query
-from dtsen_assets.welfare.models import PmtModel
+from dtsen_assets.welfare.models import PmtModel, Prediction
 from dtsen_assets.welfare.variables import TIERS, tier_dwelling
 
 FAMILY_TABLE = "dtsen.family"
@@ -99,8 +102,8 @@ def eligible_features_sql(belum_table: str, eligibility: Eligibility,
 
 def score_families(connection: duckdb.DuckDBPyConnection, model: PmtModel, score_table: str, belum_table: str,
                    eligibility: Eligibility = Eligibility(), family_table: str = FAMILY_TABLE,
-                   batch_rows: int = 100_000, log: Callable[[str], None] | None = None,
-                   detail_table: str | None = None) -> ScoringResult:
+                   batch_rows: int = 50_000, log: Callable[[str], None] | None = None,
+                   detail_table: str | None = None, workers: int = DEFAULT_WORKERS) -> ScoringResult:
     """Stage `score_table` (family_id, pengeluaran_kapita_pmt, model_version), `belum_table`, and
     `detail_table` (family_id, data_model, variabel_diisi: how many values the model had to fill in)."""
     started = time.perf_counter()
@@ -113,36 +116,39 @@ def score_families(connection: duckdb.DuckDBPyConnection, model: PmtModel, score
                            "variabel_diisi INTEGER)")
     scored = batches = 0
     by_tier: dict[str, int] = {}
+    def score(record_batch: pa.RecordBatch) -> tuple[pd.DataFrame, Prediction]:
+        frame = record_batch.to_pandas()
+        return frame, model.predict(frame)
+
     reader_connection = reader_cursor(connection)
     try:
         reader = reader_connection.sql(eligible_features_sql(belum_table, eligibility)).to_arrow_reader(batch_rows)
-        for record_batch in reader:
-            frame = record_batch.to_pandas()
-            prediction = model.predict(frame)
-            predicted = np.exp(prediction.log_consumption)
-            batch = pa.table({
-                "family_id": pa.array(frame["unit_id"].to_numpy(object), pa.string()),
-                "pengeluaran_kapita_pmt": pa.array(predicted.astype(np.float64)),
-                "model_version": pa.array([model.model_version] * len(frame), pa.string()),
-            })
-            connection.register("welfare_score_batch", batch)
-            connection.execute(f"INSERT INTO {score_table} SELECT * FROM welfare_score_batch")
-            connection.unregister("welfare_score_batch")
-            if detail_table:
-                detail = pa.table({
-                    "family_id": batch.column("family_id"),
-                    "data_model": pa.array(frame["data_model"].to_numpy(object), pa.string()),
-                    "variabel_diisi": pa.array(prediction.filled.astype(np.int32)),
+        with threadpool_limits(limits=1):       # one BLAS thread per worker thread
+            for frame, prediction in ordered_map(score, reader, workers):
+                predicted = np.exp(prediction.log_consumption)
+                batch = pa.table({
+                    "family_id": pa.array(frame["unit_id"].to_numpy(object), pa.string()),
+                    "pengeluaran_kapita_pmt": pa.array(predicted.astype(np.float64)),
+                    "model_version": pa.array([model.model_version] * len(frame), pa.string()),
                 })
-                connection.register("welfare_detail_batch", detail)
-                connection.execute(f"INSERT INTO {detail_table} SELECT * FROM welfare_detail_batch")
-                connection.unregister("welfare_detail_batch")
-            for tier, count in frame["data_model"].value_counts().items():
-                by_tier[tier] = by_tier.get(tier, 0) + int(count)
-            scored += len(frame)
-            batches += 1
-            if log:
-                log(f"scored {scored:,} families ({batches} batch(es))")
+                connection.register("welfare_score_batch", batch)
+                connection.execute(f"INSERT INTO {score_table} SELECT * FROM welfare_score_batch")
+                connection.unregister("welfare_score_batch")
+                if detail_table:
+                    detail = pa.table({
+                        "family_id": batch.column("family_id"),
+                        "data_model": pa.array(frame["data_model"].to_numpy(object), pa.string()),
+                        "variabel_diisi": pa.array(prediction.filled.astype(np.int32)),
+                    })
+                    connection.register("welfare_detail_batch", detail)
+                    connection.execute(f"INSERT INTO {detail_table} SELECT * FROM welfare_detail_batch")
+                    connection.unregister("welfare_detail_batch")
+                for tier, count in frame["data_model"].value_counts().items():
+                    by_tier[tier] = by_tier.get(tier, 0) + int(count)
+                scored += len(frame)
+                batches += 1
+                if log:
+                    log(f"scored {scored:,} families ({batches} batch(es))")
     finally:
         reader_connection.close()
     connection.execute(f"DROP TABLE IF EXISTS {FEATURES_WORK_TABLE}")

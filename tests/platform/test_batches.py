@@ -1,0 +1,49 @@
+"""ordered_map: results in input order, a bounded number of items in flight, errors raised for their item."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from dtsen_assets.platform.batches import ordered_map
+
+
+def test_results_come_in_input_order_whatever_finishes_first() -> None:
+    def work(i: int) -> int:
+        time.sleep(0.002 * (i % 3 == 0))     # every third item is slower
+        return i * i
+
+    assert list(ordered_map(work, range(40), workers=2)) == [i * i for i in range(40)]
+    assert list(ordered_map(work, range(7), workers=1)) == [i * i for i in range(7)]
+    assert list(ordered_map(work, [], workers=2)) == []
+
+
+def test_at_most_ahead_items_are_taken_before_their_results_are_used() -> None:
+    taken, lock = [], threading.Lock()
+
+    def items():
+        for i in range(20):
+            with lock:
+                taken.append(i)
+            yield i
+
+    seen_ahead = []
+    for position, _ in enumerate(ordered_map(lambda i: i, items(), workers=2, ahead=3)):
+        with lock:
+            seen_ahead.append(len(taken) - position)
+    assert max(seen_ahead) <= 3              # a national table is never read in whole
+
+
+def test_an_error_is_raised_for_its_item_and_later_items_are_not_yielded() -> None:
+    def work(i: int) -> int:
+        if i == 5:
+            raise ValueError("batch 5 is bad")
+        return i
+
+    results = []
+    with pytest.raises(ValueError, match="batch 5"):
+        for value in ordered_map(work, range(30), workers=2):
+            results.append(value)
+    assert results == [0, 1, 2, 3, 4]
