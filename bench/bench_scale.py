@@ -138,6 +138,7 @@ RAW_INGEST = """
 import duckdb, json, sys, time
 database, settings, files = sys.argv[1], json.loads(sys.argv[2]), sys.argv[3:]
 connection = duckdb.connect(database)
+connection.execute("SET enable_progress_bar = false")   # its bar would share the line of the result
 for name, value in settings.items():
     connection.execute(f"SET {name} = '{value}'")
 started = time.perf_counter()
@@ -173,6 +174,7 @@ MACHINE_PROBE = """
 import duckdb, json, time
 connection = duckdb.connect()
 connection.execute("SET threads = 2")
+connection.execute("SET enable_progress_bar = false")   # its bar would share the line of the result
 started = time.perf_counter()
 connection.execute("CREATE TABLE a AS SELECT i AS k, hash(i) AS v FROM range(20000000) t(i)")
 connection.execute("CREATE TABLE b AS SELECT (i * 7919) % 20000000 AS k, i AS w FROM range(20000000) t(i)")
@@ -185,7 +187,7 @@ print(json.dumps({"seconds": time.perf_counter() - started}))
 def machine_probe() -> float:
     """Seconds of MACHINE_PROBE in a child process (lower: a faster machine state)."""
     done = subprocess.run([sys.executable, "-c", MACHINE_PROBE], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
+    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]     # the script's last line
 
 
 def run_config(settings: dict, work: Path, job: str = "dtsen_build") -> list[str]:
