@@ -17,8 +17,9 @@ For each size, in one run:
 
 Then the targets of issue 13, met or not, the scaling exponent between the two largest sizes
 log(t2/t1)/log(n2/n1), and the machine. The CPU may be shared with other work: the load average
-is printed with the machine, and a fixed memory-bound DuckDB probe is timed before and after each
-build (two runs are comparable when their probes are). Never part of the test run.
+is printed with the machine, and the ratio to the raw ingest of the same run is the figure to compare
+runs by (a fixed DuckDB join probe was tried and did not follow the machine's slow states; the ingest
+did). Never part of the test run.
 """
 
 from __future__ import annotations
@@ -167,29 +168,6 @@ def raw_ingest(drop: Path, work: Path, settings: dict) -> dict:
             "raw_cpu_seconds": usage["cpu"], "raw_peak_gib": usage["peak_gib"]}
 
 
-# The same memory-bound work every time (a hash join and a group-by of 20 million rows, DuckDB on 2
-# threads, in memory): the machine's state. The raw ingest mostly parses and misses what slows the
-# build's joins when the shared cores are busy elsewhere (3 Dec: unify +30-50% CPU seconds, ingest +5%).
-MACHINE_PROBE = """
-import duckdb, json, time
-connection = duckdb.connect()
-connection.execute("SET threads = 2")
-connection.execute("SET enable_progress_bar = false")   # its bar would share the line of the result
-started = time.perf_counter()
-connection.execute("CREATE TABLE a AS SELECT i AS k, hash(i) AS v FROM range(20000000) t(i)")
-connection.execute("CREATE TABLE b AS SELECT (i * 7919) % 20000000 AS k, i AS w FROM range(20000000) t(i)")
-connection.execute("SELECT count(*), sum(a.v % 1000 + b.w % 1000) FROM a JOIN b USING (k)").fetchall()
-connection.execute("SELECT count(*) FROM (SELECT v % 5000011 AS g, count(*) FROM a GROUP BY g)").fetchall()
-print(json.dumps({"seconds": time.perf_counter() - started}))
-"""
-
-
-def machine_probe() -> float:
-    """Seconds of MACHINE_PROBE in a child process (lower: a faster machine state)."""
-    done = subprocess.run([sys.executable, "-c", MACHINE_PROBE], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]     # the script's last line
-
-
 def run_config(settings: dict, work: Path, job: str = "dtsen_build") -> list[str]:
     """`-c run_config.yaml` setting the warehouse's DuckDB memory limit and threads, when given, and for
     dtsen_build_provinces the shards' minimum size, when given.
@@ -313,9 +291,7 @@ def bench_size(persons: int, seed: int, out: Path, settings: dict, generate_only
     for job in jobs:
         # each job in a folder of its own (its instance and warehouse); dtsen_build's stays where it was
         place = work if job == "dtsen_build" else work / job
-        probe_before = machine_probe()
         built = build(drop, place, settings, job)
-        built["machine_probe_seconds"] = (probe_before, machine_probe())
         if built["succeeded"]:
             built["accuracy"] = accuracy(place / "warehouse.duckdb", drop)
         result["builds"][job] = built
@@ -363,10 +339,6 @@ def report_build(result: dict, build_result: dict) -> None:
           f"(CLI process start to exit), CPU {build_result['cpu_seconds']:.1f} s; peak RSS of the process tree "
           f"{build_result['peak_gib']:.2f} GiB; "
           f"warehouse {build_result['warehouse_gib']:.2f} GiB")
-    if "machine_probe_seconds" in build_result:
-        before, after = build_result["machine_probe_seconds"]
-        print(f"machine probe (a fixed DuckDB join and group-by of 20M rows; compare runs by it): {before:.2f} s "
-              f"before, {after:.2f} s after")
     print(f"ratio to the raw ingest: {wall / result['raw_seconds']:.1f}x wall"
           f" ({build_result['cpu_seconds'] / result['raw_cpu_seconds']:.1f}x in CPU seconds of the two processes)")
     print(f"DuckDB settings of the warehouse connections: {build_result['duckdb']}")
