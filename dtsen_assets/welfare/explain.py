@@ -224,15 +224,14 @@ class _Words:
     fact's values) is worded once, and the columns are built by `pyarrow` from indices, not row by row."""
 
     def __init__(self) -> None:
-        self.vocabulary: list[str] = []
         self._index: dict[str, int] = {}
 
     def index(self, words: list[str]) -> np.ndarray:
         return np.array([self._index.setdefault(w, len(self._index)) for w in words], dtype=np.int64)
 
     def column(self, indices: np.ndarray) -> pa.Array:
-        self.vocabulary = list(self._index)
-        return pa.array(self.vocabulary, type=pa.string()).take(pa.array(indices, mask=indices < 0))
+        """The words at `indices` (-1: null)."""
+        return pa.array(list(self._index), type=pa.string()).take(pa.array(indices, mask=indices < 0))
 
 
 def _factorized(columns: list[np.ndarray]) -> tuple[np.ndarray, list[tuple]]:
@@ -417,10 +416,10 @@ def stage_explanations(connection: duckdb.DuckDBPyConnection, model: PmtModel, s
         scored_sql = (f"SELECT f.*, '{FULL_TIER}' AS data_model FROM {FEATURES_WORK_TABLE} f "
                       f"SEMI JOIN {scores_table} s ON f.unit_id = s.family_id")
     typical = reference_profiles(connection, scored_sql)
-    connection.execute(f"CREATE OR REPLACE TABLE {out_table} (family_id VARCHAR, peringkat INTEGER, variabel VARCHAR, "
-                       "nilai_keluarga VARCHAR, nilai_umum_kabupaten VARCHAR, sumber VARCHAR, dampak_persen DOUBLE, "
-                       "arah VARCHAR, penjelasan VARCHAR, selisih_dari_keluarga_umum_persen DOUBLE, "
-                       "variabel_tidak_terdata INTEGER, data_model VARCHAR, model_version VARCHAR)")
+    # the table's columns and types are EXPLANATION_SCHEMA's (one definition, also the batches')
+    connection.register("welfare_explanation_empty", pa.schema(EXPLANATION_SCHEMA.items()).empty_table())
+    connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS SELECT * FROM welfare_explanation_empty")
+    connection.unregister("welfare_explanation_empty")
     def explain(batch: tuple[pa.RecordBatch, pd.DataFrame]) -> tuple[int, pa.Table]:
         record_batch, typical_rows = batch
         frame = record_batch.to_pandas()
