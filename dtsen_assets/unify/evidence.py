@@ -2,11 +2,12 @@
 `unify.person_value_source`, `unify.family_value_source`) so that an auditor can follow a person
 from the source records to the family and its desil without rerunning anything.
 
-Two hooks in the pipeline, both plain SQL over the working tables before they are dropped:
+Three hooks in the pipeline, all plain SQL over the working tables before they are dropped:
 `keep_search_evidence` right after the candidate search (`sql/unify/evidence_search.sql`: best
-candidate, runner-up, the level and weight of every field), and `stage_evidence_tables` after
-the published tables are staged (`sql/unify/evidence_tables.sql`). The tables are published with
-the other unify tables, in the same transaction.
+candidate, runner-up, the level and weight of every field), `stage_match_evidence` once every record
+is matched (`sql/unify/match_evidence.sql`), and `stage_evidence_tables` after the published tables
+are staged (`sql/unify/evidence_tables.sql`). The tables are published with the other unify tables,
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -62,10 +63,16 @@ def keep_search_evidence(connection: duckdb.DuckDBPyConnection, work: str, train
     run_sql(connection, "unify/evidence_search", timings=timings, log=log, w=work, field_evidence=field_evidence_sql(trained, columns))
 
 
+def stage_match_evidence(connection: duckdb.DuckDBPyConnection, work: str,
+                         staging_name: Callable[[str], str], timings: dict[str, float], log: Log) -> None:
+    """Stage unify.match_evidence (right after record_match.sql: the matching steps' tables can then go)."""
+    run_sql(connection, "unify/match_evidence", timings=timings, log=log, w=work,
+            match_evidence_table=staging_name(MATCH_EVIDENCE_TABLE))
+
+
 def stage_evidence_tables(connection: duckdb.DuckDBPyConnection, work: str, family_table: str,
                           staging_name: Callable[[str], str], timings: dict[str, float], log: Log) -> None:
-    """Stage unify.match_evidence, unify.person_value_source and unify.family_value_source."""
+    """Stage unify.person_value_source and unify.family_value_source."""
     run_sql(connection, "unify/evidence_tables", timings=timings, log=log, w=work, family_table=family_table,
-        match_evidence_table=staging_name(MATCH_EVIDENCE_TABLE),
         person_value_source_table=staging_name(PERSON_VALUE_SOURCE_TABLE),
         family_value_source_table=staging_name(FAMILY_VALUE_SOURCE_TABLE))

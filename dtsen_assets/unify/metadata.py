@@ -34,10 +34,10 @@ def _by_count(counts: dict) -> dict:
     return dict(sorted(counts.items(), key=lambda item: (-item[1], str(item[0]))))
 
 
-def collect_figures(connection: duckdb.DuckDBPyConnection, work: str, family_table: str,
-                    counts: dict[str, int]) -> dict[str, Any]:
-    """Counts and examples from the work tables (called before they are dropped); `counts`: the rows of
-    the work tables dropped earlier (search_record, search_candidate, rest_pair)."""
+def record_figures(connection: duckdb.DuckDBPyConnection, work: str, counts: dict[str, int]) -> dict[str, Any]:
+    """Counts and examples of the records' matching, from the work tables once every record is matched
+    (record_match.sql) and before the matching steps' tables are dropped; `counts`: the rows of the
+    work tables dropped earlier (search_record, search_candidate, rest_pair)."""
     figures: dict[str, Any] = {}
     # one pass over the records' outcomes: records per source, match methods, reject reasons
     outcomes = _rows(connection, f"SELECT source, match_method, reject_reason, count(*) FROM {work}.record_match GROUP BY ALL")
@@ -60,16 +60,6 @@ def collect_figures(connection: duckdb.DuckDBPyConnection, work: str, family_tab
     figures["search_unmatched_reasons"] = {r: int(n) for r, n in unmatched}
     exact = _rows(connection, f"SELECT status, count(*) FROM {work}.exact_pair GROUP BY ALL ORDER BY 2 DESC, 1")
     figures["own_nik_check"] = {s: int(n) for s, n in exact}
-
-    # a rejected record has no person, so it counts in the records of its source only
-    padan = dict(((s, (int(p), int(c))) for s, p, c in _rows(connection, f"""
-        SELECT rp.source, count(*) FILTER (WHERE p.status_padan = 'PADAN'), count(*) FILTER (WHERE p.nik IS NOT NULL)
-        FROM {work}.record_person rp JOIN {work}.person_full p USING (person_id)
-        GROUP BY rp.source""")))
-    figures["padan_rate_by_source"] = {s: round(padan.get(s, (0, 0))[0] / n, 6) if n else None
-                                       for s, n in figures["records_by_source"].items()}
-    figures["nik_confirmed_rate_by_source"] = {s: round(padan.get(s, (0, 0))[1] / n, 6) if n else None
-                                               for s, n in figures["records_by_source"].items()}
 
     # the records whose NIK (cleaned or as received) is not the NIK of the Dukcapil person they became,
     # found in one pass: counted by method, a few shown (masked)
@@ -103,6 +93,24 @@ def collect_figures(connection: duckdb.DuckDBPyConnection, work: str, family_tab
     figures["comparisons_per_record"] = round((exact_pairs + search_pairs + rest_pairs) / total_records, 3) \
         if total_records else 0.0
     figures["candidates_per_searched_record"] = round(search_pairs / search_records, 3) if search_records else 0.0
+
+    return figures
+
+
+def person_figures(connection: duckdb.DuckDBPyConnection, work: str, family_table: str,
+                   records_by_source: dict[str, int]) -> dict[str, Any]:
+    """Counts of the persons and families built (person_full, the staged family table), with the
+    records per source of `record_figures`."""
+    figures: dict[str, Any] = {}
+    # a rejected record has no person, so it counts in the records of its source only
+    padan = dict(((s, (int(p), int(c))) for s, p, c in _rows(connection, f"""
+        SELECT rp.source, count(*) FILTER (WHERE p.status_padan = 'PADAN'), count(*) FILTER (WHERE p.nik IS NOT NULL)
+        FROM {work}.record_person rp JOIN {work}.person_full p USING (person_id)
+        GROUP BY rp.source""")))
+    figures["padan_rate_by_source"] = {s: round(padan.get(s, (0, 0))[0] / n, 6) if n else None
+                                       for s, n in records_by_source.items()}
+    figures["nik_confirmed_rate_by_source"] = {s: round(padan.get(s, (0, 0))[1] / n, 6) if n else None
+                                               for s, n in records_by_source.items()}
 
     persons: dict[str, int] = {"total": 0, "active": 0, "padan": 0, "nik_confirmed": 0}
     inactive: dict[str, int] = {}

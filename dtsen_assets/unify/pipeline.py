@@ -28,7 +28,7 @@ from dtsen_assets.platform.sql import Timings, count_rows, drop_schema, run_sql,
 from dtsen_assets.unify import evidence, families, ids, linkage, padan, splink_runner
 from dtsen_assets.unify.plausibility import DEFAULT_PLAUSIBILITY, KARANTINA_TABLE
 from dtsen_assets.unify.config import UnifyConfig
-from dtsen_assets.unify.metadata import collect_figures
+from dtsen_assets.unify.metadata import person_figures, record_figures
 from dtsen_assets.warehouse import staging_table, table_exists
 
 PERSON_TABLE = "dtsen.person"
@@ -83,11 +83,16 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
               "search_candidate")
         linkage.link_rest(connection, work, config, trained, padan.dukcapil_rows(connection, work), timings, log)
         run_sql(connection, "unify/record_match", timings=timings, log=log, w=work)
+        evidence.stage_match_evidence(connection, work, staging_table, timings, log)
         counts["rest_pair"] = count_rows(connection, f"{work}.rest_pair")
+        began = time.perf_counter()
+        figures = record_figures(connection, work, counts)
+        timings["figures"] = time.perf_counter() - began
         _drop(connection, work, "name_feature", "search_prediction", "rest_side", "unify_splink_rest_node", "rest_pair",
               "rest_record", "rest_prediction", "rest_prediction_raw", "unify_splink_rest_pairs",
               "unify_splink_rest_cluster_node", "unify_splink_rest_edges", "rest_cluster", "padan_match",
-              "unify_tf_name_full", "unify_tf_tgl_lahir")
+              "unify_tf_name_full", "unify_tf_tgl_lahir", "exact_pair", "evidence_search", "rest_link", "nik_claim",
+              "search_match")
         _drop_matching_columns(connection, work)
         with ids.id_key_bound(connection, key):
             run_sql(connection, "unify/person_key", timings=timings, log=log, w=work, **_previous_release(connection),
@@ -95,7 +100,8 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
             _drop(connection, work, "person_natural", "previous_person_id", "history_before", "history_new",
                   "person_claim", "person_inherit", "person_lineage_vote")
             run_sql(connection, "unify/person", timings=timings, log=log, w=work, as_of=as_of.isoformat())
-            _drop(connection, work, "person_key", "person_attr", "person_identity")
+            # persons are built: the records, their families' cards and the record keys are not read again
+            _drop(connection, work, "person_key", "person_attr", "person_identity", "record", "family_context")
             run_sql(connection, "unify/family", timings=timings, log=log, w=work,
                 regsosek_date=config.regsosek_reference_date, welfare_columns=families.welfare_columns_sql(),
                 welfare_list=", ".join(families.WELFARE_VARIABLES), family_table=staging_table(FAMILY_TABLE))
@@ -110,8 +116,8 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
         evidence.stage_evidence_tables(connection, work, staging_table(FAMILY_TABLE), staging_table, timings, log)
         _stage_model_table(connection, trained)
         began = time.perf_counter()
-        figures = collect_figures(connection, work, staging_table(FAMILY_TABLE), counts)
-        timings["figures"] = time.perf_counter() - began
+        figures.update(person_figures(connection, work, staging_table(FAMILY_TABLE), figures["records_by_source"]))
+        timings["figures"] += time.perf_counter() - began
     finally:
         drop_schema(connection, work)
     timings["total"] = time.perf_counter() - started

@@ -1,5 +1,5 @@
 -- Match evidence of the candidate search (step 2 of padan), kept before its working tables are
--- dropped (unify/evidence.py; published in unify.match_evidence by evidence_tables.sql).
+-- dropped (unify/evidence.py; published in unify.match_evidence by match_evidence.sql).
 -- Per searched record: its best Dukcapil candidate and the runner-up, ranked exactly as
 -- search_resolve.sql ranks them (match weight, then NIK), with their match weights, and per
 -- comparison of the model (nik, nama, tgl_lahir, jenis_kelamin, desa, kartu_keluarga) the level

@@ -18,43 +18,113 @@ FROM {w}.record_match m
 JOIN {w}.person_key k USING (person_anchor);
 
 -- person-level variables: REGSOSEK first, then P3KE, then DTKS, then the smaller record id (a tie
--- left to arg_min would let two runs of the same drop publish different values)
+-- left to arg_min would let two runs of the same drop publish different values). The order is one
+-- integer, attribute_key = priority * 2^40 + the record's rank by (source, source_record_id): the
+-- same order as (priority, source_record_id), compared as a number (an aggregate over ten million
+-- persons keyed by a text pair runs twice as long). Each value is kept with the record it came
+-- from (<v>_source from the key's priority, <v>_source_record_id by the same order), which
+-- person_value_source below keeps for the audit.
 CREATE OR REPLACE TABLE {w}.person_attr AS
-SELECT
-    rp.person_id,
-    any_value(rp.dukcapil_key) AS dukcapil_key,
-    arg_min(r.pendidikan, (p.priority, r.source_record_id)) FILTER (WHERE r.pendidikan IS NOT NULL) AS pendidikan,
-    arg_min(r.status_bekerja, (p.priority, r.source_record_id)) FILTER (WHERE r.status_bekerja IS NOT NULL) AS status_bekerja,
-    arg_min(r.lapangan_usaha, (p.priority, r.source_record_id)) FILTER (WHERE r.lapangan_usaha IS NOT NULL) AS lapangan_usaha,
-    arg_min(r.kedudukan_kerja, (p.priority, r.source_record_id)) FILTER (WHERE r.kedudukan_kerja IS NOT NULL) AS kedudukan_kerja,
-    arg_min(r.disabilitas, (p.priority, r.source_record_id)) FILTER (WHERE r.disabilitas IS NOT NULL) AS disabilitas,
-    bool_or(r.hub_kk = 'kepala_keluarga') AS head_in_source
-FROM {w}.record_person rp
-JOIN {w}.record r USING (record_key)
-JOIN (VALUES ('regsosek', 1), ('p3ke', 2), ('dtks', 3)) AS p(source, priority) ON p.source = r.source
-GROUP BY rp.person_id;
+WITH keyed AS (
+    SELECT rp.person_id, rp.dukcapil_key, r.source_record_id, r.hub_kk,
+           r.pendidikan, r.status_bekerja, r.lapangan_usaha, r.kedudukan_kerja, r.disabilitas,
+           CASE r.source WHEN 'regsosek' THEN 1 WHEN 'p3ke' THEN 2 WHEN 'dtks' THEN 3 END * 1099511627776
+               + row_number() OVER (ORDER BY r.source, r.source_record_id) AS attribute_key
+    FROM {w}.record_person rp
+    JOIN {w}.record r USING (record_key)
+    WHERE r.source IN ('regsosek', 'p3ke', 'dtks')
+), picked AS (
+    SELECT
+        person_id,
+        any_value(dukcapil_key) AS dukcapil_key,
+        arg_min(pendidikan, attribute_key) FILTER (WHERE pendidikan IS NOT NULL) AS pendidikan,
+        min(attribute_key) FILTER (WHERE pendidikan IS NOT NULL) AS pendidikan_key,
+        arg_min(source_record_id, attribute_key) FILTER (WHERE pendidikan IS NOT NULL) AS pendidikan_source_record_id,
+        arg_min(status_bekerja, attribute_key) FILTER (WHERE status_bekerja IS NOT NULL) AS status_bekerja,
+        min(attribute_key) FILTER (WHERE status_bekerja IS NOT NULL) AS status_bekerja_key,
+        arg_min(source_record_id, attribute_key) FILTER (WHERE status_bekerja IS NOT NULL) AS status_bekerja_source_record_id,
+        arg_min(lapangan_usaha, attribute_key) FILTER (WHERE lapangan_usaha IS NOT NULL) AS lapangan_usaha,
+        min(attribute_key) FILTER (WHERE lapangan_usaha IS NOT NULL) AS lapangan_usaha_key,
+        arg_min(source_record_id, attribute_key) FILTER (WHERE lapangan_usaha IS NOT NULL) AS lapangan_usaha_source_record_id,
+        arg_min(kedudukan_kerja, attribute_key) FILTER (WHERE kedudukan_kerja IS NOT NULL) AS kedudukan_kerja,
+        min(attribute_key) FILTER (WHERE kedudukan_kerja IS NOT NULL) AS kedudukan_kerja_key,
+        arg_min(source_record_id, attribute_key) FILTER (WHERE kedudukan_kerja IS NOT NULL) AS kedudukan_kerja_source_record_id,
+        arg_min(disabilitas, attribute_key) FILTER (WHERE disabilitas IS NOT NULL) AS disabilitas,
+        min(attribute_key) FILTER (WHERE disabilitas IS NOT NULL) AS disabilitas_key,
+        arg_min(source_record_id, attribute_key) FILTER (WHERE disabilitas IS NOT NULL) AS disabilitas_source_record_id,
+        bool_or(hub_kk = 'kepala_keluarga') AS head_in_source
+    FROM keyed
+    GROUP BY person_id
+)
+SELECT person_id, dukcapil_key, head_in_source,
+       pendidikan, status_bekerja, lapangan_usaha, kedudukan_kerja, disabilitas,
+       ['regsosek', 'p3ke', 'dtks'][pendidikan_key // 1099511627776] AS pendidikan_source, pendidikan_source_record_id,
+       ['regsosek', 'p3ke', 'dtks'][status_bekerja_key // 1099511627776] AS status_bekerja_source, status_bekerja_source_record_id,
+       ['regsosek', 'p3ke', 'dtks'][lapangan_usaha_key // 1099511627776] AS lapangan_usaha_source, lapangan_usaha_source_record_id,
+       ['regsosek', 'p3ke', 'dtks'][kedudukan_kerja_key // 1099511627776] AS kedudukan_kerja_source, kedudukan_kerja_source_record_id,
+       ['regsosek', 'p3ke', 'dtks'][disabilitas_key // 1099511627776] AS disabilitas_source, disabilitas_source_record_id
+FROM picked;
 
 -- identity of a person without a NIK, from its records: the one with a birth date first, then
--- DTKS, REGSOSEK, P3KE, then the smaller record id
+-- DTKS, REGSOSEK, P3KE, then the smaller record id; each value with the record it came from
 CREATE OR REPLACE TABLE {w}.person_identity AS
 WITH records AS (
-    SELECT rp.person_id, r.*, f.kk_context,
+    SELECT rp.person_id, r.*, coalesce(f.kk_context, r.no_kk) AS kk,
            CASE r.source WHEN 'dtks' THEN 1 WHEN 'regsosek' THEN 2 ELSE 3 END AS identity_priority
     FROM {w}.record_person rp
     JOIN {w}.record r USING (record_key)
     LEFT JOIN {w}.family_context f ON f.source = r.source AND f.source_family_id = r.source_family_id
     WHERE rp.dukcapil_key IS NULL
+), picked AS (
+    SELECT
+        person_id,
+        arg_min({v: nama, s: source, id: source_record_id}, ((tgl_lahir IS NULL)::INT, identity_priority, source_record_id)) AS nama,
+        arg_min({v: tgl_lahir, s: source, id: source_record_id}, (identity_priority, source_record_id)) FILTER (WHERE tgl_lahir IS NOT NULL) AS tgl_lahir,
+        arg_min({v: jenis_kelamin, s: source, id: source_record_id}, (identity_priority, source_record_id)) FILTER (WHERE jenis_kelamin IS NOT NULL) AS jenis_kelamin,
+        arg_min({v: kode_desa, s: source, id: source_record_id}, (identity_priority, source_record_id)) FILTER (WHERE kode_desa IS NOT NULL) AS kode_desa,
+        arg_min({v: kk, s: source, id: source_record_id}, (identity_priority, source_record_id)) FILTER (WHERE kk IS NOT NULL) AS no_kk,
+        arg_min(source || ':' || source_family_id, (identity_priority, source_record_id)) AS rec_source_family
+    FROM records
+    GROUP BY person_id
 )
+SELECT person_id, rec_source_family,
+       p.nama.v AS rec_nama, p.tgl_lahir.v AS rec_tgl_lahir, p.jenis_kelamin.v AS rec_jenis_kelamin,
+       p.kode_desa.v AS rec_kode_desa, p.no_kk.v AS rec_no_kk,
+       -- the record a name came from only when it gave one (a person's record without a birth date
+       -- and without a name gives no name)
+       CASE WHEN p.nama.v IS NOT NULL THEN p.nama.s END AS nama_source,
+       CASE WHEN p.nama.v IS NOT NULL THEN p.nama.id END AS nama_source_record_id,
+       p.tgl_lahir.s AS tgl_lahir_source, p.tgl_lahir.id AS tgl_lahir_source_record_id,
+       p.jenis_kelamin.s AS jenis_kelamin_source, p.jenis_kelamin.id AS jenis_kelamin_source_record_id,
+       p.kode_desa.s AS kode_desa_source, p.kode_desa.id AS kode_desa_source_record_id,
+       p.no_kk.s AS no_kk_source, p.no_kk.id AS no_kk_source_record_id
+FROM picked p;
+
+-- Where each value of the person came from (published as unify.person_value_source by
+-- evidence_tables.sql): a person of Dukcapil takes its identity from Dukcapil (source 'dukcapil';
+-- the Dukcapil record is the one of the person's own NIK, so no record id); otherwise the record
+-- each value was taken from above; NULL where no record holds the value.
+CREATE OR REPLACE TABLE {w}.person_value_source AS
 SELECT
-    person_id,
-    arg_min(nama, ((tgl_lahir IS NULL)::INT, identity_priority, source_record_id)) AS rec_nama,
-    arg_min(tgl_lahir, (identity_priority, source_record_id)) FILTER (WHERE tgl_lahir IS NOT NULL) AS rec_tgl_lahir,
-    arg_min(jenis_kelamin, (identity_priority, source_record_id)) FILTER (WHERE jenis_kelamin IS NOT NULL) AS rec_jenis_kelamin,
-    arg_min(kode_desa, (identity_priority, source_record_id)) FILTER (WHERE kode_desa IS NOT NULL) AS rec_kode_desa,
-    arg_min(coalesce(kk_context, no_kk), (identity_priority, source_record_id)) FILTER (WHERE coalesce(kk_context, no_kk) IS NOT NULL) AS rec_no_kk,
-    arg_min(source || ':' || source_family_id, (identity_priority, source_record_id)) AS rec_source_family
-FROM records
-GROUP BY person_id;
+    a.person_id,
+    CASE WHEN a.dukcapil_key IS NOT NULL THEN 'dukcapil' END AS nik_source,
+    CASE WHEN a.dukcapil_key IS NOT NULL THEN 'dukcapil' ELSE i.no_kk_source END AS no_kk_source,
+    i.no_kk_source_record_id,
+    CASE WHEN a.dukcapil_key IS NOT NULL THEN 'dukcapil' ELSE i.nama_source END AS nama_source,
+    i.nama_source_record_id,
+    CASE WHEN a.dukcapil_key IS NOT NULL THEN 'dukcapil' ELSE i.tgl_lahir_source END AS tgl_lahir_source,
+    i.tgl_lahir_source_record_id,
+    CASE WHEN a.dukcapil_key IS NOT NULL THEN 'dukcapil' ELSE i.jenis_kelamin_source END AS jenis_kelamin_source,
+    i.jenis_kelamin_source_record_id,
+    CASE WHEN a.dukcapil_key IS NOT NULL THEN 'dukcapil' ELSE i.kode_desa_source END AS kode_desa_source,
+    i.kode_desa_source_record_id,
+    a.pendidikan_source, a.pendidikan_source_record_id,
+    a.status_bekerja_source, a.status_bekerja_source_record_id,
+    a.lapangan_usaha_source, a.lapangan_usaha_source_record_id,
+    a.kedudukan_kerja_source, a.kedudukan_kerja_source_record_id,
+    a.disabilitas_source, a.disabilitas_source_record_id
+FROM {w}.person_attr a
+LEFT JOIN {w}.person_identity i USING (person_id);
 
 -- family_anchor: what the person's family is (family.sql): its current card, else its source
 -- family; family_candidate is that family's id, made here (a keyed hash like person_id, computed per
