@@ -14,6 +14,7 @@ from dtsen_assets.synth import generate_drop
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.assets.unify import run_unify
 from dtsen_assets.synth.scoring import score_against_truth
+from tests.unify.value_source import check_value_sources
 
 staging = pytest.importorskip("dtsen_assets.assets.staging")
 
@@ -26,6 +27,8 @@ def _unify(drop: Path, database: Path) -> tuple[dict, dict]:
     with warehouse.connect() as connection:
         unified = run_unify(connection, UnifyConfig(as_of_date="2025-12-31"))
         assert unified.published, [o.summary for o in unified.outcomes if not o.passed]
+        checked, not_first = check_value_sources(connection)
+        assert checked > 0 and not_first > 0     # the values of later records are looked up apart (person.sql)
         return score_against_truth(connection, drop), unified.staged.figures
 
 

@@ -22,8 +22,10 @@ JOIN {w}.person_key k USING (person_anchor);
 -- integer, attribute_key = priority * 2^40 + the record's rank by (source, source_record_id): the
 -- same order as (priority, source_record_id), compared as a number (an aggregate over ten million
 -- persons keyed by a text pair runs twice as long). Each value is kept with the record it came
--- from (<v>_source from the key's priority, <v>_source_record_id by the same order), which
--- person_value_source below keeps for the audit.
+-- from: <v>_source from the key's priority, and <v>_key, the key of that record. Only the record id
+-- of the person's first record is carried (first_record_id): for 98% of persons every value comes
+-- from it (1M drop), and a text per variable in this aggregate would cost as much as the values
+-- (person_value_source below looks the others up).
 CREATE OR REPLACE TABLE {w}.person_attr AS
 WITH keyed AS (
     SELECT rp.person_id, rp.dukcapil_key, r.source_record_id, r.hub_kk,
@@ -39,30 +41,29 @@ WITH keyed AS (
         any_value(dukcapil_key) AS dukcapil_key,
         arg_min(pendidikan, attribute_key) FILTER (WHERE pendidikan IS NOT NULL) AS pendidikan,
         min(attribute_key) FILTER (WHERE pendidikan IS NOT NULL) AS pendidikan_key,
-        arg_min(source_record_id, attribute_key) FILTER (WHERE pendidikan IS NOT NULL) AS pendidikan_source_record_id,
         arg_min(status_bekerja, attribute_key) FILTER (WHERE status_bekerja IS NOT NULL) AS status_bekerja,
         min(attribute_key) FILTER (WHERE status_bekerja IS NOT NULL) AS status_bekerja_key,
-        arg_min(source_record_id, attribute_key) FILTER (WHERE status_bekerja IS NOT NULL) AS status_bekerja_source_record_id,
         arg_min(lapangan_usaha, attribute_key) FILTER (WHERE lapangan_usaha IS NOT NULL) AS lapangan_usaha,
         min(attribute_key) FILTER (WHERE lapangan_usaha IS NOT NULL) AS lapangan_usaha_key,
-        arg_min(source_record_id, attribute_key) FILTER (WHERE lapangan_usaha IS NOT NULL) AS lapangan_usaha_source_record_id,
         arg_min(kedudukan_kerja, attribute_key) FILTER (WHERE kedudukan_kerja IS NOT NULL) AS kedudukan_kerja,
         min(attribute_key) FILTER (WHERE kedudukan_kerja IS NOT NULL) AS kedudukan_kerja_key,
-        arg_min(source_record_id, attribute_key) FILTER (WHERE kedudukan_kerja IS NOT NULL) AS kedudukan_kerja_source_record_id,
         arg_min(disabilitas, attribute_key) FILTER (WHERE disabilitas IS NOT NULL) AS disabilitas,
         min(attribute_key) FILTER (WHERE disabilitas IS NOT NULL) AS disabilitas_key,
-        arg_min(source_record_id, attribute_key) FILTER (WHERE disabilitas IS NOT NULL) AS disabilitas_source_record_id,
+        min(attribute_key) AS first_key,
+        arg_min(source_record_id, attribute_key) AS first_record_id,
         bool_or(hub_kk = 'kepala_keluarga') AS head_in_source
     FROM keyed
     GROUP BY person_id
 )
 SELECT person_id, dukcapil_key, head_in_source,
        pendidikan, status_bekerja, lapangan_usaha, kedudukan_kerja, disabilitas,
-       ['regsosek', 'p3ke', 'dtks'][pendidikan_key // 1099511627776] AS pendidikan_source, pendidikan_source_record_id,
-       ['regsosek', 'p3ke', 'dtks'][status_bekerja_key // 1099511627776] AS status_bekerja_source, status_bekerja_source_record_id,
-       ['regsosek', 'p3ke', 'dtks'][lapangan_usaha_key // 1099511627776] AS lapangan_usaha_source, lapangan_usaha_source_record_id,
-       ['regsosek', 'p3ke', 'dtks'][kedudukan_kerja_key // 1099511627776] AS kedudukan_kerja_source, kedudukan_kerja_source_record_id,
-       ['regsosek', 'p3ke', 'dtks'][disabilitas_key // 1099511627776] AS disabilitas_source, disabilitas_source_record_id
+       pendidikan_key, status_bekerja_key, lapangan_usaha_key, kedudukan_kerja_key, disabilitas_key,
+       first_key, first_record_id,
+       ['regsosek', 'p3ke', 'dtks'][pendidikan_key // 1099511627776] AS pendidikan_source,
+       ['regsosek', 'p3ke', 'dtks'][status_bekerja_key // 1099511627776] AS status_bekerja_source,
+       ['regsosek', 'p3ke', 'dtks'][lapangan_usaha_key // 1099511627776] AS lapangan_usaha_source,
+       ['regsosek', 'p3ke', 'dtks'][kedudukan_kerja_key // 1099511627776] AS kedudukan_kerja_source,
+       ['regsosek', 'p3ke', 'dtks'][disabilitas_key // 1099511627776] AS disabilitas_source
 FROM picked;
 
 -- identity of a person without a NIK, from its records: the one with a birth date first, then
@@ -105,6 +106,23 @@ FROM picked p;
 -- the Dukcapil record is the one of the person's own NIK, so no record id); otherwise the record
 -- each value was taken from above; NULL where no record holds the value.
 CREATE OR REPLACE TABLE {w}.person_value_source AS
+WITH elsewhere AS (
+    -- persons with a value not from their first record (about 2%, e.g. a REGSOSEK record without
+    -- the disability answer): the record of each value once more, in the same order
+    SELECT rp.person_id,
+           arg_min(r.source_record_id, (p.priority, r.source_record_id)) FILTER (WHERE r.pendidikan IS NOT NULL) AS pendidikan,
+           arg_min(r.source_record_id, (p.priority, r.source_record_id)) FILTER (WHERE r.status_bekerja IS NOT NULL) AS status_bekerja,
+           arg_min(r.source_record_id, (p.priority, r.source_record_id)) FILTER (WHERE r.lapangan_usaha IS NOT NULL) AS lapangan_usaha,
+           arg_min(r.source_record_id, (p.priority, r.source_record_id)) FILTER (WHERE r.kedudukan_kerja IS NOT NULL) AS kedudukan_kerja,
+           arg_min(r.source_record_id, (p.priority, r.source_record_id)) FILTER (WHERE r.disabilitas IS NOT NULL) AS disabilitas
+    FROM {w}.record_person rp
+    JOIN {w}.record r USING (record_key)
+    JOIN (VALUES ('regsosek', 1), ('p3ke', 2), ('dtks', 3)) AS p(source, priority) ON p.source = r.source
+    WHERE rp.person_id IN (SELECT person_id FROM {w}.person_attr
+                           WHERE pendidikan_key <> first_key OR status_bekerja_key <> first_key OR lapangan_usaha_key <> first_key
+                            OR kedudukan_kerja_key <> first_key OR disabilitas_key <> first_key)
+    GROUP BY rp.person_id
+)
 SELECT
     a.person_id,
     CASE WHEN a.dukcapil_key IS NOT NULL THEN 'dukcapil' END AS nik_source,
@@ -118,13 +136,14 @@ SELECT
     i.jenis_kelamin_source_record_id,
     CASE WHEN a.dukcapil_key IS NOT NULL THEN 'dukcapil' ELSE i.kode_desa_source END AS kode_desa_source,
     i.kode_desa_source_record_id,
-    a.pendidikan_source, a.pendidikan_source_record_id,
-    a.status_bekerja_source, a.status_bekerja_source_record_id,
-    a.lapangan_usaha_source, a.lapangan_usaha_source_record_id,
-    a.kedudukan_kerja_source, a.kedudukan_kerja_source_record_id,
-    a.disabilitas_source, a.disabilitas_source_record_id
+    a.pendidikan_source, CASE WHEN a.pendidikan_key = a.first_key THEN a.first_record_id ELSE e.pendidikan END AS pendidikan_source_record_id,
+    a.status_bekerja_source, CASE WHEN a.status_bekerja_key = a.first_key THEN a.first_record_id ELSE e.status_bekerja END AS status_bekerja_source_record_id,
+    a.lapangan_usaha_source, CASE WHEN a.lapangan_usaha_key = a.first_key THEN a.first_record_id ELSE e.lapangan_usaha END AS lapangan_usaha_source_record_id,
+    a.kedudukan_kerja_source, CASE WHEN a.kedudukan_kerja_key = a.first_key THEN a.first_record_id ELSE e.kedudukan_kerja END AS kedudukan_kerja_source_record_id,
+    a.disabilitas_source, CASE WHEN a.disabilitas_key = a.first_key THEN a.first_record_id ELSE e.disabilitas END AS disabilitas_source_record_id
 FROM {w}.person_attr a
-LEFT JOIN {w}.person_identity i USING (person_id);
+LEFT JOIN {w}.person_identity i USING (person_id)
+LEFT JOIN elsewhere e USING (person_id);
 
 -- family_anchor: what the person's family is (family.sql): its current card, else its source
 -- family; family_candidate is that family's id, made here (a keyed hash like person_id, computed per
