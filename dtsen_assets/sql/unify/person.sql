@@ -108,20 +108,20 @@ FROM picked p;
 CREATE OR REPLACE TABLE {w}.person_value_source AS
 WITH elsewhere AS (
     -- persons with a value not from their first record (about 2%, e.g. a REGSOSEK record without
-    -- the disability answer): the record of each value once more, in the same order
-    SELECT rp.person_id,
-           arg_min(r.source_record_id, (p.priority, r.source_record_id)) FILTER (WHERE r.pendidikan IS NOT NULL) AS pendidikan,
-           arg_min(r.source_record_id, (p.priority, r.source_record_id)) FILTER (WHERE r.status_bekerja IS NOT NULL) AS status_bekerja,
-           arg_min(r.source_record_id, (p.priority, r.source_record_id)) FILTER (WHERE r.lapangan_usaha IS NOT NULL) AS lapangan_usaha,
-           arg_min(r.source_record_id, (p.priority, r.source_record_id)) FILTER (WHERE r.kedudukan_kerja IS NOT NULL) AS kedudukan_kerja,
-           arg_min(r.source_record_id, (p.priority, r.source_record_id)) FILTER (WHERE r.disabilitas IS NOT NULL) AS disabilitas
-    FROM {w}.record_person rp
+    -- the disability answer): person_attr chose the value's source, so the record is that source's
+    -- smallest record id holding a value (the tie rule of attribute_key)
+    SELECT a.person_id,
+           min(r.source_record_id) FILTER (WHERE r.source = a.pendidikan_source AND r.pendidikan IS NOT NULL) AS pendidikan,
+           min(r.source_record_id) FILTER (WHERE r.source = a.status_bekerja_source AND r.status_bekerja IS NOT NULL) AS status_bekerja,
+           min(r.source_record_id) FILTER (WHERE r.source = a.lapangan_usaha_source AND r.lapangan_usaha IS NOT NULL) AS lapangan_usaha,
+           min(r.source_record_id) FILTER (WHERE r.source = a.kedudukan_kerja_source AND r.kedudukan_kerja IS NOT NULL) AS kedudukan_kerja,
+           min(r.source_record_id) FILTER (WHERE r.source = a.disabilitas_source AND r.disabilitas IS NOT NULL) AS disabilitas
+    FROM {w}.person_attr a
+    JOIN {w}.record_person rp USING (person_id)
     JOIN {w}.record r USING (record_key)
-    JOIN (VALUES ('regsosek', 1), ('p3ke', 2), ('dtks', 3)) AS p(source, priority) ON p.source = r.source
-    WHERE rp.person_id IN (SELECT person_id FROM {w}.person_attr
-                           WHERE pendidikan_key <> first_key OR status_bekerja_key <> first_key OR lapangan_usaha_key <> first_key
-                            OR kedudukan_kerja_key <> first_key OR disabilitas_key <> first_key)
-    GROUP BY rp.person_id
+    WHERE a.pendidikan_key <> a.first_key OR a.status_bekerja_key <> a.first_key OR a.lapangan_usaha_key <> a.first_key
+       OR a.kedudukan_kerja_key <> a.first_key OR a.disabilitas_key <> a.first_key
+    GROUP BY a.person_id
 )
 SELECT
     a.person_id,
