@@ -16,7 +16,7 @@ process alike; no daemon needed). A run killed outright runs no hook; the releas
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import dagster as dg
@@ -77,17 +77,16 @@ def report_published_state(context: dg.HookContext, keys: list[dg.AssetKey], fai
     context.log.info(f"{len(keys)} contract tables: {description}")
 
 
-def published_state_hooks(assets: Iterable[dg.AssetsDefinition]) -> set[dg.HookDefinition]:
-    """Job hooks recording, for the contract assets among `assets`, the release readers still see."""
+def published_state_reporter(assets: Iterable[dg.AssetsDefinition]) -> Callable[[dg.HookContext, bool], None]:
+    """What the build's hooks (`progress.with_build_hooks`) call after every step: for the contract assets
+    among `assets`, the release readers still see after a failed step, and the new release after
+    `dtsen/release` succeeded (other successful steps change nothing that is published)."""
     keys = contract_keys(key for asset in assets for key in asset.keys)
 
-    @dg.failure_hook(name="dtsen_published_state_after_failure", required_resource_keys={"warehouse"})
-    def after_failure(context: dg.HookContext) -> None:
-        report_published_state(context, keys, failed_steps_of(context.instance, context.run_id, context.step_key))
-
-    @dg.success_hook(name="dtsen_published_state_after_release", required_resource_keys={"warehouse"})
-    def after_release(context: dg.HookContext) -> None:
-        if context.step_key == RELEASE_STEP:
+    def report(context: dg.HookContext, failed: bool) -> None:
+        if failed:
+            report_published_state(context, keys, failed_steps_of(context.instance, context.run_id, context.step_key))
+        elif context.step_key == RELEASE_STEP:
             report_published_state(context, keys, failed_steps=[])
 
-    return {after_failure, after_release}
+    return report

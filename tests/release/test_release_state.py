@@ -93,6 +93,24 @@ def test_the_failed_run_logs_its_progress_step_by_step(failed_run) -> None:
     assert again.split("] ")[1].split(" done in ")[0] == "raw/dtks_keluarga"
 
 
+def test_each_step_runs_one_hook_per_outcome(failed_run) -> None:
+    # every hook on a step is an event in the log (completed or skipped): the build's steps carry one
+    # success hook and one failure hook, which do the progress line and the published state together
+    _, result, instance = failed_run
+    hooks: dict[str, list[str]] = {}
+    for entry in instance.all_logs(result.run_id):
+        kind = entry.dagster_event_type
+        if kind in (dg.DagsterEventType.HOOK_COMPLETED, dg.DagsterEventType.HOOK_SKIPPED, dg.DagsterEventType.HOOK_ERRORED):
+            hooks.setdefault(entry.step_key, []).append(kind.value)
+    assert set(hooks) == set(e.step_key for e in result.all_events if e.is_step_start)
+    assert all(sorted(kinds) == ["HOOK_COMPLETED", "HOOK_SKIPPED"] for kinds in hooks.values()), hooks
+    # the failed step's failure hook did both: its progress line, then the published state
+    messages = [e.user_message for e in instance.all_logs(result.run_id) if e.step_key == "raw__dtks_art"]
+    assert any(re.match(r"\[\d+/\d+\] raw/dtks_art FAILED", m) for m in messages)
+    assert any(m.endswith(f"contract tables: published: still release {failed_run[0]['release_id']} "
+                          f"(run {result.run_id} failed at step raw__dtks_art)") for m in messages), messages
+
+
 def test_published_state_before_any_release_and_after_one() -> None:
     failed = published_state(None, "run-2", ["raw__dtks_art", "welfare__pmt_model"])
     assert failed[PUBLISHED_KEY] == "nothing released yet (run run-2 failed at steps raw__dtks_art, welfare__pmt_model)"
