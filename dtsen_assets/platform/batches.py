@@ -5,6 +5,7 @@ Scoring and explanations read families from DuckDB in Arrow batches and do per-b
 next batch) releases the GIL, so two threads get through a national table about 1.4 times as fast as one
 (measured at 1M persons: explanations 8.6 -> 6.1 s) without copying the model to other processes. At most
 `ahead` batches are in flight, so memory stays a few batches whatever the table's size.
+`insert_stream` appends the results to their table in one INSERT that reads them as they come.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
+
+import duckdb
+import pyarrow as pa
 
 In = TypeVar("In")
 Out = TypeVar("Out")
@@ -41,3 +45,32 @@ def ordered_map(work: Callable[[In], Out], items: Iterable[In], workers: int = D
         finally:
             for future in pending:
                 future.cancel()
+
+
+def insert_stream(connection: duckdb.DuckDBPyConnection, table: str, schema: pa.Schema,
+                  tables: Iterable[pa.Table]) -> None:
+    """Append Arrow tables (columns and order of `schema`, the target's columns) to `table` in one INSERT
+    that reads them as a stream. One statement instead of one per batch: DuckDB compresses and writes the
+    rows in row groups as they come (the explanations at 1M persons: 2.7 s instead of 5.9 s for the same
+    1.7 million rows). `tables` is pulled by DuckDB's scan while the INSERT runs, at most one batch ahead;
+    an exception it raises is raised here as itself, not as DuckDB's wrapping of it."""
+    failure: list[BaseException] = []
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        try:
+            for piece in tables:
+                yield from piece.select(schema.names).cast(schema).to_batches()
+        except BaseException as error:   # noqa: BLE001 - re-raised below, after DuckDB gave up the stream
+            failure.append(error)
+            raise
+
+    name = "dtsen_insert_stream"
+    connection.register(name, pa.RecordBatchReader.from_batches(schema, batches()))
+    try:
+        connection.execute(f"INSERT INTO {table} SELECT {', '.join(schema.names)} FROM {name}")
+    except duckdb.Error:
+        if failure:
+            raise failure[0] from None
+        raise
+    finally:
+        connection.unregister(name)

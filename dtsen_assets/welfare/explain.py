@@ -25,7 +25,7 @@ For a non-linear model the fact's effect is the sum of its variables' single swa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -36,7 +36,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
-from dtsen_assets.platform.batches import DEFAULT_WORKERS, ordered_map
+from dtsen_assets.platform.batches import DEFAULT_WORKERS, insert_stream, ordered_map
 from dtsen_assets.platform.sql import reader_cursor, render
 from dtsen_assets.welfare.features import blank_outside_tier
 from dtsen_assets.welfare.models import PmtModel
@@ -432,22 +432,24 @@ def stage_explanations(connection: duckdb.DuckDBPyConnection, model: PmtModel, s
         kode_kab = record_batch.column("kode_kab").cast(pa.string()).to_numpy(zero_copy_only=False)
         return record_batch, typical.reindex(kode_kab).reset_index(drop=True)
 
-    reader_connection = reader_cursor(connection)
     families = explained = rows = 0
+
+    def explained_batches(reader: pa.RecordBatchReader) -> Iterator[pa.Table]:
+        nonlocal families, explained, rows
+        for count, table in ordered_map(explain, map(with_typical, reader), workers):
+            families += count
+            explained += pc.count_distinct(table["family_id"]).as_py()
+            rows += table.num_rows
+            if log:
+                log(f"explained {families:,} families")
+            yield table
+
+    reader_connection = reader_cursor(connection)
     try:
         reader = reader_connection.sql(scored_sql + " ORDER BY f.unit_id").to_arrow_reader(batch_rows)
         # one BLAS thread per worker thread: many small products, and two batches at a time
         with threadpool_limits(limits=1):
-            for count, table in ordered_map(explain, map(with_typical, reader), workers):
-                connection.register("welfare_explanation_batch", table)
-                connection.execute(f"INSERT INTO {out_table} SELECT {', '.join(EXPLANATION_COLUMNS)} "
-                                   "FROM welfare_explanation_batch")
-                connection.unregister("welfare_explanation_batch")
-                families += count
-                explained += pc.count_distinct(table["family_id"]).as_py()
-                rows += table.num_rows
-                if log:
-                    log(f"explained {families:,} families")
+            insert_stream(connection, out_table, pa.schema(EXPLANATION_SCHEMA.items()), explained_batches(reader))
     finally:
         reader_connection.close()
     connection.execute(f"DROP TABLE IF EXISTS {FEATURES_WORK_TABLE}")

@@ -1,4 +1,5 @@
-"""ordered_map: results in input order, a bounded number of items in flight, errors raised for their item."""
+"""ordered_map: results in input order, a bounded number of items in flight, errors raised for their item.
+insert_stream: every batch appended in order, the producer's own error raised."""
 
 from __future__ import annotations
 
@@ -47,3 +48,38 @@ def test_an_error_is_raised_for_its_item_and_later_items_are_not_yielded() -> No
         for value in ordered_map(work, range(30), workers=2):
             results.append(value)
     assert results == [0, 1, 2, 3, 4]
+
+
+def test_insert_stream_appends_every_batch_in_order_in_the_tables_columns() -> None:
+    import duckdb
+    import pyarrow as pa
+
+    from dtsen_assets.platform.batches import insert_stream
+
+    schema = pa.schema([("family_id", pa.string()), ("n", pa.int32())])
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE t (family_id VARCHAR, n INTEGER)")
+    # the pieces name their columns in another order and with another integer type: cast to the schema's
+    pieces = (pa.table({"n": pa.array([i, i + 1], pa.int64()), "family_id": [f"F{i}", f"F{i + 1}"]}) for i in range(0, 20, 2))
+    insert_stream(connection, "t", schema, pieces)
+    assert connection.execute("SELECT family_id, n FROM t").fetchall() == [(f"F{i}", i) for i in range(20)]
+
+
+def test_insert_stream_raises_the_producers_own_error_and_appends_nothing() -> None:
+    import duckdb
+    import pyarrow as pa
+
+    from dtsen_assets.platform.batches import insert_stream
+
+    class Broken(RuntimeError):
+        pass
+
+    def pieces():
+        yield pa.table({"n": pa.array([1], pa.int32())})
+        raise Broken("batch 2 failed")
+
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE t (n INTEGER)")
+    with pytest.raises(Broken, match="batch 2 failed"):
+        insert_stream(connection, "t", pa.schema([("n", pa.int32())]), pieces())
+    assert connection.execute("SELECT count(*) FROM t").fetchone() == (0,)

@@ -189,3 +189,31 @@ def test_scoring_streams_in_batches(warehouse, family_frames) -> None:
     families = family_frames[0]
     unscorable = (families["jumlah_art"] == 0).sum() + 2     # and the broken village code, the nearly empty family
     assert metadata["dagster/row_count"].value == len(families) - unscorable
+
+
+def test_explanations_streamed_in_many_batches_are_the_rows_of_one(built) -> None:
+    # platform.batches.insert_stream: small batches explained two at a time and appended by one INSERT
+    # give the published rows, in the same order, as one batch on one thread
+    from dtsen_assets.assets.welfare import SCORE_DETAIL_TABLE, SCORE_TABLE
+    from dtsen_assets.welfare.explain import stage_explanations
+    from dtsen_assets.welfare.registry import model_of_scores
+
+    warehouse, _ = built
+    order = "ORDER BY family_id, peringkat"
+    with warehouse.connect() as connection:
+        model = model_of_scores(connection, ModelStore().directory(warehouse.database_file), SCORE_TABLE)
+        connection.execute("CREATE SCHEMA IF NOT EXISTS stream_test")
+        try:
+            rows = {}
+            for name, batch_rows, workers in (("small", 97, 2), ("one", 1_000_000, 1)):
+                result = stage_explanations(connection, model, SCORE_TABLE, f"stream_test.{name}", batch_rows=batch_rows,
+                                            workers=workers, detail_table=SCORE_DETAIL_TABLE)
+                rows[name] = connection.execute(f"SELECT * FROM stream_test.{name}").fetchall()
+                assert result.rows == len(rows[name])
+            published = connection.execute(f"SELECT * FROM welfare.explanation {order}").fetchall()
+            in_order = connection.execute(f"SELECT * FROM stream_test.small {order}").fetchall()
+        finally:
+            connection.execute("DROP SCHEMA stream_test CASCADE")
+    assert len(rows["small"]) > 1000
+    assert rows["small"] == rows["one"]           # same rows, same table order
+    assert in_order == published
