@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 
@@ -137,6 +138,20 @@ def reader_cursor(connection):
     cursor = connection.cursor()
     cursor.execute(f"USE {quote_identifier(catalog)}").fetchall()
     return cursor
+
+
+@contextmanager
+def single_threaded(connection) -> Iterator[None]:
+    """DuckDB on one thread inside the block (the setting is the database's, so every cursor), then the
+    thread count it had. For floating-point sums that must come out the same on every run: on several
+    threads DuckDB adds a group's values in whatever order the threads finish, which moves the last
+    bits, and an iterative estimate (Splink's EM) can carry them into its results."""
+    threads = int(scalar(connection, "SELECT current_setting('threads')"))
+    connection.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        connection.execute(f"SET threads = {threads}")
 
 
 def work_schema(connection, name: str) -> str:

@@ -27,7 +27,8 @@ The rules in short (each file says them in full):
    source shows, village with a name token, regency with the whole name, village with sex and the
    birth year an age allows) only for records without a plausible candidate. Splink scores the
    pairs with a Fellegi-Sunter model trained on the drop (u on random pairs, m by EM, term
-   frequencies for names and dates). The best candidate is taken at posterior >= 0.95 (against
+   frequencies for names and dates; trained on sorted inputs and one DuckDB thread, so one drop
+   always gives the same model and links, to the last bit). The best candidate is taken at posterior >= 0.95 (against
    the other candidates and a 2% prior that the person is not in Dukcapil), provided the
    identity itself (name, birth date, sex) brings >= 4 bits: the NIK, village and card, which a
    relative whose NIK was copied shares, never match two people by themselves.

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 from splink import DuckDBAPI, Linker
 
-from dtsen_assets.platform.sql import count_rows
+from dtsen_assets.platform.sql import count_rows, single_threaded
 from dtsen_assets.unify import model
 from dtsen_assets.warehouse import raw_connection
 
@@ -73,16 +73,35 @@ def splink_api(connection: duckdb.DuckDBPyConnection, work: str) -> Iterator[Duc
             cursor.close()
 
 
-def _register_term_frequencies(api: DuckDBAPI, linker: Linker) -> None:
-    for column in ("name_full", "tgl_lahir"):
-        table = api.register(f"unify_tf_{column}", table_name=f"unify_tf_{column}_{id(linker)}")
+TF_COLUMNS = ("name_full", "tgl_lahir")
+TRAINING_TABLES = ("unify_splink_train_record", "unify_splink_train_dukcapil")
+
+
+def _register_term_frequencies(api: DuckDBAPI, linker: Linker, prefix: str = "unify_tf_") -> None:
+    for column in TF_COLUMNS:
+        table = api.register(f"{prefix}{column}", table_name=f"{prefix}{column}_{id(linker)}")
         linker.table_management.register_term_frequency_lookup(table, column)
+
+
+def _order_training_inputs(connection: duckdb.DuckDBPyConnection, work: str) -> None:
+    """The sample in unique_id order, and the term frequencies of its values (`unify_train_tf_<column>`)
+    in value order. Splink's EM adds up its sums in the order its joins give out rows, which follows
+    the order of these tables, and a GROUP BY or a parallel join gives rows in a different order on
+    every run: on a 1M drop that moved the m probabilities by 1e-17, and so match weights and links."""
+    for table in TRAINING_TABLES:
+        connection.execute(f"CREATE OR REPLACE TABLE {work}.{table} AS SELECT * FROM {work}.{table} ORDER BY unique_id")
+    for column in TF_COLUMNS:
+        values = " UNION ".join(f"SELECT {column} FROM {work}.{table}" for table in TRAINING_TABLES)
+        connection.execute(f"CREATE OR REPLACE TABLE {work}.unify_train_tf_{column} AS "
+                           f"SELECT * FROM {work}.unify_tf_{column} WHERE {column} IN ({values}) ORDER BY {column}")
 
 
 def train(connection: duckdb.DuckDBPyConnection, work: str, dukcapil_rows: int, u_max_pairs: float,
           seed: int, min_training_records: int, log=lambda message: None) -> dict[str, Any]:
     """The model's parameters: priors (model.DEFAULT_PARAMETERS), then u from random pairs
-    (`estimate_u`) and m by Splink's EM, one session per training rule.
+    (`estimate_u`) and m by Splink's EM, one session per training rule, on sorted inputs
+    (`_order_training_inputs`) and one DuckDB thread, so that the same sample always gives the same
+    parameters to the last bit, whatever order its tables were written in.
 
     A sample of fewer than `min_training_records` records keeps the priors. A level EM leaves
     unestimated keeps its prior m. Returns the model as Splink's settings dict.
@@ -95,11 +114,13 @@ def train(connection: duckdb.DuckDBPyConnection, work: str, dukcapil_rows: int, 
         log(f"unify: {sample} records to train on (< {min_training_records}): the model keeps its prior parameters")
         return settings
     estimate_u(connection, work, settings, u_max_pairs, seed)
-    with splink_api(connection, work) as api:
+    # sorted inputs and one thread: EM's sums add up in one order, the same sample gives the same model
+    _order_training_inputs(connection, work)
+    with single_threaded(connection), splink_api(connection, work) as api:
         records = api.register("unify_splink_train_record", dataset_display_name="record")
         dukcapil = api.register("unify_splink_train_dukcapil", dataset_display_name="dukcapil")
         linker = Linker([records, dukcapil], settings, log_level=SPLINK_LOG_LEVEL)
-        _register_term_frequencies(api, linker)
+        _register_term_frequencies(api, linker, prefix="unify_train_tf_")
         with unobserved_levels() as unobserved:
             for rule in model.TRAINING_RULES:
                 try:
@@ -111,6 +132,7 @@ def train(connection: duckdb.DuckDBPyConnection, work: str, dukcapil_rows: int, 
             log(f"unify: {len(unobserved)} comparison level(s) not observed in an EM session (their m comes from "
                 f"another session, else the prior): {'; '.join(sorted(unobserved))}")
         trained = linker.misc.save_model_to_json()
+    trained.pop("linker_uid", None)      # a random id of this Linker object, not of the model
     for comparison in trained["comparisons"]:
         for level in comparison["comparison_levels"]:
             if level.get("is_null_level"):

@@ -58,3 +58,15 @@ def test_quoting():
     assert sql.quote_identifier('my "col"') == '"my ""col"""'
     assert sql.quote_literal("it's") == "'it''s'"
     assert duckdb.connect().execute(f"SELECT {sql.quote_literal(chr(39) * 2)} AS {sql.quote_identifier('a b')}").fetchall() == [("''",)]
+
+
+def test_single_threaded_holds_one_thread_and_gives_the_count_back_even_on_error():
+    with duckdb.connect() as connection:
+        connection.execute("SET threads = 3")
+        cursor = connection.cursor()     # the setting is the database's: a cursor sees it too
+        with sql.single_threaded(connection):
+            assert sql.scalar(cursor, "SELECT current_setting('threads')") == 1
+        assert sql.scalar(connection, "SELECT current_setting('threads')") == 3
+        with pytest.raises(ZeroDivisionError), sql.single_threaded(connection):
+            1 / 0
+        assert sql.scalar(connection, "SELECT current_setting('threads')") == 3

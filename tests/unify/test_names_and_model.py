@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import duckdb
 import pytest
 
@@ -76,3 +78,39 @@ def test_one_edit_nik_level(connection) -> None:
     }
     for (a, b), expected in cases.items():
         assert connection.execute(f"SELECT {level} FROM (SELECT ? AS a, ? AS b)", [a, b]).fetchone()[0] is expected
+
+
+def test_em_runs_on_one_duckdb_thread(monkeypatch) -> None:
+    """EM's sums must add up in one order (on two threads a 1M drop gave 1e-17 different m and so
+    different match weights on every run): every EM session sees one thread, the count comes back."""
+    seen: list[int] = []
+
+    class FakeTraining:
+        def estimate_parameters_using_expectation_maximisation(self, rule, **kwargs):
+            seen.append(int(connection.execute("SELECT current_setting('threads')").fetchall()[0][0]))
+
+    class FakeLinker:
+        def __init__(self, inputs, settings, **kwargs):
+            self.training, self._settings = FakeTraining(), settings
+            self.misc = type("Misc", (), {"save_model_to_json": lambda _: settings})()
+
+    class FakeApi:
+        def register(self, *args, **kwargs):
+            return args[0]
+
+    @contextlib.contextmanager
+    def fake_api(connection, work):
+        yield FakeApi()
+
+    monkeypatch.setattr(splink_runner, "Linker", FakeLinker)
+    monkeypatch.setattr(splink_runner, "splink_api", fake_api)
+    monkeypatch.setattr(splink_runner, "_register_term_frequencies", lambda api, linker, prefix="": None)
+    monkeypatch.setattr(splink_runner, "estimate_u", lambda *args: None)
+    monkeypatch.setattr(splink_runner, "_order_training_inputs", lambda *args: None)
+    monkeypatch.setattr(splink_runner, "count_rows", lambda *args: 10_000)
+    with duckdb.connect() as connection:
+        connection.execute("SET threads = 2")
+        splink_runner.train(connection, "main", dukcapil_rows=1_000, u_max_pairs=1e4, seed=42,
+                            min_training_records=10)
+        assert seen == [1] * len(model.TRAINING_RULES)
+        assert connection.execute("SELECT current_setting('threads')").fetchall()[0][0] == 2
