@@ -89,7 +89,9 @@ def _order_training_inputs(connection: duckdb.DuckDBPyConnection, work: str) -> 
     the order of these tables, and a GROUP BY or a parallel join gives rows in a different order on
     every run: on a 1M drop that moved the m probabilities by 1e-17, and so match weights and links."""
     for table in TRAINING_TABLES:
-        connection.execute(f"CREATE OR REPLACE TABLE {work}.{table} AS SELECT * FROM {work}.{table} ORDER BY unique_id")
+        connection.execute(f"ALTER TABLE {work}.{table} RENAME TO {table}_unordered")
+        connection.execute(f"CREATE TABLE {work}.{table} AS SELECT * FROM {work}.{table}_unordered ORDER BY unique_id")
+        connection.execute(f"DROP TABLE {work}.{table}_unordered")
     for column in TF_COLUMNS:
         values = " UNION ".join(f"SELECT {column} FROM {work}.{table}" for table in TRAINING_TABLES)
         connection.execute(f"CREATE OR REPLACE TABLE {work}.unify_train_tf_{column} AS "

@@ -4,6 +4,7 @@ scored against the generator's truth (the model is trained on each drop, as in p
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -102,3 +103,34 @@ def test_the_same_training_sample_in_any_row_order_gives_the_same_model(tmp_path
     first = parameters(1)
     assert parameters(2) == first
     assert parameters(3) == first
+
+
+def test_a_drop_staged_in_another_row_order_unifies_to_the_same_tables(tmp_path: Path) -> None:
+    """The staging tables' physical row order changes from build to build (DuckDB writes them on several
+    threads); the linkage keys, the training sample, the model, the links and the evidence must not."""
+    drop = tmp_path / "drop"
+    generate_drop(drop, persons=2000, seed=15)
+    first, second = tmp_path / "first.duckdb", tmp_path / "second.duckdb"
+    result = dg.materialize([*raw_source_assets, *staging.staging_assets],
+                            resources={"source_drop": SourceDrop(source_dir=str(drop)),
+                                       "warehouse": DuckDBWarehouse(database_path=str(first))})
+    assert result.success
+    shutil.copy(first, second)          # one warehouse twice: the same staged rows (and one id key below)
+    with duckdb.connect(str(second)) as connection:
+        for table in ("staging.person_record", "staging.dukcapil_person"):
+            connection.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM {table} "
+                               "ORDER BY hash(line_number * 7919 + 13)")
+    for database in (first, second):
+        with DuckDBWarehouse(database_path=str(database)).connect() as connection:
+            assert run_unify(connection, UnifyConfig(as_of_date="2025-12-31"), id_key="0123456789abcdef" * 4).published
+    tables = ("dtsen.person", "dtsen.person_source", "dtsen.family", "unify.match_evidence",
+              "unify.linkage_model", "unify.person_value_source", "unify.family_value_source")
+    with duckdb.connect() as connection:
+        connection.execute(f"ATTACH '{first}' AS a (READ_ONLY)")
+        connection.execute(f"ATTACH '{second}' AS b (READ_ONLY)")
+        for table in tables:
+            rows = connection.execute(f"SELECT count(*) FROM a.{table}").fetchall()[0][0]
+            differing = connection.execute(
+                f"SELECT count(*) FROM ((SELECT * FROM a.{table} EXCEPT ALL SELECT * FROM b.{table}) "
+                f"UNION ALL (SELECT * FROM b.{table} EXCEPT ALL SELECT * FROM a.{table}))").fetchall()[0][0]
+            assert rows > 0 and differing == 0, f"{table}: {differing} of {rows} rows differ"

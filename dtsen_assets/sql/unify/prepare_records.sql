@@ -9,9 +9,11 @@
 --   birth_year_a / birth_year_b: the two birth years an age in years allows, counted from
 --                {age_reference_year} (when REGSOSEK and P3KE were collected); the year itself
 --                when the date is known.
--- The numbering is a step of its own: a window over the whole table runs on one thread.
+-- The numbering is a step of its own: a window over the whole table runs on one thread. It follows
+-- the source files' lines, not the staging table's physical order (which changes run to run), so a
+-- record has the same key in every build of a drop, and so does everything sampled or sorted by it.
 CREATE OR REPLACE TEMP TABLE unify_record_numbered AS
-SELECT row_number() OVER () AS record_key,
+SELECT row_number() OVER (ORDER BY source, line_number, source_record_id) AS record_key,
        source, source_record_id, source_family_id, nik_raw, nik, nama, tgl_lahir, umur, jenis_kelamin, hub_kk,
        no_kk, kode_desa, pendidikan, status_bekerja, lapangan_usaha, kedudukan_kerja, disabilitas
 FROM staging.person_record;

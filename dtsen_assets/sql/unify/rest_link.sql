@@ -37,7 +37,8 @@ WITH directed AS (
     FROM per_person p JOIN {w}.dukcapil k USING (dukcapil_key)
 ), scored AS (
     SELECT record_key, dukcapil_key, match_weight, identity_weight, identity_ok,
-           odds / (sum(odds) OVER (PARTITION BY record_key) + 1.0) AS posterior, rank
+           -- (odds added smallest first, as in search_resolve.sql: the same posterior on every build)
+           odds / (list_sum(list_sort(list(odds) OVER (PARTITION BY record_key))) + 1.0) AS posterior, rank
     FROM ranked
 )
 SELECT record_key, dukcapil_key, match_weight, identity_weight, posterior

@@ -35,7 +35,9 @@ WITH ranked AS (
     FROM {w}.search_prediction p
     JOIN {w}.dukcapil d USING (dukcapil_key)
 ), totals AS (
-    SELECT record_key, sum(odds) AS total_odds, count(*) AS candidates,
+    -- odds added smallest first: a float sum's last bit depends on the order, which a GROUP BY does
+    -- not fix, and the posterior is published evidence that must come out the same on every build
+    SELECT record_key, list_sum(list_sort(list(odds))) AS total_odds, count(*) AS candidates,
            max(CASE WHEN rank = 2 THEN odds END) AS second_odds
     FROM ranked GROUP BY record_key
 ), best AS (
