@@ -3,13 +3,13 @@
 -- Dukcapil holds one row per NIK; should an extract repeat a NIK, its first line is kept.
 -- Names come from {w}.name_feature (prepare_names.sql).
 -- (the repeated NIKs are grouped once and read twice)
--- dukcapil_key follows the file's lines, not the staging table's physical order (which changes run to
--- run), so a person has the same key in every build of a drop, and so does everything sampled by it.
+-- dukcapil_key is the person's line in the Dukcapil file (unique: a staging check), not a number in the
+-- staging table's physical order (which changes run to run): the same key in every build of a drop.
 CREATE OR REPLACE TEMP TABLE unify_dukcapil_numbered AS
 WITH repeated AS MATERIALIZED (
     SELECT nik, min(line_number) AS first_line FROM staging.dukcapil_person GROUP BY nik HAVING count(*) > 1
 )
-SELECT row_number() OVER (ORDER BY line_number, nik) AS dukcapil_key, nik, no_kk, nama, tgl_lahir, jenis_kelamin, hub_kk, kode_desa,
+SELECT line_number AS dukcapil_key, nik, no_kk, nama, tgl_lahir, jenis_kelamin, hub_kk, kode_desa,
        coalesce(is_alive, true) AS is_alive
 FROM staging.dukcapil_person
 WHERE nik IS NOT NULL

@@ -1,5 +1,5 @@
 -- {w}.record: every source person record (staging.person_record) with the features that
--- matching uses. One row per record; `record_key` is a dense integer for fast joins (ties are
+-- matching uses. One row per record; `record_key` is an integer for fast joins (ties are
 -- always broken on source and source_record_id, never on this key).
 --   nik_digits   the digits of the NIK as received (10-20 of them, not all zeros): a NIK one
 --                digit short or long is still compared by edit distance against Dukcapil.
@@ -9,14 +9,21 @@
 --   birth_year_a / birth_year_b: the two birth years an age in years allows, counted from
 --                {age_reference_year} (when REGSOSEK and P3KE were collected); the year itself
 --                when the date is known.
--- The numbering is a step of its own: a window over the whole table runs on one thread. It follows
--- the source files' lines, not the staging table's physical order (which changes run to run), so a
--- record has the same key in every build of a drop, and so does everything sampled or sorted by it.
+-- record_key is the record's place in the drop: (the source's rank among the sources << 40) + its line
+-- in the source's file (each source's persons are one file, whose line numbers are unique). So a record
+-- has the same key in every build of a drop, whatever order staging wrote its rows in (that order
+-- changes run to run), and so does everything sampled or sorted by it; and no sort is needed (numbering
+-- in file order with a window sorted 1.5 million wide rows in 2.2 s at 1M persons, against 0.6 s).
 CREATE OR REPLACE TEMP TABLE unify_record_numbered AS
-SELECT row_number() OVER (ORDER BY source, line_number, source_record_id) AS record_key,
-       source, source_record_id, source_family_id, nik_raw, nik, nama, tgl_lahir, umur, jenis_kelamin, hub_kk,
-       no_kk, kode_desa, pendidikan, status_bekerja, lapangan_usaha, kedudukan_kerja, disabilitas
-FROM staging.person_record;
+WITH source_rank AS (
+    SELECT source, row_number() OVER (ORDER BY source) AS rank FROM (SELECT DISTINCT source FROM staging.person_record)
+)
+SELECT (s.rank << 40) + p.line_number AS record_key,
+       p.source, p.source_record_id, p.source_family_id, p.nik_raw, p.nik, p.nama, p.tgl_lahir, p.umur,
+       p.jenis_kelamin, p.hub_kk, p.no_kk, p.kode_desa, p.pendidikan, p.status_bekerja, p.lapangan_usaha,
+       p.kedudukan_kerja, p.disabilitas
+FROM staging.person_record p
+JOIN source_rank s USING (source);
 
 CREATE OR REPLACE TABLE {w}.record AS
 WITH digits AS (
