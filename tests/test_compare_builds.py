@@ -1,16 +1,13 @@
-"""bench/compare_builds.py: which published tables two builds of one drop disagree on, and in which columns."""
+"""dtsen_assets.compare_builds: which published tables two builds of one drop disagree on, and in which columns."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import duckdb
 
-_spec = importlib.util.spec_from_file_location("compare_builds", Path(__file__).parents[1] / "bench" / "compare_builds.py")
-compare_builds = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(compare_builds)
+from dtsen_assets import compare_builds
 
 
 def _warehouse(path: Path, score: float, release: str) -> None:

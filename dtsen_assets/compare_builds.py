@@ -1,9 +1,9 @@
 """Did two builds of one drop publish the same tables? Compares two warehouse files table by table.
 
-    DTSEN_ID_KEY=<64 hex digits> python bench/bench_scale.py --persons 1000000 --keep bench/out/scale
-    cp bench/out/scale/scale_1000000_3/warehouse.duckdb /tmp/first.duckdb
-    DTSEN_ID_KEY=<the same key> python bench/bench_scale.py --persons 1000000 --keep bench/out/scale
-    python bench/compare_builds.py /tmp/first.duckdb bench/out/scale/scale_1000000_3/warehouse.duckdb
+    python -m dtsen_assets.compare_builds first.duckdb second.duckdb
+
+e.g. after two builds of one drop, each into its own DTSEN_DUCKDB_PATH with the same DTSEN_ID_KEY, or
+two runs of `bench/bench_scale.py --keep` with a copy of the warehouse taken in between.
 
 Every published table (all schemas but raw, staging and internal `__` tables) is compared as a multiset
 of rows (EXCEPT ALL both ways, inside DuckDB); for a table that differs, the columns whose values
