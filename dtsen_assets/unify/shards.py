@@ -150,11 +150,14 @@ def export(connection, shards: list[Shard], directory: Path, log: Log = lambda m
         table: f"SELECT t.*, m.shard AS _shard FROM staging.{table} AS t "
                f"JOIN shard_of_province AS m ON m.prov = {province_of('t.kode_desa')}"
         for table in INPUT_TABLES}
-    # a Dukcapil person at home in one shard and named (with its card) by another: in both
+    # a Dukcapil person at home in one shard and named (with its card) by another: in both; a card member
+    # at home in the naming shard is there already (once: dukcapil_key is the person's line in the file)
     selects["dukcapil_person"] = f"""
         {selects['dukcapil_person']}
         UNION ALL
-        SELECT t.*, x.shard AS _shard FROM staging.dukcapil_person AS t JOIN shard_extra_kk AS x ON x.no_kk = t.no_kk"""
+        SELECT t.*, x.shard AS _shard FROM staging.dukcapil_person AS t JOIN shard_extra_kk AS x ON x.no_kk = t.no_kk
+        LEFT JOIN shard_of_province AS h ON h.prov = {province_of('t.kode_desa')}
+        WHERE h.shard IS DISTINCT FROM x.shard"""
     # the previous release, for stable ids: the records' lineage and the persons they were, by shard
     if table_exists(connection, PERSON_SOURCE_TABLE) and table_exists(connection, PERSON_TABLE):
         connection.execute(f"""

@@ -201,3 +201,24 @@ def test_a_sharded_run_after_a_national_release_keeps_every_id(tmp_path: Path) -
     previous = sorted((tmp_path / "shards" / "input").iterdir())
     assert {p.name for p in previous} >= {"dtsen.person", "dtsen.person_source"}   # the slices were exported
 
+
+
+def test_a_card_across_two_provinces_gives_each_member_to_a_shard_once(tmp_path: Path) -> None:
+    """The mover's card also holds his wife, registered at home in Jawa Barat, where DTKS lists them both:
+    the Jawa Barat shard gets the card for him, and must not get her a second time (her line in the
+    Dukcapil file is her key there)."""
+    wife_nik = "3204105505870002"
+    world = _mover_world()
+    world.person(wife_nik, MOVER_KK, "SITI AMINAH", "1987-05-15", "P", "istri_suami", DESA_A)
+    world.record("dtks", "DM-02", "DM", wife_nik, "SITI AMINAH", "1987-05-15", "P", "istri_suami")
+    directory = tmp_path / "shards"
+    with DuckDBWarehouse(database_path=str(tmp_path / "sharded.duckdb")).connect() as connection:
+        world.write(connection)
+        gated = run_unify_sharded(connection, directory, min_records=1)
+        assert gated.published, [o.summary for o in gated.outcomes if not o.passed]
+        rows, niks = connection.execute(
+            f"SELECT count(*), count(DISTINCT nik) FROM read_parquet('{directory}/input/dukcapil_person/*/*.parquet', "
+            "hive_partitioning = true) WHERE _shard = 'prov_32'").fetchone()
+        assert rows == niks
+        assert connection.execute("SELECT count(*) FROM dtsen.person_source p JOIN dtsen.person USING (person_id) "
+                                  "WHERE source_record_id = 'DM-02' AND nik = ?", [wife_nik]).fetchone()[0] == 1
