@@ -20,6 +20,8 @@ import sys
 
 import duckdb
 
+from dtsen_assets.platform.sql import quote_literal
+
 # columns that name the run or the moment, not the data
 EXPECTED = {"dtsen.release": {"release_id", "run_id", "published_at"}, "secret.id_key": {"created_at"}}
 
@@ -34,8 +36,8 @@ def compare(first: str, second: str) -> dict[str, tuple[int, int, list[str]]]:
     """table -> (rows in the first, rows differing both ways, the columns that differ)."""
     out = {}
     with duckdb.connect() as connection:
-        connection.execute(f"ATTACH '{first}' AS a (READ_ONLY)")
-        connection.execute(f"ATTACH '{second}' AS b (READ_ONLY)")
+        connection.execute(f"ATTACH {quote_literal(first)} AS a (READ_ONLY)")
+        connection.execute(f"ATTACH {quote_literal(second)} AS b (READ_ONLY)")
         tables = connection.execute(
             "SELECT schema_name || '.' || table_name FROM duckdb_tables() WHERE database_name = 'a' "
             "AND schema_name NOT IN ('raw', 'staging') AND table_name NOT LIKE '%\\_\\_%' ESCAPE '\\' ORDER BY 1"
