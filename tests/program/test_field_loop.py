@@ -151,6 +151,25 @@ def test_an_objection_goes_to_the_village_worklist_with_the_listed_persons_statu
 
 # ------------------------------------------------------------------ today's recipients against the rules
 
+def test_a_dtks_family_split_evenly_is_judged_by_the_family_of_its_first_listed_member():
+    """One DTKS family whose two members are now in two DTSEN families, one each: the family of the member
+    with the smaller DTKS record id judges it, not the smaller family_id (a keyed hash: the answer would
+    change with the warehouse's secret key)."""
+    world = World()
+    rich, rich_people = world.family(8, [Member(40)])
+    poor, poor_people = world.family(2, [Member(38)])
+    c = world.connection
+    for person_id, record in ((poor_people[0], "ART-SPLIT-1"), (rich_people[0], "ART-SPLIT-2")):
+        c.execute("UPDATE src.person_record SET source_record_id = ?, source_family_id = 'DTKS-SPLIT' "
+                  "WHERE source_record_id = ?", [record, f"ART-{person_id}"])
+        c.execute("UPDATE src.person_source SET source_record_id = ? WHERE person_id = ?", [record, person_id])
+    c.execute("INSERT INTO src.family_record VALUES ('dtks', 'DTKS-SPLIT', ?, false, true, false)", [DESA])
+    assert rich < poor                     # the smaller family_id is the rich family's
+    world.build()
+    assert world.rows("SELECT family_id, kategori FROM program.penerima_status WHERE program = 'BPNT'") == \
+        [(poor, "tetap_layak")]
+
+
 def test_recipients_who_stay_who_would_leave_and_why_and_who_is_missing():
     world = World()
     stays, _ = world.family(2, [Member(40), Member(3)], dtks=(True, True, True))

@@ -1,5 +1,7 @@
 -- Today's recipients (DTKS flags PKH, BPNT, PBI_JK of staging.family_record) against the candidates.
--- A DTKS family is the DTSEN family most of its active members are in today. Per program, a recipient
+-- A DTKS family is the DTSEN family most of its active members are in today (a tie: the family of its
+-- member with the smallest DTKS record id; not the smaller family_id, a keyed hash that would make the
+-- answer depend on the warehouse's secret key). Per program, a recipient
 --   tetap_layak / tetap_perlu_asesmen   stays: its family is a candidate (status layak / perlu_asesmen)
 --   keluar_meninggal                    would leave: every member died (Dukcapil)
 --   keluar_tidak_ditemukan              would leave: no member is an active DTSEN person
@@ -19,19 +21,26 @@ SELECT source_family_id, kode_desa, 'PBI_JK' FROM {family_record} WHERE source =
 
 CREATE OR REPLACE TABLE {w}.dtks_keluarga AS
 WITH member AS (
-    SELECT r.source_family_id, p.person_id, p.is_active, p.family_id, p.inactive_reason
+    SELECT r.source_family_id, r.source_record_id, p.person_id, p.is_active, p.family_id, p.inactive_reason
     FROM {person_record} r
     JOIN {person_source} ps ON ps.source = r.source AND ps.source_record_id = r.source_record_id
     JOIN {person} p ON p.person_id = ps.person_id
     WHERE r.source = 'dtks'
+), today AS (
+    SELECT source_family_id, family_id
+    FROM member
+    WHERE is_active AND family_id IS NOT NULL
+    GROUP BY source_family_id, family_id
+    QUALIFY row_number() OVER (PARTITION BY source_family_id ORDER BY count(*) DESC, min(source_record_id)) = 1
 )
-SELECT source_family_id,
-       mode(family_id ORDER BY family_id) FILTER (WHERE is_active) AS family_id,
-       count(*) FILTER (WHERE is_active) AS anggota_aktif,
+SELECT m.source_family_id,
+       any_value(t.family_id) AS family_id,
+       count(*) FILTER (WHERE m.is_active) AS anggota_aktif,
        count(*) AS anggota,
-       coalesce(bool_and(NOT is_active AND inactive_reason LIKE 'meninggal%'), false) AS semua_meninggal
-FROM member
-GROUP BY source_family_id;
+       coalesce(bool_and(NOT m.is_active AND m.inactive_reason LIKE 'meninggal%'), false) AS semua_meninggal
+FROM member m
+LEFT JOIN today t USING (source_family_id)
+GROUP BY m.source_family_id;
 
 CREATE OR REPLACE TABLE {target_status} AS
 WITH judged AS (

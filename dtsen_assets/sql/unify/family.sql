@@ -8,16 +8,20 @@
 -- Members are the active persons; jumlah_art counts them. Composition (ages at {as_of}):
 -- art_balita 0-4, art_sekolah 7-18, art_lansia 60+, art_disabilitas (disabilitas 'ya').
 -- Head of family (krt_*): the active member Dukcapil records as KEPALA KELUARGA, else one a
--- source lists as head, else the oldest; ties by person_id.
+-- source lists as head, else the oldest (earliest birth date); ties by the member's first record
+-- (person.sql's first_key: REGSOSEK, P3KE, DTKS, then the record id). Never by person_id: it is a keyed hash, and a tie decided by it would change
+-- with the warehouse's secret key (two builds of one drop would disagree on the head).
 -- Welfare variables: each source family belongs to the family most of its records' persons are
--- in; per source, the source family with most such records (then the latest DTKS update, then
--- the smaller id) speaks for the family. Per variable, the first non-empty value of
+-- in (a tie: the family of the source family's own card, then the family of its record listed
+-- first in the drop; never by family_id, a keyed hash); per source, the source family with most
+-- such records (then the latest DTKS update, then the smaller id) speaks for the family. Per variable, the first non-empty value of
 --   DTKS when its TGL_UPDATE is after REGSOSEK ({regsosek_date}), then REGSOSEK, then DTKS, then P3KE
 -- is taken, and <variable>_source says which source it came from.
 -- the members: the active persons (family_candidate and umur_now are made in person.sql)
 CREATE OR REPLACE VIEW {w}.family_member AS
 SELECT family_candidate AS family_id, family_anchor, person_id, nik, no_kk, kode_desa, jenis_kelamin, umur_now,
-       hub_kk_dukcapil, head_in_source, pendidikan, status_bekerja, lapangan_usaha, kedudukan_kerja, disabilitas
+       tgl_lahir, first_key, hub_kk_dukcapil, head_in_source, pendidikan, status_bekerja, lapangan_usaha,
+       kedudukan_kerja, disabilitas
 FROM {w}.person_full
 WHERE is_active;
 
@@ -25,7 +29,8 @@ CREATE OR REPLACE TABLE {w}.family_head AS
 SELECT family_id, person_id, jenis_kelamin, umur_now, pendidikan, status_bekerja, lapangan_usaha, kedudukan_kerja
 FROM {w}.family_member
 QUALIFY row_number() OVER (PARTITION BY family_id ORDER BY coalesce(hub_kk_dukcapil = 'kepala_keluarga', false) DESC,
-                           coalesce(head_in_source, false) DESC, umur_now DESC NULLS LAST, person_id) = 1;
+                           coalesce(head_in_source, false) DESC, umur_now DESC NULLS LAST,
+                           tgl_lahir NULLS LAST, first_key) = 1;
 
 CREATE OR REPLACE TABLE {w}.family_base AS
 SELECT
@@ -42,26 +47,31 @@ GROUP BY family_id;
 
 -- the source families' welfare variables, read once from the warehouse
 CREATE OR REPLACE TABLE {w}.family_record AS
-SELECT source, source_family_id, tgl_update, {welfare_list}
+SELECT source, source_family_id, no_kk, tgl_update, {welfare_list}
 FROM staging.family_record;
 
 -- source family -> family (by its records' persons), then the one source family per source that speaks
 CREATE OR REPLACE TABLE {w}.family_source AS
 WITH votes AS (
-    SELECT rp.source, rp.source_family_id, pf.family_candidate AS family_id, count(*) AS records
+    -- first_record: the record of the source family listed first in the drop (record_key is its line)
+    SELECT rp.source, rp.source_family_id, pf.family_candidate AS family_id, pf.family_anchor,
+           count(*) AS records, min(rp.record_key) AS first_record
     FROM {w}.record_person rp
     JOIN {w}.person_full pf USING (person_id)
     WHERE pf.is_active
-    GROUP BY ALL
+    GROUP BY rp.source, rp.source_family_id, pf.family_candidate, pf.family_anchor
 ), assigned AS (
-    SELECT * FROM votes
-    QUALIFY row_number() OVER (PARTITION BY source, source_family_id ORDER BY records DESC, family_id) = 1
+    SELECT v.family_id, v.source, v.source_family_id, v.records, f.tgl_update
+    FROM votes v
+    JOIN {w}.family_record f ON f.source = v.source AND f.source_family_id = v.source_family_id
+    QUALIFY row_number() OVER (PARTITION BY v.source, v.source_family_id
+                               ORDER BY v.records DESC, coalesce(v.family_anchor = 'kk:' || f.no_kk, false) DESC,
+                                        v.first_record) = 1
 )
-SELECT a.family_id, a.source, a.source_family_id, a.records, f.tgl_update
-FROM assigned a
-JOIN {w}.family_record f ON f.source = a.source AND f.source_family_id = a.source_family_id
-QUALIFY row_number() OVER (PARTITION BY a.family_id, a.source
-                           ORDER BY a.records DESC, f.tgl_update DESC NULLS LAST, a.source_family_id) = 1;
+SELECT family_id, source, source_family_id, records, tgl_update
+FROM assigned
+QUALIFY row_number() OVER (PARTITION BY family_id, source
+                           ORDER BY records DESC, tgl_update DESC NULLS LAST, source_family_id) = 1;
 
 CREATE OR REPLACE TABLE {family_table} AS
 WITH speaking AS (

@@ -164,7 +164,7 @@ WITH person AS (
         NOT coalesce(d.dukcapil_key IS NOT NULL AND NOT d.is_alive, false) AS is_active,
         CASE WHEN d.dukcapil_key IS NOT NULL AND NOT d.is_alive THEN 'meninggal_dukcapil' END AS inactive_reason,
         d.hub_kk AS hub_kk_dukcapil,
-        a.head_in_source,
+        a.head_in_source, a.first_key,
         a.pendidikan, a.status_bekerja, a.lapangan_usaha, a.kedudukan_kerja, a.disabilitas,
         CASE
             WHEN d.dukcapil_key IS NOT NULL AND d.no_kk IS NOT NULL THEN 'kk:' || d.no_kk
