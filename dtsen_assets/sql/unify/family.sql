@@ -54,12 +54,13 @@ FROM staging.family_record;
 CREATE OR REPLACE TABLE {w}.family_source AS
 WITH votes AS (
     -- first_record: the record of the source family listed first in the drop (record_key is its line)
-    SELECT rp.source, rp.source_family_id, pf.family_candidate AS family_id, pf.family_anchor,
+    -- (family_anchor is one per family_candidate, its hash: carried, not grouped on)
+    SELECT rp.source, rp.source_family_id, pf.family_candidate AS family_id, any_value(pf.family_anchor) AS family_anchor,
            count(*) AS records, min(rp.record_key) AS first_record
     FROM {w}.record_person rp
     JOIN {w}.person_full pf USING (person_id)
     WHERE pf.is_active
-    GROUP BY rp.source, rp.source_family_id, pf.family_candidate, pf.family_anchor
+    GROUP BY rp.source, rp.source_family_id, pf.family_candidate
 ), assigned AS (
     SELECT v.family_id, v.source, v.source_family_id, v.records, f.tgl_update
     FROM votes v
