@@ -6,6 +6,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import signal
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -225,6 +226,9 @@ _WORKER_SHARED: _Shared | None = None
 def _worker_init(shared: _Shared) -> None:
     global _WORKER_SHARED
     _WORKER_SHARED = shared
+    # A forked worker inherits its parent's signal dispositions; where the parent ignores SIGTERM (a
+    # pytest-xdist worker does), Pool.terminate() could not stop it and the pool's exit waited forever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _worker_part(task: tuple) -> _ChunkPart:
@@ -247,7 +251,9 @@ def _chunk_parts(shared: _Shared, chunks: list[pd.DataFrame], starts: list[int],
             yield _build_part(shared, index, villages, starts[index], registry)
         return
     context = multiprocessing.get_context("fork")   # no re-import, `shared` not pickled
-    with context.Pool(workers, initializer=_worker_init, initargs=(shared,)) as pool:
+    pool = context.Pool(workers, initializer=_worker_init, initargs=(shared,))
+    finished = False
+    try:
         tasks = [(index, villages, starts[index]) for index, villages in enumerate(chunks)]
         for index, part in enumerate(pool.imap(_worker_part, tasks)):
             if part.issued & registry.issued:
@@ -255,6 +261,16 @@ def _chunk_parts(shared: _Shared, chunks: list[pd.DataFrame], starts: list[int],
             else:
                 registry.issued |= part.issued
             yield part
+        finished = True
+    finally:
+        # Every part delivered: the workers are told there is no more work and leave on their own (close).
+        # Only on an error, or a caller that stops early, are they terminated (`with Pool()` always
+        # terminates, and its terminate holds the task queue's lock, which an idle worker may be waiting for).
+        if finished:
+            pool.close()
+        else:
+            pool.terminate()
+        pool.join()
 
 
 def _registry_files(source: str) -> tuple[str, str]:
