@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -82,9 +84,6 @@ def test_the_worker_pool_ends_where_the_parent_ignores_sigterm(tmp_path):
     # Seen once in CI: a forked worker inherited the xdist worker's ignored SIGTERM, Pool.terminate() at the
     # pool's exit could not stop it, and the generation waited for it forever. Both ends of a pool are tried:
     # a whole generation (the workers are told there is no more work) and one stopped by an error.
-    import subprocess
-    import sys
-
     run = subprocess.run([sys.executable, "-c", _IGNORING_SIGTERM, str(tmp_path)], capture_output=True, text=True,
                          timeout=240)
     assert run.returncode == 0 and run.stdout.strip().endswith("ended"), run.stderr[-2000:]

@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from dtsen_assets.assets.unify import run_unify
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.ids import natural_id
-from tests.unify.world import DESA_A, World, background
+from tests.unify.world import DESA_A, World, background, family
 
 CONFIG = UnifyConfig(as_of_date="2025-12-31", max_tidak_padan_share=0.5, max_unknown_code_share=0.6)
 
@@ -78,13 +77,6 @@ def _key(all_right: bool) -> str:
                 if all(right == all_right for right in _smaller_id_is_right(key)))
 
 
-def _family(connection: duckdb.DuckDBPyConnection, card: str) -> dict:
-    cursor = connection.execute("SELECT * FROM dtsen.family WHERE no_kk = ?", [card])
-    rows = cursor.fetchall()
-    assert len(rows) == 1, card
-    return dict(zip([d[0] for d in cursor.description], rows[0]))
-
-
 @pytest.fixture(scope="module", params=[False, True], ids=["smaller-id-wrong", "smaller-id-right"])
 def unified(request, tmp_path_factory: pytest.TempPathFactory):
     path = tmp_path_factory.mktemp("ties") / "warehouse.duckdb"
@@ -98,22 +90,22 @@ def unified(request, tmp_path_factory: pytest.TempPathFactory):
 
 
 def test_a_household_split_evenly_goes_to_its_own_card(unified) -> None:
-    assert (_family(unified, KA)["luas_lantai"], _family(unified, KA)["lantai_source"]) == (45.0, "regsosek")
-    assert _family(unified, KB)["luas_lantai"] is None
+    assert (family(unified, KA)["luas_lantai"], family(unified, KA)["lantai_source"]) == (45.0, "regsosek")
+    assert family(unified, KB)["luas_lantai"] is None
 
 
 def test_otherwise_to_the_family_of_its_record_listed_first(unified) -> None:
-    assert (_family(unified, KD)["luas_lantai"], _family(unified, KD)["lantai"]) == (20.0, "tanah")
-    assert _family(unified, KC)["luas_lantai"] is None
+    assert (family(unified, KD)["luas_lantai"], family(unified, KD)["lantai"]) == (20.0, "tanah")
+    assert family(unified, KC)["luas_lantai"] is None
 
 
 def test_the_head_is_the_member_born_first(unified) -> None:
-    head = _family(unified, KE)
+    head = family(unified, KE)
     assert (head["krt_jenis_kelamin"], head["krt_umur"]) == ("L", 35)
 
 
 def test_twins_head_is_the_member_of_the_first_record(unified) -> None:
-    assert _family(unified, KF)["krt_jenis_kelamin"] == "P"
+    assert family(unified, KF)["krt_jenis_kelamin"] == "P"
 
 
 def test_the_keys_are_adversarial_for_the_old_rule() -> None:

@@ -202,7 +202,6 @@ def test_a_sharded_run_after_a_national_release_keeps_every_id(tmp_path: Path) -
     assert {p.name for p in previous} >= {"dtsen.person", "dtsen.person_source"}   # the slices were exported
 
 
-
 def test_a_card_across_two_provinces_gives_each_member_to_a_shard_once(tmp_path: Path) -> None:
     """The mover's card also holds his wife, registered at home in Jawa Barat, where DTKS lists them both:
     the Jawa Barat shard gets the card for him, and must not get her a second time (her line in the

@@ -14,7 +14,7 @@ from dtsen_assets.unify.ids import natural_id
 from dtsen_assets.assets.unify import run_unify
 from tests.unify.value_source import check_value_sources
 from tests.unify.world import (
-    DESA_B, KK1, KK2, KK3, KK4_NEW, KK5_NEW, KK11_SOURCE, NIK, tricky_world,
+    DESA_B, KK1, KK2, KK3, KK4_NEW, KK5_NEW, KK11_SOURCE, NIK, family, tricky_world,
 )
 
 # The hand-made world is tiny: two TIDAK_PADAN persons of seventeen and one unknown code of two
@@ -210,14 +210,6 @@ def test_reissued_card_replaces_the_old_one(unified) -> None:
 
 
 # --- families -----------------------------------------------------------------------------
-
-def family(connection: duckdb.DuckDBPyConnection, no_kk: str) -> dict:
-    cursor = connection.execute("SELECT * FROM dtsen.family WHERE no_kk = ?", [no_kk])
-    names = [d[0] for d in cursor.description]
-    rows = cursor.fetchall()
-    assert len(rows) == 1
-    return dict(zip(names, rows[0]))
-
 
 def test_survivorship_dtks_newer_then_regsosek_then_p3ke(unified) -> None:
     f = family(unified, KK1)

@@ -74,6 +74,15 @@ class World:
         _table(connection, "staging.verivali_decision", VERIVALI_COLUMNS, self.decisions)
 
 
+def family(connection: duckdb.DuckDBPyConnection, no_kk: str) -> dict:
+    """The published dtsen.family row of card `no_kk` (exactly one), as a dict."""
+    cursor = connection.execute("SELECT * FROM dtsen.family WHERE no_kk = ?", [no_kk])
+    names = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    assert len(rows) == 1, no_kk
+    return dict(zip(names, rows[0]))
+
+
 def _clean(raw: str | None) -> str | None:
     digits = "".join(ch for ch in raw or "" if ch.isdigit())
     return digits if len(digits) == 16 and set(digits) != {"0"} else None

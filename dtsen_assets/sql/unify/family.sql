@@ -9,12 +9,13 @@
 -- art_balita 0-4, art_sekolah 7-18, art_lansia 60+, art_disabilitas (disabilitas 'ya').
 -- Head of family (krt_*): the active member Dukcapil records as KEPALA KELUARGA, else one a
 -- source lists as head, else the oldest (earliest birth date); ties by the member's first record
--- (person.sql's first_key: REGSOSEK, P3KE, DTKS, then the record id). Never by person_id: it is a keyed hash, and a tie decided by it would change
--- with the warehouse's secret key (two builds of one drop would disagree on the head).
+-- (person.sql's first_key: REGSOSEK, P3KE, DTKS, then the record id). Never by person_id: it is a
+-- keyed hash, and a tie decided by it would change with the warehouse's secret key.
 -- Welfare variables: each source family belongs to the family most of its records' persons are
 -- in (a tie: the family of the source family's own card, then the family of its record listed
 -- first in the drop; never by family_id, a keyed hash); per source, the source family with most
--- such records (then the latest DTKS update, then the smaller id) speaks for the family. Per variable, the first non-empty value of
+-- such records (then the latest DTKS update, then the smaller id) speaks for the family.
+-- Per variable, the first non-empty value of
 --   DTKS when its TGL_UPDATE is after REGSOSEK ({regsosek_date}), then REGSOSEK, then DTKS, then P3KE
 -- is taken, and <variable>_source says which source it came from.
 -- the members: the active persons (family_candidate and umur_now are made in person.sql)
