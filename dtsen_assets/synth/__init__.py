@@ -41,7 +41,8 @@ World model
 - Identity (identity.py): NIK `PPKKCCDDMMYYSSSS` and NO_KK, unique; some NIKs carry a region code
   that no longer exists, or birth digits that disagree with the recorded birth date.
 - Time (world.py): sources were collected 2021-2025; afterwards persons died, families moved and
-  cards were re-issued, which Dukcapil (as of 2025-12-31) shows and the sources do not.
+  cards were re-issued, which Dukcapil (as of 2025-12-31) shows and the sources do not. Moves stay in
+  the regency; with the rate `moved_province` (none by default) families also move to another province.
 - Sources (render.py, verivali.py): Dukcapil holds everyone; REGSOSEK most families; DTKS and P3KE
   mostly the poor, with inclusion and exclusion errors; SUSENAS a 2-3.5% weighted household sample
   with measured consumption; village meetings make claims of every kind, some of them wrong.

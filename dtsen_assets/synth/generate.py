@@ -42,6 +42,7 @@ TRUTH_COLUMNS = {
 WORLD_PROBLEMS = (
     ("dead", "dead", "dukcapil/penduduk.csv", "STATUS", "persons"),
     ("moved", "moved", "dukcapil/penduduk.csv", "KODE_DESA", "families"),
+    ("moved_province", "moved_province", "dukcapil/penduduk.csv", "KODE_DESA", "families"),
     ("kk_reissued", "kk_reissued", "dukcapil/penduduk.csv", "NO_KK", "families"),
     ("nik_birthdate_mismatch", "nik_birthdate_mismatch", "dukcapil/penduduk.csv", "NIK", "persons"),
     ("nik_sex_mismatch", "nik_sex_mismatch", "dukcapil/penduduk.csv", "NIK", "persons"),
@@ -328,7 +329,9 @@ def _world_ledger(ledger: inject.Ledger, chunk, rates: ProblemRates) -> None:
     persons, fam = chunk.persons, chunk.families
     ledger.add("dead", "dukcapil/penduduk.csv", "STATUS", ~persons["is_alive"].to_numpy(), len(persons))
     movable = fam["moved_eligible"].to_numpy()
-    ledger.add("moved", "dukcapil/penduduk.csv", "KODE_DESA", fam["moved"].to_numpy(), movable)
+    across = fam["moved_province"].to_numpy()
+    ledger.add("moved", "dukcapil/penduduk.csv", "KODE_DESA", fam["moved"].to_numpy() & ~across, movable)
+    ledger.add("moved_province", "dukcapil/penduduk.csv", "KODE_DESA", across, len(fam))
     ledger.add("kk_reissued", "dukcapil/penduduk.csv", "NO_KK", fam["kk_reissued"].to_numpy(), ~fam["moved"].to_numpy())
     for problem in ("nik_birthdate_mismatch", "nik_sex_mismatch"):
         ledger.add(problem, "dukcapil/penduduk.csv", "NIK", persons[problem].to_numpy(), len(persons))

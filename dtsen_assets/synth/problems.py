@@ -72,6 +72,10 @@ class ProblemRates:
     dead: float = 0.02                 # persons who died after every source was collected
     #                                    (Dukcapil MENINGGAL, still listed by the sources)
     moved: float = 0.03                # families that moved village after the sources (new card too)
+    moved_province: float = 0.0        # families that moved to another province after the sources (new
+    #                                    card there; the sources still list them at home). None by
+    #                                    default, so that default drops stay comparable across rounds;
+    #                                    the province shards are measured with it (docs/scale.md)
     kk_reissued: float = 0.05          # other families whose card was re-issued since
 
     # --- records and families ---

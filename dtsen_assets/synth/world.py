@@ -154,7 +154,7 @@ def build_chunk(index: int, villages: pd.DataFrame, person_key_start: int, refer
     persons["nama"] = join_parts(persons["nama_first"], persons["nama_middle"], persons["nama_last"]) \
         .to_numpy(zero_copy_only=False)
 
-    _moves_and_cards(rng, fam, villages, rates, persons)
+    _moves_and_cards(rng, fam, villages, rates, persons, reference.villages)
     _identities(rng, fam, persons, villages, reference, rates, registry)
     _addresses(rng, fam, villages)
     _coverage(rng, fam, economy, coverage, reference)
@@ -201,8 +201,9 @@ def _merge_members(members: dict[str, np.ndarray], dead: dict[str, np.ndarray]) 
 
 
 def _moves_and_cards(rng: np.random.Generator, fam: pd.DataFrame, villages: pd.DataFrame,
-                     rates: ProblemRates, persons: pd.DataFrame) -> None:
-    """Who moved village and whose card changed; the card numbers themselves come later."""
+                     rates: ProblemRates, persons: pd.DataFrame, all_villages: pd.DataFrame) -> None:
+    """Who moved village (within the regency, or to another province) and whose card changed; the card
+    numbers themselves come later."""
     families = len(fam)
     own = fam["village"].to_numpy()
     can_move = len(villages) >= 2
@@ -217,6 +218,24 @@ def _moves_and_cards(rng: np.random.Generator, fam: pd.DataFrame, villages: pd.D
     destination = np.where(span >= 2, in_regency, anywhere)
     fam["village_now"] = np.where(moved, destination, own)
     fam["kode_desa"] = villages["kode_desa"].to_numpy()[fam["village_now"].to_numpy()]
+    # Moved to a village of another province (any village of the country, not only the drop's: Dukcapil
+    # has the family there today). Drawn only when the rate is set, so other drops keep their numbers.
+    moved_province = np.zeros(families, dtype=bool)
+    if rates.moved_province > 0:
+        moved_province = ~moved & (rng.random(families) < rates.moved_province)
+        province = fam["kode_prov"].to_numpy()
+        codes, code_province = all_villages["kode_desa"].to_numpy(), all_villages["kode_prov"].to_numpy()
+        target = rng.integers(0, codes.size, families)
+        for _ in range(100):                   # redraw those that landed in their own province
+            again = moved_province & (code_province[target] == province)
+            if not again.any():
+                break
+            target[again] = rng.integers(0, codes.size, int(again.sum()))
+        moved_province &= code_province[target] != province
+        fam["kode_desa"] = np.where(moved_province, codes[target], fam["kode_desa"].to_numpy())
+    fam["moved_province"] = moved_province
+    # (the moved_province families count as moved from here on: new card, new address, PINDAH decisions)
+    moved = moved | moved_province
     fam["moved"] = moved
     fam["kk_reissued"] = ~moved & (rng.random(families) < rates.kk_reissued)
     fam["moved_eligible"] = can_move
@@ -311,5 +330,7 @@ def _coverage(rng: np.random.Generator, fam: pd.DataFrame, economy: eco.Economy,
     population = reference.regencies.set_index("kode_kab")["population"]
     share = population.rank(pct=True).reindex(fam["kode_kab"].to_numpy()).to_numpy()
     rate = coverage.susenas_max_rate - (coverage.susenas_max_rate - coverage.susenas_min_rate) * share
-    fam["in_susenas"] = rng.random(families) < rate
+    # (not a family that moved province: SUSENAS numbers its households by district within a chunk, and
+    # the new district belongs to another chunk)
+    fam["in_susenas"] = (rng.random(families) < rate) & ~fam["moved_province"].to_numpy()
     fam["bobot"] = np.round(1.0 / rate * rng.uniform(0.85, 1.15, families), 2)   # non-response adjusted
