@@ -14,8 +14,10 @@ Why this is the same linkage as one national run, and where it is not:
   family is never split. Dukcapil goes with its domicile, and each shard also gets the Dukcapil
   families whose NIK one of its records or decisions names (a family that moved province with a
   right NIK is still PADAN; its Dukcapil card comes along, for the relatives' search).
-- A record without a usable NIK whose Dukcapil person lives in another province, and two records of
-  one person without Dukcapil in two provinces, are not linked across shards (docs/scale.md).
+- A record no NIK confirms is sent the Dukcapil cards, living elsewhere, of persons with its birth date
+  and whole name, and the card it shows (sql/unify/shard_movers.sql): a mover without a usable NIK is
+  linked as nationally. Not across shards: such a mover whose name or date the source misspelt, and two
+  records of one person without Dukcapil in two provinces (docs/scale.md).
 - The Splink model and the name frequencies are estimated per shard (hence the minimum size).
 - The same NIK confirmed in two shards is one person_id (a keyed hash of the NIK): merge keeps one
   row for it, from the shard with most of its records, and all its records point to it.
@@ -38,7 +40,7 @@ from typing import Any
 
 
 from dtsen_assets.resources import DuckDBWarehouse
-from dtsen_assets.platform.sql import count_rows, quote_literal, scalar
+from dtsen_assets.platform.sql import count_rows, quote_literal, run_sql, scalar
 from dtsen_assets.unify import ids
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.pipeline import (ALL_TABLES, PERSON_ID_HISTORY_TABLE,
@@ -146,6 +148,13 @@ def export(connection, shards: list[Shard], directory: Path, log: Log = lambda m
         JOIN shard_named_nik AS n ON n.nik = d.nik
         LEFT JOIN shard_of_province AS m ON m.prov = {province_of('d.kode_desa')}
         WHERE m.shard IS DISTINCT FROM n.shard AND d.no_kk IS NOT NULL""")
+    # and the cards, living elsewhere, of persons a record no NIK confirms is found by in a national run
+    began = time.perf_counter()
+    run_sql(connection, "unify/name_macros")
+    run_sql(connection, "unify/shard_movers", record_province=province_of("r.kode_desa"),
+            dukcapil_province=province_of("d.kode_desa"))
+    log(f"shards: {count_rows(connection, 'shard_extra_kk'):,} Dukcapil cards sent to a shard outside their "
+        f"province in {time.perf_counter() - began:.1f} s")
     selects = {
         table: f"SELECT t.*, m.shard AS _shard FROM staging.{table} AS t "
                f"JOIN shard_of_province AS m ON m.prov = {province_of('t.kode_desa')}"

@@ -143,10 +143,11 @@ def test_a_person_who_moved_province_is_one_person(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def staged_drop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """A generated drop of 6,000 persons (about 25 provinces) through raw and staging, once."""
+    """A generated drop of 6,000 persons (about 25 provinces) through raw and staging, once; 5% of its families
+    moved to another province after the sources were collected (Dukcapil has them there, the sources at home)."""
     root = tmp_path_factory.mktemp("shards")
     drop = root / "drop"
-    generate_drop(drop, persons=6000, seed=21)
+    generate_drop(drop, persons=6000, seed=21, moved_province=0.05)
     database = root / "staged.duckdb"
     warehouse = DuckDBWarehouse(database_path=str(database))
     result = dg.materialize([*raw_source_assets, *staging_assets],
@@ -158,7 +159,7 @@ def staged_drop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_sharded_linkage_scores_as_the_national_one(staged_drop: tuple[Path, Path], tmp_path: Path) -> None:
     drop, staged = staged_drop
     config = UnifyConfig(as_of_date="2025-12-31")
-    scores = {}
+    scores, movers = {}, {}
     for mode in ("national", "sharded"):
         path = tmp_path / f"{mode}.duckdb"
         path.write_bytes(staged.read_bytes())
@@ -171,6 +172,7 @@ def test_sharded_linkage_scores_as_the_national_one(staged_drop: tuple[Path, Pat
                 assert len(gated.staged.figures["shards"]) == 3
             assert gated.published, [o.summary for o in gated.outcomes if not o.passed]
             scores[mode] = score_against_truth(connection, drop)
+            movers[mode] = _movers_linked(connection, drop)
             records = connection.execute("SELECT count(*), count(DISTINCT (source, source_record_id)) "
                                          "FROM dtsen.person_source").fetchone()
             assert records[0] == records[1] == gated.staged.figures["records"]
@@ -180,6 +182,31 @@ def test_sharded_linkage_scores_as_the_national_one(staged_drop: tuple[Path, Pat
     for measure in ("pairwise_precision", "pairwise_recall", "nik_true_share", "dead_made_inactive"):
         assert sharded[measure] >= national[measure] - 0.002, (measure, national, sharded)
     assert sharded["living_made_inactive"] == 0.0
+    # the records of families that moved province, without their true NIK: linked to their true person as
+    # often as nationally (the old export, which sent only the cards a record's NIK names, linked 88 of 93)
+    records, without_nik, linked_without_nik = movers["national"]
+    assert without_nik >= 50 and linked_without_nik >= 0.9 * without_nik, movers
+    assert movers["sharded"] == movers["national"]
+
+
+def _movers_linked(connection, drop: Path) -> tuple[int, int, int]:
+    """Records listed in another province than their person's today (truth): how many, how many of them
+    without their person's true NIK, and how many of those are linked to a person with the true NIK."""
+    truth = drop / "truth"
+    return connection.execute(f"""
+        WITH truth_record AS (
+            SELECT source, source_record_id, person_key FROM read_csv('{truth / "source_records.csv"}', all_varchar = true)),
+        truth_person AS (
+            SELECT person_key, nik, kode_desa FROM read_csv('{truth / "persons.csv"}', all_varchar = true)),
+        mover AS (
+            SELECT r.source, r.source_record_id, r.nik IS DISTINCT FROM t.nik AS without_nik, t.nik AS nik_true
+            FROM staging.person_record AS r JOIN truth_record USING (source, source_record_id)
+            JOIN truth_person AS t USING (person_key)
+            WHERE left(r.kode_desa, 2) <> left(t.kode_desa, 2))
+        SELECT count(*), count(*) FILTER (WHERE without_nik),
+               count(*) FILTER (WHERE without_nik AND p.nik = nik_true)
+        FROM mover JOIN dtsen.person_source USING (source, source_record_id) JOIN dtsen.person AS p USING (person_id)
+    """).fetchone()
 
 
 def test_a_sharded_run_after_a_national_release_keeps_every_id(tmp_path: Path) -> None:
@@ -221,3 +248,40 @@ def test_a_card_across_two_provinces_gives_each_member_to_a_shard_once(tmp_path:
         assert rows == niks
         assert connection.execute("SELECT count(*) FROM dtsen.person_source p JOIN dtsen.person USING (person_id) "
                                   "WHERE source_record_id = 'DM-02' AND nik = ?", [wife_nik]).fetchone()[0] == 1
+
+
+def _mover_without_nik_world(nik_raw: str | None):
+    """The mover of `_mover_world`, but DTKS wrote his NIK as `nik_raw` (none, or one Dukcapil does not know),
+    in his old village in Jawa Barat: only his birth date and name say who he is, and his Dukcapil person
+    lives in another province (another shard)."""
+    w = tricky_world()
+    w.person(MOVER_NIK, MOVER_KK, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga", DESA_SEMARANG)
+    w.family("dtks", "DM", "3204100101150099", DESA_A, "2021-01-01")
+    w.record("dtks", "DM-01", "DM", nik_raw, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga")
+    w.family("regsosek", "RM", MOVER_KK, DESA_SEMARANG)
+    w.record("regsosek", "RM-01", "RM", MOVER_NIK, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga")
+    return w
+
+
+@pytest.mark.parametrize("nik_raw", [None, "3204101203850999"])
+def test_a_mover_without_a_usable_nik_is_linked_across_shards(tmp_path: Path, nik_raw: str | None) -> None:
+    """The cross-province residue: the Jawa Barat shard gets the Dukcapil card of a person in another province
+    whose birth date and whole name agree with one of its records that no NIK confirms, so the record is
+    linked where a national run links it (the old export sent only the cards a record's NIK names)."""
+    mover = natural_id(ID_KEY, "P", f"nik:{MOVER_NIK}")
+    linked = {}
+    for mode in ("national", "sharded"):
+        with DuckDBWarehouse(database_path=str(tmp_path / f"{mode}.duckdb")).connect() as connection:
+            _mover_without_nik_world(nik_raw).write(connection)
+            if mode == "national":
+                gated = run_unify(connection, CONFIG, id_key=ID_KEY)
+            else:
+                gated = run_unify_sharded(connection, tmp_path / "shards", min_records=1)
+            assert gated.published, [o.summary for o in gated.outcomes if not o.passed]
+            linked[mode] = connection.execute(
+                "SELECT source_record_id, person_id FROM dtsen.person_source "
+                "WHERE source_record_id IN ('DM-01', 'RM-01') ORDER BY 1").fetchall()
+            if mode == "sharded":
+                assert gated.staged.figures["shared_across_shards"]["persons"] == 1
+    assert linked["national"] == [("DM-01", mover), ("RM-01", mover)]
+    assert linked["sharded"] == linked["national"]
