@@ -113,12 +113,13 @@ def cpu_between(samples: list[tuple[float, float]], start: float, end: float) ->
 
 # ---------------------------------------------------------------- the stages of one size
 
-def generate(drop: Path, persons: int, seed: int) -> dict:
+def generate(drop: Path, persons: int, seed: int, rates: tuple[str, ...] = ()) -> dict:
     summary = drop / "truth" / "summary.json"
     if summary.is_file() and json.loads(summary.read_text()).get("persons") == persons:
         return {"generated": "reused", **_drop_figures(drop)}
     done, usage = run_measured([sys.executable, "-m", "dtsen_assets.synth", "--persons", str(persons),
-                                "--seed", str(seed), "--out", str(drop)])
+                                "--seed", str(seed), "--out", str(drop),
+                                *[part for rate in rates for part in ("--rate", rate)]])
     if done.returncode != 0:
         raise SystemExit(f"generation failed:\n{done.stderr[-3000:]}")
     return {"generated": "now", "generate_seconds": usage["wall"], "generate_cpu_seconds": usage["cpu"],
@@ -270,20 +271,22 @@ def accuracy(database: Path, drop: Path) -> dict:
     """Linkage and desil against truth/ (dtsen_assets/synth/scoring.py)."""
     import duckdb
 
-    from dtsen_assets.synth.scoring import desil_against_truth, score_against_truth
+    from dtsen_assets.synth.scoring import desil_against_truth, movers_against_truth, score_against_truth
 
     with duckdb.connect(str(database), read_only=True) as connection:
         linkage = score_against_truth(connection, drop)
         desil = desil_against_truth(connection, drop)
-    return {"linkage": linkage, "desil": desil}
+        movers = movers_against_truth(connection, drop)
+    return {"linkage": linkage, "desil": desil, "movers": movers}
 
 
 def bench_size(persons: int, seed: int, out: Path, settings: dict, generate_only: bool,
-               jobs: tuple[str, ...] = ("dtsen_build",)) -> dict:
-    work = out / f"scale_{persons}_{seed}"
+               jobs: tuple[str, ...] = ("dtsen_build",), rates: tuple[str, ...] = ()) -> dict:
+    # a drop with other rates is another drop: its own folder
+    work = out / "_".join([f"scale_{persons}_{seed}", *[r.replace("=", "-") for r in sorted(rates)]])
     work.mkdir(parents=True, exist_ok=True)
     drop = work / "drop"
-    result = {"persons": persons, "seed": seed, **generate(drop, persons, seed)}
+    result = {"persons": persons, "seed": seed, "rates": list(rates), **generate(drop, persons, seed, rates)}
     result.update(raw_ingest(drop, work, settings))
     if generate_only:
         return result
@@ -306,7 +309,8 @@ def _mark(ok: bool) -> str:
 
 def report(result: dict) -> None:
     n = result["persons"]
-    print(f"\n=== {n:,} persons (seed {result['seed']}) ===")
+    rates = f", rates {', '.join(result['rates'])}" if result.get('rates') else ''
+    print(f"\n=== {n:,} persons (seed {result['seed']}{rates}) ===")
     if "generate_seconds" in result:
         print(f"generation {result['generate_seconds']:.1f} s ({n / result['generate_seconds']:,.0f} persons/s; "
               f"CPU {result['generate_cpu_seconds']:.1f} s), peak {result['generate_peak_gib']:.2f} GiB")
@@ -370,6 +374,11 @@ def report_build(result: dict, build_result: dict) -> None:
           f"desil 1-4 exclusion error {100 * desil['desil_1_4']['exclusion_error']:.1f}%, inclusion "
           f"{100 * desil['desil_1_4']['inclusion_error']:.1f}%; desil 1 exclusion "
           f"{100 * desil['desil_1']['exclusion_error']:.1f}%, inclusion {100 * desil['desil_1']['inclusion_error']:.1f}%")
+    movers = build_result["accuracy"]["movers"]
+    if movers["records"]:
+        print(f"records listed in another province than their person today: {movers['records']:,}; "
+              f"{movers['without_true_nik']:,} without the true NIK, {movers['linked_without_true_nik']:,} of them "
+              f"linked to the true person's NIK")
 
 
 def targets(results: list[dict]) -> None:
@@ -433,6 +442,9 @@ def main() -> None:
     parser.add_argument("--json", help="also write the results as JSON to this file")
     parser.add_argument("--jobs", nargs="+", default=["dtsen_build"], choices=["dtsen_build", "dtsen_build_provinces"],
                         help="the jobs to build each size with, one after the other (default: dtsen_build)")
+    parser.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE",
+                        help="a problem rate of the generated drops (python -m dtsen_assets.synth --rate), e.g. "
+                             "moved_province=0.02 for families that moved province (repeatable)")
     parser.add_argument("--min-shard-records", type=int,
                         help="dtsen_build_provinces: the shards' minimum size (default: the Definitions')")
     args = parser.parse_args()
@@ -444,7 +456,8 @@ def main() -> None:
     results = []
     try:
         for persons in sorted(args.persons):
-            result = bench_size(persons, args.seed, out, settings, args.generate_only, tuple(args.jobs))
+            result = bench_size(persons, args.seed, out, settings, args.generate_only, tuple(args.jobs),
+                                tuple(args.rate))
             results.append(result)
             report(result)
             print("load average now:", [round(x, 2) for x in os.getloadavg()])

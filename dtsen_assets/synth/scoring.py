@@ -1,8 +1,8 @@
 """Scoring the published tables against a generated drop's truth/ (tests and bench/).
 
-The pipeline never reads truth/; the benchmarks and tests do, through these two functions:
-linkage (records grouped by person_id against the true persons) and desil targeting (the
-published desil against true per-capita consumption).
+The pipeline never reads truth/; the benchmarks and tests do, through these functions: linkage
+(records grouped by person_id against the true persons), the records of families that moved
+province, and desil targeting (the published desil against true per-capita consumption).
 """
 
 from __future__ import annotations
@@ -65,6 +65,28 @@ def score_against_truth(connection: duckdb.DuckDBPyConnection, drop: Path) -> di
         "living_persons": int(living), "living_made_inactive": living_inactive / living if living else 0.0,
         "records_without_truth": int(without_truth),
     }
+
+
+def movers_against_truth(connection: duckdb.DuckDBPyConnection, drop: Path) -> dict[str, int]:
+    """The records a source lists in another province than their person's today (a family that moved
+    province, truth/persons.csv): how many, how many of them do not carry their person's true NIK, and how
+    many of those are linked to a published person with the true NIK (the cross-province residue)."""
+    truth = Path(drop) / "truth"
+    records, without_nik, linked = connection.execute(f"""
+        WITH truth_record AS (
+            SELECT source, source_record_id, person_key FROM read_csv('{truth / "source_records.csv"}', all_varchar = true)),
+        truth_person AS (
+            SELECT person_key, nik, kode_desa FROM read_csv('{truth / "persons.csv"}', all_varchar = true)),
+        mover AS (
+            SELECT r.source, r.source_record_id, r.nik IS DISTINCT FROM t.nik AS without_nik, t.nik AS nik_true
+            FROM staging.person_record AS r JOIN truth_record USING (source, source_record_id)
+            JOIN truth_person AS t USING (person_key)
+            WHERE left(r.kode_desa, 2) <> left(t.kode_desa, 2))
+        SELECT count(*), count(*) FILTER (WHERE without_nik),
+               count(*) FILTER (WHERE without_nik AND p.nik = nik_true)
+        FROM mover JOIN dtsen.person_source USING (source, source_record_id) JOIN dtsen.person AS p USING (person_id)
+    """).fetchone()
+    return {"records": int(records), "without_true_nik": int(without_nik), "linked_without_true_nik": int(linked)}
 
 
 # Quotas scored: desil 1-4 (the poorest 40% of persons) and desil 1 (the poorest 10%).
