@@ -45,7 +45,8 @@ def serials(keys: np.ndarray, rng: np.random.Generator, start_spread: int) -> np
 
 
 class SerialRegistry:
-    """NIKs issued under retired region codes, across chunks (few: kept in a set)."""
+    """Numbers that must be unique across chunks (few: kept in a set): NIKs issued under retired region
+    codes, and the cards of families that moved to another province."""
 
     def __init__(self) -> None:
         self.issued: set[int] = set()

@@ -260,7 +260,14 @@ def _identities(rng: np.random.Generator, fam: pd.DataFrame, persons: pd.DataFra
     new_district = fam["kode_desa"].to_numpy() // 10_000
     cards = build_no_kk(rng, np.r_[old_district, new_district], np.r_[first_issue, new_issue])
     fam["no_kk_lama"] = cards[:families]
-    fam["no_kk"] = np.where(changed, cards[families:], cards[:families])
+    new_cards = cards[families:]
+    across = fam["moved_province"].to_numpy()
+    if across.any():
+        # a card issued in a district of another chunk, whose own cards this chunk cannot see: serials
+        # from 5000 (a district's own cards count from below 100), unique across chunks by the registry
+        # (as the NIKs under retired codes): else two families could share a card they never shared
+        new_cards[across] = registry.make_unique(new_cards[across] + 5000)
+    fam["no_kk"] = np.where(changed, new_cards, cards[:families])
     fam["tgl_kk"] = np.where(changed, new_issue, first_issue)
 
     # NIK: first registered in the family's district, or (some adults) elsewhere in the area.
