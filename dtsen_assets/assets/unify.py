@@ -123,8 +123,24 @@ def run_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | None 
     if shard_directory is None:
         stage = lambda c: stage_unify(c, config, log, id_key)  # noqa: E731
     else:
-        stage = lambda c: shards.merge(c, shard_directory, shards.linked_outcomes(shard_directory), log)  # noqa: E731
+        stage = lambda c: merge_or_link_nationally(c, config, shard_directory, log, id_key)  # noqa: E731
     return stage_check_publish(connection, stage, lambda c, _: evaluate_unify(c, config), lambda staged: staged.tables)
+
+
+def merge_or_link_nationally(connection: duckdb.DuckDBPyConnection, config: UnifyConfig, shard_directory: Path,
+                             log=lambda message: None, id_key: str | None = None) -> UnifyResult:
+    """The shards merged; or, when a family's members were linked in different shards (the merge cannot
+    build such a family), the national linkage of `dtsen_build` on the warehouse: a valid drop gets its
+    answer, and the figures say why the shards were not used."""
+    merged = shards.merge(connection, shard_directory, shards.linked_outcomes(shard_directory), log)
+    split = merged.figures["shared_across_shards"]["split_families"]
+    if not split:
+        return merged
+    log(f"unify: {split:,} families have members linked in different province shards, which the merge cannot build "
+        "as one family; the drop is linked nationally instead (as in dtsen_build), the shards' work is discarded")
+    result = stage_unify(connection, config, log, id_key)
+    result.figures["shards_not_used"] = {"split_families": split, "shards": sorted(merged.figures["shards"])}
+    return result
 
 
 def _markdown_counts(counts: dict, header: tuple[str, str]) -> dg.MetadataValue:
@@ -176,6 +192,9 @@ def unify_registries(context: dg.AssetExecutionContext, config: UnifyConfig, war
         "retired_person_ids": _markdown_counts(retired, ("reason (unify.person_id_history)", "ids")),
         "stage_seconds": round(timings.get("total", 0.0), 1),
     })
+    if planned:      # the province shards: what they shared, or why they were not used
+        metadata[PERSON_KEY]["province_shards"] = dg.MetadataValue.json(
+            figures.get("shards_not_used") or figures.get("shared_across_shards", {}))
     metadata[PERSON_SOURCE_KEY].update({
         "match_methods": _markdown_counts(figures["match_methods"], ("match_method", "records")),
         "reject_reasons": _markdown_counts(figures["reject_reasons"], ("reject_reason", "records")),

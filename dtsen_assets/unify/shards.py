@@ -295,6 +295,7 @@ def merge(connection, directory: Path, outcomes: list[dict[str, Any]], log: Log 
             connection.execute(f"CREATE OR REPLACE TABLE {target} AS {union}")
         shared_persons = scalar(connection, "SELECT count(*) FROM shard_person_owner WHERE shards > 1")
         shared_families = scalar(connection, "SELECT count(*) FROM shard_family_owner WHERE shards > 1")
+        split = _split_families(connection, aliases)
     finally:
         for alias in aliases.values():
             connection.execute(f"DETACH {alias}")
@@ -302,8 +303,10 @@ def merge(connection, directory: Path, outcomes: list[dict[str, Any]], log: Log 
         connection.execute("DROP TABLE IF EXISTS shard_family_owner")
     figures = merged_figures([o["figures"] for o in outcomes])
     figures["shards"] = {o["shard"]: {"records": o["records"], "seconds": o["seconds"]} for o in outcomes}
-    figures["shared_across_shards"] = {"persons": int(shared_persons), "families": int(shared_families)}
-    log(f"shards merged: {len(outcomes)} shards, {shared_persons} persons and {shared_families} families in more than one")
+    figures["shared_across_shards"] = {"persons": int(shared_persons), "families": int(shared_families),
+                                       "split_families": split}
+    log(f"shards merged: {len(outcomes)} shards, {shared_persons} persons and {shared_families} families in more than "
+        f"one, {split} families with members linked in different shards")
     timings: dict[str, float] = {}
     for o in outcomes:
         for key, seconds in o["timings"].items():
@@ -311,6 +314,25 @@ def merge(connection, directory: Path, outcomes: list[dict[str, Any]], log: Log 
     timings["merge"] = time.perf_counter() - began
     largest = max(outcomes, key=lambda o: o["records"])
     return UnifyResult(trained_model=largest["trained_model"], figures=figures, timings=timings)
+
+
+def _split_families(connection, aliases: dict[str, str]) -> int:
+    """Families whose published members (each person from the shard that owns it) are not the members the
+    shard that owns the family built it from: a card whose members' records lie in two shards (e.g. a
+    child listed by a source in the province where she studies, on her parents' card). The owning shard's
+    family row (size, head, composition) does not describe them; `merge` cannot rebuild it."""
+    members = " UNION ALL ".join(
+        f"SELECT person_id, family_id, {quote_literal(name)} AS shard FROM {alias}.{staging_table(PERSON_TABLE)} "
+        f"WHERE is_active AND family_id IS NOT NULL" for name, alias in aliases.items())
+    return int(scalar(connection, f"""
+        WITH member AS ({members}),
+        published AS (SELECT m.family_id, m.person_id FROM member AS m JOIN shard_person_owner AS o USING (person_id)
+                      WHERE m.shard = o.shard),
+        built AS (SELECT m.family_id, m.person_id FROM member AS m JOIN shard_family_owner AS o USING (family_id)
+                  WHERE m.shard = o.shard)
+        SELECT count(DISTINCT family_id) FROM (
+            (SELECT * FROM published EXCEPT SELECT * FROM built)
+            UNION ALL (SELECT * FROM built EXCEPT SELECT * FROM published))"""))
 
 
 def _owners(connection, aliases: dict[str, str], owner_table: str, key: str, counted_in: str) -> None:

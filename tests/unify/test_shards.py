@@ -266,3 +266,43 @@ def test_a_mover_without_a_usable_nik_is_linked_across_shards(tmp_path: Path, ni
                 assert gated.staged.figures["shared_across_shards"]["persons"] == 1
     assert linked["national"] == [("DM-01", mover), ("RM-01", mover)]
     assert linked["sharded"] == linked["national"]
+
+
+STUDENT_NIK = "3374015507050003"    # the mover's daughter, born 15-07-2005, on her parents' card
+
+
+def test_a_card_whose_members_are_listed_in_two_shards_is_linked_nationally(tmp_path: Path) -> None:
+    """A daughter studies in Jawa Barat, where DTKS lists her alone; her parents' card is in Semarang, where
+    REGSOSEK lists them. Each shard builds the card's family from the members it has, and the merge cannot
+    make one family of the two (the old merge published neither: size 2 against 3 members, a blocking
+    check). The run links the drop nationally instead, and says so: the same tables as a national run."""
+    def world():
+        w = tricky_world()
+        w.person(MOVER_NIK, MOVER_KK, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga", DESA_SEMARANG)
+        w.person("3374015003870002", MOVER_KK, "SRI WAHYUNI", "1987-03-10", "P", "istri_suami", DESA_SEMARANG)
+        w.person(STUDENT_NIK, MOVER_KK, "DEWI LESTARI", "2005-07-15", "P", "anak", DESA_SEMARANG)
+        w.family("regsosek", "RM", MOVER_KK, DESA_SEMARANG)
+        w.record("regsosek", "RM-01", "RM", MOVER_NIK, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga")
+        w.record("regsosek", "RM-02", "RM", "3374015003870002", "SRI WAHYUNI", "1987-03-10", "P", "istri_suami")
+        w.family("dtks", "DS", "3204100101150098", DESA_A, "2021-01-01")
+        w.record("dtks", "DS-01", "DS", STUDENT_NIK, "DEWI LESTARI", "2005-07-15", "P", "kepala_keluarga")
+        return w
+
+    tables = {}
+    for mode in ("national", "sharded"):
+        with DuckDBWarehouse(database_path=str(tmp_path / f"{mode}.duckdb")).connect() as connection:
+            world().write(connection)
+            if mode == "national":
+                gated = run_unify(connection, CONFIG, id_key=ID_KEY)
+            else:
+                gated = run_unify_sharded(connection, tmp_path / ".dtsen_shards" / "run", min_records=1)
+            assert gated.published, [o.summary for o in gated.outcomes if not o.passed]
+            if mode == "sharded":
+                assert gated.staged.figures["shards_not_used"] == {"split_families": 1,
+                                                                   "shards": ["prov_32", "prov_33"]}
+            tables[mode] = [connection.execute(query).fetchall() for query in (
+                "SELECT person_id, nik, status_padan, is_active, family_id FROM dtsen.person ORDER BY ALL",
+                "SELECT source, source_record_id, person_id, match_method FROM dtsen.person_source ORDER BY ALL",
+                "SELECT family_id, no_kk, jumlah_art, kode_desa FROM dtsen.family ORDER BY ALL")]
+            assert connection.execute("SELECT jumlah_art FROM dtsen.family WHERE no_kk = ?", [MOVER_KK]).fetchall() == [(3,)]
+    assert tables["sharded"] == tables["national"]
