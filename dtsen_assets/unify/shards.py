@@ -21,6 +21,9 @@ Why this is the same linkage as one national run, and where it is not:
 - The Splink model and the name frequencies are estimated per shard (hence the minimum size).
 - The same NIK confirmed in two shards is one person_id (a keyed hash of the NIK): merge keeps one
   row for it, from the shard with most of its records, and all its records point to it.
+- A card whose members were linked in two shards (a daughter listed where she studies) is built by
+  each shard from the members it has; merge counts such split families, and the unify step then links
+  the drop nationally instead (assets/unify.py, merge_or_link_nationally).
 
 Shards run anywhere a function runs: one after another here (`stage_unify_sharded`), or as parallel
 Dagster steps (`dtsen_assets.assets.unify_shards`), each opening only its own file.
