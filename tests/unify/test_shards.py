@@ -86,13 +86,14 @@ MOVER_KK = "3374010101200001"       # his card today, in Kota Semarang (Jawa Ten
 DESA_SEMARANG = "3374011001"
 
 
-def _mover_world():
+def _mover_world(dtks_nik: str | None = MOVER_NIK):
     """The tricky world (Jawa Barat) and a man who moved to Jawa Tengah: DTKS still lists him in his old
-    village in Jawa Barat, REGSOSEK in his new one; Dukcapil has him (and his new card) in Semarang."""
+    village in Jawa Barat (with the NIK `dtks_nik`), REGSOSEK in his new one; Dukcapil has him (and his new
+    card) in Semarang."""
     w = tricky_world()
     w.person(MOVER_NIK, MOVER_KK, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga", DESA_SEMARANG)
     w.family("dtks", "DM", "3204100101150099", DESA_A, "2021-01-01")
-    w.record("dtks", "DM-01", "DM", MOVER_NIK, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga")
+    w.record("dtks", "DM-01", "DM", dtks_nik, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga")
     w.family("regsosek", "RM", MOVER_KK, DESA_SEMARANG)
     w.record("regsosek", "RM-01", "RM", MOVER_NIK, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga")
     return w
@@ -231,29 +232,18 @@ def test_a_card_across_two_provinces_gives_each_member_to_a_shard_once(tmp_path:
                                   "WHERE source_record_id = 'DM-02' AND nik = ?", [wife_nik]).fetchone()[0] == 1
 
 
-def _mover_without_nik_world(nik_raw: str | None):
-    """The mover of `_mover_world`, but DTKS wrote his NIK as `nik_raw` (none, or one Dukcapil does not know),
-    in his old village in Jawa Barat: only his birth date and name say who he is, and his Dukcapil person
-    lives in another province (another shard)."""
-    w = tricky_world()
-    w.person(MOVER_NIK, MOVER_KK, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga", DESA_SEMARANG)
-    w.family("dtks", "DM", "3204100101150099", DESA_A, "2021-01-01")
-    w.record("dtks", "DM-01", "DM", nik_raw, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga")
-    w.family("regsosek", "RM", MOVER_KK, DESA_SEMARANG)
-    w.record("regsosek", "RM-01", "RM", MOVER_NIK, "BAMBANG SUTRISNO", "1985-03-12", "L", "kepala_keluarga")
-    return w
-
-
 @pytest.mark.parametrize("nik_raw", [None, "3204101203850999"])
 def test_a_mover_without_a_usable_nik_is_linked_across_shards(tmp_path: Path, nik_raw: str | None) -> None:
-    """The cross-province residue: the Jawa Barat shard gets the Dukcapil card of a person in another province
-    whose birth date and whole name agree with one of its records that no NIK confirms, so the record is
-    linked where a national run links it (the old export sent only the cards a record's NIK names)."""
+    """The mover, without a NIK in DTKS or with one Dukcapil does not know: only his birth date and name say
+    who he is, and his Dukcapil person lives in another shard. The cross-province residue: the Jawa Barat
+    shard gets the Dukcapil card of a person in another province whose birth date and whole name agree with
+    one of its records that no NIK confirms, so the record is linked where a national run links it (the old
+    export sent only the cards a record's NIK names)."""
     mover = natural_id(ID_KEY, "P", f"nik:{MOVER_NIK}")
     linked = {}
     for mode in ("national", "sharded"):
         with DuckDBWarehouse(database_path=str(tmp_path / f"{mode}.duckdb")).connect() as connection:
-            _mover_without_nik_world(nik_raw).write(connection)
+            _mover_world(nik_raw).write(connection)
             if mode == "national":
                 gated = run_unify(connection, CONFIG, id_key=ID_KEY)
             else:
