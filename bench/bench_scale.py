@@ -223,7 +223,7 @@ STEP_PROFILE = """
 import json, dagster as dg
 instance = dg.DagsterInstance.get()
 runs = instance.get_runs(limit=1)
-steps, first, last = {}, None, None
+steps, first, last, province_shards = {}, None, None, None
 for e in (instance.all_logs(runs[0].run_id) if runs else []):
     first = e.timestamp if first is None else first
     last = e.timestamp
@@ -238,10 +238,14 @@ for e in (instance.all_logs(runs[0].run_id) if runs else []):
         step["end"], step["status"] = e.timestamp, kind
     elif kind == "ASSET_MATERIALIZATION":
         step["assets"] += 1
-        rows = e.dagster_event.step_materialization_data.materialization.metadata.get("dagster/row_count")
+        metadata = e.dagster_event.step_materialization_data.materialization.metadata
+        rows = metadata.get("dagster/row_count")
         step["rows"] += int(rows.value) if rows is not None else 0
+        if "province_shards" in metadata:       # what the shards shared, or why they were not used
+            province_shards = metadata["province_shards"].value
 events = len(instance.all_logs(runs[0].run_id)) if runs else 0
-print(json.dumps({"steps": steps, "run_seconds": (last - first) if first else 0.0, "events": events}))
+print(json.dumps({"steps": steps, "run_seconds": (last - first) if first else 0.0, "events": events,
+                  "province_shards": province_shards}))
 """
 
 
@@ -363,6 +367,8 @@ def report_build(result: dict, build_result: dict) -> None:
             cpu = f"{step['cpu']:.1f}" if step.get("cpu") is not None else "-"
             print(f"  {key:<40} {seconds:8.1f} {100 * seconds / wall:5.1f}% {cpu:>7} {step['rows']:>12,} {rate:>10} "
                   f"{step['events']:>7}")
+    if profile.get("province_shards"):
+        print(f"province shards: {json.dumps(profile['province_shards'])}")
     if not build_result["succeeded"]:
         print(build_result["log_tail"])
         return
