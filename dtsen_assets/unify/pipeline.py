@@ -88,7 +88,7 @@ def stage_unify(connection: duckdb.DuckDBPyConnection, config: UnifyConfig | Non
         began = time.perf_counter()
         figures = record_figures(connection, work, counts)
         timings["figures"] = time.perf_counter() - began
-        _drop(connection, work, "name_feature", "search_prediction", "rest_side", "unify_splink_rest_node", "rest_pair",
+        _drop(connection, work, "name_feature", "search_prediction", "unify_splink_rest_node", "rest_pair",
               "rest_record", "rest_prediction", "rest_prediction_raw", "unify_splink_rest_pairs",
               "unify_splink_rest_cluster_node", "unify_splink_rest_edges", "rest_cluster", "padan_match",
               "unify_tf_name_full", "unify_tf_tgl_lahir", "exact_pair", "evidence_search", "rest_link", "nik_claim",

@@ -10,18 +10,23 @@ CREATE OR REPLACE TABLE {w}.rest_record AS
 SELECT s.* FROM {w}.record_side s
 WHERE s.unique_id IN (SELECT record_key FROM {w}.search_match WHERE dukcapil_key IS NULL);
 
--- the records that can share a blocking key with an unmatched one (a narrow, filtered copy)
-CREATE OR REPLACE TABLE {w}.rest_side AS
-SELECT * FROM {w}.record_side
-WHERE unique_id IN (
-    SELECT r.record_key FROM {w}.record r
-    WHERE r.kode_kab IN (SELECT kode_kab FROM {w}.rest_record)
-       OR r.nik_digits IN (SELECT nik_digits FROM {w}.rest_record)
-       OR r.no_kk IN (SELECT kk_source FROM {w}.rest_record)
-       OR coalesce(r.tgl_lahir, r.nik_birth) IN (SELECT tgl_lahir_eff FROM {w}.rest_record));
-
+-- The other side of every blocking rule is any record, and its keys are columns of the record
+-- itself: they are read from {w}.record, narrow, as record_side computes them (kk_source is the
+-- card the source shows, tgl_lahir_eff and jenis_kelamin fall back to what the NIK encodes).
+-- Neither side goes through the record_side view (three joins) nor is copied wide: once the
+-- rest records span every regency, a copy of "the records that could share a key" was a copy of
+-- all records with their name lists (36 s of the 60 s of this file at 10M persons).
 CREATE OR REPLACE TABLE {w}.rest_pair AS
-WITH u AS (SELECT * FROM {w}.rest_record), v AS (SELECT * FROM {w}.rest_side),
+WITH u AS (
+    SELECT unique_id, nik_digits, kk_source, tgl_lahir_eff, kode_kab, first_token, kode_desa, last_token,
+           name_sorted, birth_year_a, jenis_kelamin
+    FROM {w}.rest_record
+), v AS (
+    SELECT record_key AS unique_id, nik_digits, no_kk AS kk_source, coalesce(tgl_lahir, nik_birth) AS tgl_lahir_eff,
+           kode_kab, first_token, kode_desa, last_token, name_sorted, birth_year_a,
+           coalesce(jenis_kelamin, nik_sex) AS jenis_kelamin
+    FROM {w}.record
+),
 pairs AS (
     SELECT u.unique_id AS record_key, v.unique_id AS other_key FROM u JOIN v ON u.nik_digits = v.nik_digits
     UNION ALL SELECT u.unique_id, v.unique_id FROM u JOIN v ON u.kk_source = v.kk_source
@@ -41,7 +46,7 @@ WHERE record_key <> other_key;
 CREATE OR REPLACE TABLE {w}.unify_splink_rest_node AS
 SELECT unique_id, nik_digits, name_full, name_sorted, name_words, name_letters, name_initials,
        tgl_lahir, birth_year_a, jenis_kelamin, kode_desa, kode_kec, kode_kab, kk_context, kk_source
-FROM {w}.rest_side
+FROM {w}.record_side
 WHERE unique_id IN (SELECT key_l FROM {w}.rest_pair UNION SELECT key_r FROM {w}.rest_pair);
 
 CREATE OR REPLACE TABLE {w}.unify_splink_rest_pairs AS
