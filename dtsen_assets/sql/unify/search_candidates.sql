@@ -41,10 +41,14 @@ WHERE unique_id NOT IN (
            AND (r.first_token IS NULL OR r.first_token IN (d.first_token, d.last_token)
                 OR r.last_token IN (d.first_token, d.last_token))));
 
+-- A record the primary rules found something plausible for keeps its primary pairs as they are
+-- (already one row per pair); only a fallback record's pairs, primary and fallback, are made one
+-- row per pair (grouping every primary pair again took a third of this file at 10M persons).
 CREATE OR REPLACE TABLE {w}.search_candidate AS
 WITH r AS (SELECT * FROM {w}.search_fallback_record), d AS (SELECT * FROM {w}.search_dukcapil),
 pairs AS (
     SELECT record_key, dukcapil_key, rule FROM {w}.search_candidate_primary
+    WHERE record_key IN (SELECT unique_id FROM {w}.search_fallback_record)
     UNION ALL SELECT r.unique_id, d.unique_id, 3 FROM r JOIN d ON r.nik_k1 = d.nik_k1
     UNION ALL SELECT r.unique_id, d.unique_id, 4 FROM r JOIN d ON r.nik_k2 = d.nik_k2
     UNION ALL SELECT r.unique_id, d.unique_id, 6 FROM r JOIN d ON r.kk_source = d.kk_source
@@ -57,6 +61,9 @@ pairs AS (
         ON r.kode_desa = d.kode_desa AND r.age_year_b = d.age_year_b AND r.jenis_kelamin = d.jenis_kelamin
     UNION ALL SELECT r.unique_id, d.unique_id, 14 FROM r JOIN d ON r.tgl_lahir_eff = d.tgl_lahir_eff AND r.first_token = d.first_token
 )
+SELECT record_key, dukcapil_key, rule FROM {w}.search_candidate_primary
+WHERE record_key NOT IN (SELECT unique_id FROM {w}.search_fallback_record)
+UNION ALL
 SELECT record_key, dukcapil_key, min(rule) AS rule FROM pairs GROUP BY record_key, dukcapil_key;
 
 DROP TABLE {w}.search_candidate_primary;
