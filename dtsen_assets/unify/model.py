@@ -22,9 +22,11 @@ comparisons below and into the blocking:
 
 Which pairs are scored is decided before Splink, in SQL (`search_candidates.sql`, `rest_candidates.sql`):
 equality joins on keys whose blocks do not grow with the population (NIK, NIK fragments, the family
-card, birth date within a regency or with a name token, name tokens or birth year within a village),
-so comparisons per record stay about constant as drops grow (reported in metadata). Splink scores
-exactly those pairs (`register_blocked_pairs_for_predict`).
+card, birth date within a regency or with the whole name, name tokens or birth year within a village),
+so comparisons per record stay about constant as drops grow (reported in metadata). The one key whose
+blocks do grow (birth date and first name token, nationally: a mover whose name is spelt otherwise)
+is asked only of records nothing plausible was found for. Splink scores exactly those pairs
+(`register_blocked_pairs_for_predict`).
 """
 
 from __future__ import annotations
