@@ -17,7 +17,7 @@
 --  14 birth date and first name token, nationally (a mover whose name is spelt otherwise). Its
 --     blocks grow with the population (a common first name on one date: about 6 Dukcapil persons
 --     per searched record at 10M persons, hundreds nationally), so it is not asked of every record:
---     as a primary rule it was a third of all candidate pairs at 1M for 0.15% of the matches.
+--     as a primary rule it made 80,702 of 800,146 candidate pairs at 1M for 0.15% of the matches.
 CREATE OR REPLACE TABLE {w}.search_candidate_primary AS
 WITH r AS (SELECT * FROM {w}.search_record), d AS (SELECT * FROM {w}.search_dukcapil),
 pairs AS (
