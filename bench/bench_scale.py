@@ -223,7 +223,7 @@ STEP_PROFILE = """
 import json, dagster as dg
 instance = dg.DagsterInstance.get()
 runs = instance.get_runs(limit=1)
-steps, first, last, province_shards = {}, None, None, None
+steps, first, last, province_shards, unify_files = {}, None, None, None, None
 for e in (instance.all_logs(runs[0].run_id) if runs else []):
     first = e.timestamp if first is None else first
     last = e.timestamp
@@ -243,10 +243,20 @@ for e in (instance.all_logs(runs[0].run_id) if runs else []):
         step["rows"] += int(rows.value) if rows is not None else 0
         if "province_shards" in metadata:       # what the shards shared, or why they were not used
             province_shards = metadata["province_shards"].value
+        if "timings_seconds" in metadata and unify_files is None:    # unify's seconds per SQL file
+            unify_files = metadata["timings_seconds"].value
 events = len(instance.all_logs(runs[0].run_id)) if runs else 0
 print(json.dumps({"steps": steps, "run_seconds": (last - first) if first else 0.0, "events": events,
-                  "province_shards": province_shards}))
+                  "province_shards": province_shards, "unify_files": unify_files}))
 """
+
+
+def unify_slowest(timings: dict, most: int = 10) -> str:
+    """The unify step's slowest parts by their seconds (its `timings_seconds` metadata: SQL files and the
+    Splink calls), without the totals."""
+    parts = sorted(((k, v) for k, v in timings.items() if k not in ("total", "stage") and "#" not in k),
+                   key=lambda item: -item[1])
+    return ", ".join(f"{name} {seconds:.1f}" for name, seconds in parts[:most])
 
 
 def step_profile(dagster_home: Path) -> dict:
@@ -369,6 +379,8 @@ def report_build(result: dict, build_result: dict) -> None:
                   f"{step['events']:>7}")
     if profile.get("province_shards"):
         print(f"province shards: {json.dumps(profile['province_shards'])}")
+    if profile.get("unify_files"):
+        print(f"unify's slowest files (s): {unify_slowest(profile['unify_files'])}")
     if not build_result["succeeded"]:
         print(build_result["log_tail"])
         return
