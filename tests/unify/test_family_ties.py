@@ -16,11 +16,9 @@ import pytest
 
 from dtsen_assets.assets.unify import run_unify
 from dtsen_assets.resources import DuckDBWarehouse
-from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.ids import natural_id
-from tests.unify.world import DESA_A, World, background, family
+from tests.unify.world import CONFIG, DESA_A, World, background, family
 
-CONFIG = UnifyConfig(as_of_date="2025-12-31", max_tidak_padan_share=0.5, max_unknown_code_share=0.6)
 
 # cards (16 digits) and NIKs (region, birth day (+40 female), month, year, serial)
 KA, KB, KC, KD, KE, KF, K_OLD = (f"320410200199{n:04d}" for n in range(1, 8))

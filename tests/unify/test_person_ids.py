@@ -15,12 +15,10 @@ import duckdb
 import pytest
 
 from dtsen_assets.resources import DuckDBWarehouse
-from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.ids import KEY_TABLE, IdKeyError, ensure_id_key, natural_id
 from dtsen_assets.assets.unify import run_unify
-from tests.unify.world import KK1, NIK, World, tricky_world
+from tests.unify.world import CONFIG, KK1, NIK, World, tricky_world
 
-CONFIG = UnifyConfig(as_of_date="2025-12-31", max_tidak_padan_share=0.5, max_unknown_code_share=0.6)
 TONO_NIK = "3204100606750099"
 
 

@@ -16,15 +16,11 @@ import pytest
 
 from dtsen_assets.assets.unify import run_unify
 from dtsen_assets.resources import DuckDBWarehouse
-from dtsen_assets.unify.config import UnifyConfig
-from tests.unify.world import DESA_A, World, tricky_world
+from tests.unify.world import (
+    CONFIG, DESA_A, DESA_SEMARANG, ID_KEY, MOVER_KK, MOVER_NIK, World, tricky_world,
+)
 
-ID_KEY = "0123456789abcdef" * 4
-CONFIG = UnifyConfig(as_of_date="2025-12-31", max_tidak_padan_share=0.5, max_unknown_code_share=0.6)
 
-MOVER_NIK = "3204101203850901"      # born 12-03-1985 in Kabupaten Bandung
-MOVER_KK = "3374010101200001"       # his card today, in Kota Semarang (Jawa Tengah)
-DESA_SEMARANG = "3374011001"
 BORN = "1985-03-12"
 NAMESAKES = 40
 

@@ -20,10 +20,10 @@ from dtsen_assets.synth.scoring import movers_against_truth, score_against_truth
 from dtsen_assets.unify import shards
 from dtsen_assets.unify.config import UnifyConfig
 from dtsen_assets.unify.ids import natural_id
-from tests.unify.world import DESA_A, background, tricky_world
+from tests.unify.world import (
+    CONFIG, DESA_A, DESA_SEMARANG, ID_KEY, MOVER_KK, MOVER_NIK, background, tricky_world,
+)
 
-ID_KEY = "0123456789abcdef" * 4
-CONFIG = UnifyConfig(as_of_date="2025-12-31", max_tidak_padan_share=0.5, max_unknown_code_share=0.6)
 
 
 def _records(counts: dict[str | None, int]) -> duckdb.DuckDBPyConnection:
@@ -79,11 +79,6 @@ def test_memory_limit_is_divided_between_the_shards_running_at_once() -> None:
     assert divided_memory_limit("3GB", 1) == "3000MB"
     assert divided_memory_limit("512MiB", 4) == "128MB"
     assert divided_memory_limit("80%", 2) == "80%"      # DuckDB's own forms are left alone
-
-
-MOVER_NIK = "3204101203850901"      # born 12-03-1985 in Kabupaten Bandung (NIKs do not change with a move)
-MOVER_KK = "3374010101200001"       # his card today, in Kota Semarang (Jawa Tengah)
-DESA_SEMARANG = "3374011001"
 
 
 def _mover_world(dtks_nik: str | None = MOVER_NIK):

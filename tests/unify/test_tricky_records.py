@@ -14,14 +14,12 @@ from dtsen_assets.unify.ids import natural_id
 from dtsen_assets.assets.unify import run_unify
 from tests.unify.value_source import check_value_sources
 from tests.unify.world import (
-    DESA_B, KK1, KK2, KK3, KK4_NEW, KK5_NEW, KK11_SOURCE, NIK, family, tricky_world,
+    CONFIG, DESA_B, ID_KEY, KK1, KK2, KK3, KK4_NEW, KK5_NEW, KK11_SOURCE, NIK, family, tricky_world,
 )
 
-# The hand-made world is tiny: two TIDAK_PADAN persons of seventeen and one unknown code of two
-# are expected here, so those two thresholds are relaxed (their defaults are tested below).
-CONFIG = UnifyConfig(as_of_date="2025-12-31", max_tidak_padan_share=0.5, max_unknown_code_share=0.6)
-# A configured id key (the resource's id_key), so the expected person ids can be computed here.
-ID_KEY = "0123456789abcdef" * 4
+# CONFIG relaxes two thresholds: two TIDAK_PADAN persons of seventeen and one unknown code of two
+# are expected in the hand-made world (the defaults are tested below). ID_KEY is a configured id
+# key (the resource's id_key), so the expected person ids can be computed here.
 
 
 @pytest.fixture(scope="module")

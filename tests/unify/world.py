@@ -17,11 +17,23 @@ from dataclasses import dataclass, field
 import duckdb
 
 from dtsen_assets.platform.vocabulary import WELFARE_VARIABLES
+from dtsen_assets.unify.config import UnifyConfig
 
 DESA_A = "3204102001"
 DESA_B = "3204102002"     # same kecamatan
 DESA_C = "3204112001"     # same kabupaten, other kecamatan
 AS_OF = "2025-12-31"
+
+# The unify tests' shared settings: a fixed id key (ids are reproducible), and shares of
+# unmatched NIKs and unknown codes the tiny worlds exceed by design.
+ID_KEY = "0123456789abcdef" * 4
+CONFIG = UnifyConfig(as_of_date=AS_OF, max_tidak_padan_share=0.5, max_unknown_code_share=0.6)
+
+# A man who moved province: born 12-03-1985 in Kabupaten Bandung (NIKs do not change with a
+# move), his card today in Kota Semarang (Jawa Tengah).
+MOVER_NIK = "3204101203850901"
+MOVER_KK = "3374010101200001"
+DESA_SEMARANG = "3374011001"
 
 
 def d(text: str | None) -> dt.date | None:
