@@ -25,7 +25,6 @@ from tests.unify.world import (
 )
 
 
-
 def _records(counts: dict[str | None, int]) -> duckdb.DuckDBPyConnection:
     """staging.person_record with only what `plan` reads: so many records per village code."""
     connection = duckdb.connect()

@@ -24,7 +24,7 @@ JOIN {w}.person_key k USING (person_anchor);
 -- number (an aggregate over ten million persons keyed by a text pair runs twice as long; ranked per
 -- source, the three sorts run side by side: 5.2 s against 7.4 s for 15M records). The rank is taken
 -- over the narrow (record_key, source, source_record_id) and joined to the values: a window sorts
--- every column it carries (10M persons: the statement 31.6 s against 43.2 s). Each value is
+-- every column it carries (10M persons: the statement 31.6-32.5 s against 43.2 s). Each value is
 -- kept with the record it came from: <v>_source from the key's priority, and <v>_key, the key of
 -- that record. Only the record id of the person's first record is carried (first_record_id): for
 -- 98% of persons every value comes from it (1M drop), and a text per variable in this aggregate
