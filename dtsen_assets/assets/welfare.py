@@ -2,8 +2,8 @@
 
     staging.susenas_household ──> welfare/pmt_model ──┐
     dtsen.family ─────────────────────────────────────┴─> welfare/pmt_score + welfare/belum_terdata
+                                                           + welfare/explanation (one scoring pass)
         welfare/pmt_score ──> welfare/decile ──> welfare/desil_kabupaten
-        welfare/pmt_score ──> welfare/explanation
 
 Each asset is a thin wrapper that goes through the gate (`dtsen_assets.platform.gate`): plain
 functions in `dtsen_assets.welfare` stage each table under `<table>__staging`, the checks of
@@ -29,7 +29,7 @@ from dtsen_assets.platform.publish import table_metadata
 from dtsen_assets.resources import DuckDBWarehouse, ModelStore
 from dtsen_assets.warehouse import staging_table
 from dtsen_assets.welfare.deciles import stage_cut_points, stage_decile, stage_desil_kabupaten
-from dtsen_assets.welfare.explain import ExplanationSettings, stage_explanations
+from dtsen_assets.welfare.explain import ExplanationSettings
 from dtsen_assets.welfare.features import feature_query
 from dtsen_assets.welfare.metrics import QUOTAS
 from dtsen_assets.welfare.models import (
@@ -50,7 +50,6 @@ from dtsen_assets.welfare.registry import (
     Registration,
     current_model,
     current_registration,
-    model_of_scores,
     stage_registry,
     stored_model,
 )
@@ -131,26 +130,25 @@ class PmtModelConfig(dg.Config):
 
 class PmtScoreConfig(dg.Config):
     batch_rows: int = Field(default=50_000, description=(
-        "Families read from DuckDB, scored and written back per batch (two batches at a time)."))
+        "Families read from DuckDB, scored, explained and written back per batch (two batches at a time)."))
     min_known_share: float = Field(default=_ELIGIBILITY.min_known_share, description=(
         "A family is scored by the richest data tier (all variables; housing and five main assets; the eight core "
         "housing variables) of which at least this share of dwelling/possession variables is known; below that "
         "even for the core housing it is listed as belum terdata."))
     belum_terdata_warn_share: float = Field(default=0.05, description="Warn when a larger share of families cannot be scored.")
+    factors_per_direction: int = Field(default=_EXPLAIN.factors_per_direction, description=(
+        "Explanations: at most this many factors raising, and this many lowering, a family's predicted welfare."))
+    min_effect_percent: float = Field(default=_EXPLAIN.min_effect_percent, description=(
+        "Explanations: factors moving the prediction by less than this percentage are not listed."))
+    min_coverage: float = Field(default=checks.DEFAULT_MIN_COVERAGE, description=(
+        "Explanations, warning: smallest share of scored families with at least one factor in words."))
+
+    def explanation(self) -> ExplanationSettings:
+        return ExplanationSettings(self.factors_per_direction, self.min_effect_percent)
 
 
 class DecileConfig(dg.Config):
     tolerance_pp: float = Field(default=0.5, description="Each desil must hold 10% of active persons within this many pp.")
-
-
-class ExplanationConfig(dg.Config):
-    min_coverage: float = Field(default=checks.DEFAULT_MIN_COVERAGE, description=(
-        "Warning: smallest share of scored families with at least one factor in words."))
-    factors_per_direction: int = Field(default=_EXPLAIN.factors_per_direction, description=(
-        "At most this many factors raising, and this many lowering, a family's predicted welfare."))
-    min_effect_percent: float = Field(default=_EXPLAIN.min_effect_percent, description=(
-        "Factors moving the prediction by less than this percentage are not listed."))
-    batch_rows: int = Field(default=50_000, description="Families explained per batch (two batches at a time).")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -371,7 +369,7 @@ def pmt_model(context: dg.AssetExecutionContext, config: PmtModelConfig, warehou
 
 
 # ----------------------------------------------------------------------------------------------
-# welfare/pmt_score + welfare/belum_terdata
+# welfare/pmt_score + welfare/belum_terdata + welfare/explanation
 # ----------------------------------------------------------------------------------------------
 
 SCORE_DESCRIPTIONS = {
@@ -384,6 +382,12 @@ SCORE_DESCRIPTIONS = {
         "welfare.belum_terdata: DTSEN families that cannot be scored, each with its reason (alasan: "
         "tanpa_anggota_aktif, keluarga_dikarantina, wilayah_tidak_valid, data_rumah_kurang) and an explanation "
         "(keterangan) a village officer can act on: what to collect at the next verifikasi dan validasi."),
+    EXPLANATION: (
+        "welfare.explanation: for each scored family, the recorded facts that moved its predicted welfare most "
+        "above (menaikkan) or below (menurunkan) a typical family of its kabupaten/kota, with the effect in percent "
+        "and a sentence a village officer can read out when the family objects (sanggahan). Exact for linear "
+        "models: the factors add up to the difference from the typical family. Made in the scoring pass, from the "
+        "same encoded rows as the score."),
 }
 
 
@@ -392,7 +396,7 @@ SCORE_DESCRIPTIONS = {
                         owners=[OWNER], code_version=WELFARE_CODE_VERSION, tags={"layer": "welfare"},
                         description=description)
            for key, description in SCORE_DESCRIPTIONS.items()],
-    check_specs=check_specs(checks.WELFARE_CHECKS, PMT_SCORE),
+    check_specs=check_specs(checks.WELFARE_CHECKS, PMT_SCORE) + check_specs(checks.WELFARE_CHECKS, EXPLANATION),
     can_subset=False,
     op_tags=WAREHOUSE_STEP,
 )
@@ -405,17 +409,29 @@ def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehou
             connection,
             lambda c: score_families(c, model, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE), eligibility,
                                      FAMILY_TABLE, config.batch_rows, log=context.log.debug,
-                                     detail_table=staging_table(SCORE_DETAIL_TABLE)),
-            lambda c, _: checks.pmt_score_outcomes(c, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE),
-                                                   FAMILY_TABLE, model.model_version, config.belum_terdata_warn_share),
-            [SCORE_TABLE, SCORE_DETAIL_TABLE, BELUM_TABLE])
+                                     detail_table=staging_table(SCORE_DETAIL_TABLE),
+                                     explanation_table=staging_table(EXPLANATION_TABLE),
+                                     explanation=config.explanation()),
+            lambda c, _: [
+                *checks.pmt_score_outcomes(c, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE), FAMILY_TABLE,
+                                           model.model_version, config.belum_terdata_warn_share),
+                *checks.explanation_outcomes(c, staging_table(EXPLANATION_TABLE), staging_table(SCORE_TABLE),
+                                             model.model_version, config.min_coverage)],
+            [SCORE_TABLE, SCORE_DETAIL_TABLE, BELUM_TABLE, EXPLANATION_TABLE])
         result = gated.staged
-        context.log.info(f"scored {result.scored:,} families in {result.seconds:.1f} s; "
+        context.log.info(f"scored and explained {result.scored:,} families in {result.seconds:.1f} s; "
                          f"{result.belum_terdata:,} belum terdata")
-        yield from report("welfare/pmt_score", gated.outcomes, PMT_SCORE)
+        yield from report("welfare/pmt_score", gated.outcomes, _CHECK_ASSET)
         score_metadata = _table_metadata(connection, SCORE_TABLE, order="family_id")
         belum_metadata = _table_metadata(connection, BELUM_TABLE, order="family_id")
+        explanation_metadata = _table_metadata(connection, EXPLANATION_TABLE, order="family_id, peringkat")
         reasons = connection.execute(f"SELECT alasan, count(*) FROM {BELUM_TABLE} GROUP BY 1 ORDER BY 2 DESC").fetchall()
+        sample = connection.execute(f"""
+            SELECT family_id, peringkat, arah, dampak_persen, penjelasan FROM {EXPLANATION_TABLE}
+            WHERE family_id IN (SELECT family_id FROM {EXPLANATION_TABLE} GROUP BY family_id
+                                ORDER BY hash(family_id) LIMIT 3)
+            ORDER BY hash(family_id), peringkat
+        """).df()
     yield dg.MaterializeResult(asset_key=PMT_SCORE, metadata={
         **score_metadata, "model_version": model.model_version, "model": model.chosen.name,
         "scoring_seconds": round(result.seconds, 2), "batches": result.batches,
@@ -425,6 +441,18 @@ def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehou
     yield dg.MaterializeResult(asset_key=BELUM_TERDATA, metadata={
         **belum_metadata, **{f"alasan_{r}": int(n) for r, n in reasons},
     })
+    explained = result.explained
+    yield dg.MaterializeResult(asset_key=EXPLANATION, metadata={
+        **explanation_metadata,
+        "masked_sample": dg.MetadataValue.md(markdown_frame(sample).to_markdown(index=False)),
+        "families_explained": explained.families - explained.families_without_factor,
+        "families_without_factor": explained.families_without_factor,
+        "model_version": model.model_version,
+    })
+
+
+# the asset each of the scoring step's checks belongs to
+_CHECK_ASSET = {check.name: check.asset for check in checks.WELFARE_CHECKS if check.asset in (PMT_SCORE, EXPLANATION)}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -461,46 +489,6 @@ def decile(context: dg.AssetExecutionContext, config: DecileConfig, warehouse: D
 
 
 # ----------------------------------------------------------------------------------------------
-# welfare/explanation
-# ----------------------------------------------------------------------------------------------
-
-@welfare_asset(EXPLANATION, [PMT_SCORE, PMT_MODEL, DTSEN_FAMILY, WILAYAH], description=(
-        "welfare.explanation: for each scored family, the recorded facts that moved its predicted welfare most "
-        "above (menaikkan) or below (menurunkan) a typical family of its kabupaten/kota, with the effect in percent "
-        "and a sentence a village officer can read out when the family objects (sanggahan). Exact for linear "
-        "models: the factors add up to the difference from the typical family."))
-def explanation(context: dg.AssetExecutionContext, config: ExplanationConfig, warehouse: DuckDBWarehouse,
-                model_store: ModelStore):
-    settings = ExplanationSettings(config.factors_per_direction, config.min_effect_percent)
-    with warehouse.connect() as connection:
-        model = model_of_scores(connection, model_store.directory(warehouse.database_file), SCORE_TABLE)
-        gated = stage_check_publish(
-            connection,
-            lambda c: stage_explanations(c, model, SCORE_TABLE, staging_table(EXPLANATION_TABLE), settings,
-                                         FAMILY_TABLE, config.batch_rows, log=context.log.debug,
-                                         detail_table=SCORE_DETAIL_TABLE),
-            lambda c, _: checks.explanation_outcomes(c, staging_table(EXPLANATION_TABLE), SCORE_TABLE,
-                                                     model.model_version, config.min_coverage),
-            [EXPLANATION_TABLE])
-        yield from report("welfare/explanation", gated.outcomes, EXPLANATION)
-        result = gated.staged
-        metadata = _table_metadata(connection, EXPLANATION_TABLE, order="family_id, peringkat")
-        sample = connection.execute(f"""
-            SELECT family_id, peringkat, arah, dampak_persen, penjelasan FROM {EXPLANATION_TABLE}
-            WHERE family_id IN (SELECT family_id FROM {EXPLANATION_TABLE} GROUP BY family_id
-                                ORDER BY hash(family_id) LIMIT 3)
-            ORDER BY hash(family_id), peringkat
-        """).df()
-    yield dg.MaterializeResult(metadata={
-        **metadata,
-        "masked_sample": dg.MetadataValue.md(markdown_frame(sample).to_markdown(index=False)),
-        "families_explained": result.families - result.families_without_factor,
-        "families_without_factor": result.families_without_factor,
-        "model_version": model.model_version,
-    })
-
-
-# ----------------------------------------------------------------------------------------------
 # welfare/desil_kabupaten
 # ----------------------------------------------------------------------------------------------
 
@@ -521,4 +509,4 @@ def desil_kabupaten(context: dg.AssetExecutionContext, warehouse: DuckDBWarehous
     yield dg.MaterializeResult(metadata={**metadata, "kabupaten_kota": int(regencies)})
 
 
-welfare_assets = [pmt_model, pmt_score, decile, explanation, desil_kabupaten]
+welfare_assets = [pmt_model, pmt_score, decile, desil_kabupaten]

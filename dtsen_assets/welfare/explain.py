@@ -25,7 +25,7 @@ For a non-linear model the fact's effect is the sum of its variables' single swa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -34,14 +34,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import scipy.sparse as sp
-from threadpoolctl import threadpool_limits
 
-from dtsen_assets.platform.batches import DEFAULT_WORKERS, insert_stream, ordered_map
-from dtsen_assets.platform.sql import reader_cursor, render
-from dtsen_assets.welfare.features import blank_outside_tier
-from dtsen_assets.welfare.models import PmtModel
-from dtsen_assets.welfare.regions import load_regions
-from dtsen_assets.welfare.scoring import FAMILY_TABLE, FEATURES_WORK_TABLE, build_family_features
+from dtsen_assets.platform.sql import render
+from dtsen_assets.welfare.features import EncodedBatch, blank_outside_tier
+from dtsen_assets.welfare.models import PmtModel, Prediction, linear_weights, union_product
 from dtsen_assets.welfare.variables import (
     CATEGORICAL,
     DESCRIPTION,
@@ -132,9 +128,19 @@ def reference_profiles(connection: duckdb.DuckDBPyConnection, families_sql: str)
 # Contributions
 # ----------------------------------------------------------------------------------------------
 
-def contributions(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame,
-                  profile_labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(n x len(MODEL_VARIABLES)) contributions in log points, and log f(family) - log f(typical family).
+@dataclass
+class Explained:
+    """A batch's contributions, and what scoring it takes from the same encoded rows."""
+
+    contribution: np.ndarray     # n x len(MODEL_VARIABLES), log points
+    total: np.ndarray            # log f(family) - log f(typical family)
+    prediction: Prediction       # log f(family) and the values filled in, as PmtModel.predict gives them
+
+
+def explain_and_predict(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame,
+                        profile_labels: np.ndarray | None = None) -> Explained:
+    """Contributions (n x len(MODEL_VARIABLES), log points), log f(family) - log f(typical family), and
+    the family's own prediction: one encoding of each family serves its score and its explanation.
 
     `typical` holds one row per family (the typical family of its regency), aligned with `frame`;
     `profile_labels` (optional, e.g. the kode_kab) says which rows of `typical` are the same profile,
@@ -145,39 +151,51 @@ def contributions(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame,
     tiers = model.tiers_of(frame)
     out = np.zeros((len(frame), len(MODEL_VARIABLES)))
     total = np.zeros(len(frame))
+    log_consumption = np.empty(len(frame))
+    filled = np.zeros(len(frame), dtype=np.int32)
     for tier in np.unique(tiers):
         rows = np.flatnonzero(tiers == tier)
         family, reference = frame.iloc[rows], typical.iloc[rows]
         if tier != FULL_TIER:
             family, reference = blank_outside_tier(family, tier), blank_outside_tier(reference, tier)
         labels = profile_labels[rows] if profile_labels is not None else np.arange(len(rows))
-        out[rows], total[rows] = _contributions(model, model.candidate(tier), family, reference, labels)
-    return out, total
+        family_batch = model.encode(family)
+        out[rows], total[rows], log_consumption[rows] = _contributions(
+            model, model.candidate(tier), family_batch, family, reference, labels)
+        filled[rows] = model.filled(family_batch, tier)
+    return Explained(out, total, Prediction(log_consumption, filled))
 
 
-def _contributions(model: PmtModel, chosen, frame: pd.DataFrame, typical: pd.DataFrame,
-                   labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    family_batch = model.encode(frame)
+def contributions(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame,
+                  profile_labels: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`explain_and_predict`'s contributions and differences from the typical family."""
+    explained = explain_and_predict(model, frame, typical, profile_labels)
+    return explained.contribution, explained.total
+
+
+def _contributions(model: PmtModel, chosen, family_batch: EncodedBatch, frame: pd.DataFrame, typical: pd.DataFrame,
+                   labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(contributions, total, log prediction of each family) for one data tier's rows."""
     # the typical families repeat one profile per regency: encode and predict each profile once
     _, profile_of_row = np.unique(labels.astype(str), return_inverse=True)
     first_rows = np.unique(profile_of_row, return_index=True)[1]
     typical_batch = model.encode(typical.iloc[first_rows])
     if chosen.linear:
-        # each design built once; coefficient x design column, summed per variable, as one p x variables matrix
-        family_design, typical_design = chosen.design(family_batch), chosen.design(typical_batch)
-        total = (np.asarray(family_design @ chosen.coef_).ravel() + chosen.intercept_) - (
-            np.asarray(typical_design @ chosen.coef_).ravel() + chosen.intercept_)[profile_of_row]
-        weights = sp.csr_matrix(_grouping_matrix(chosen.design_variables()).multiply(chosen.coef_[:, None]))
-        per_profile = np.asarray((typical_design @ weights).todense())
-        return np.asarray((family_design @ weights).todense()) - per_profile[profile_of_row], total
-    total = chosen.predict(family_batch) - chosen.predict(typical_batch)[profile_of_row]
+        # coefficient x design column, summed per variable, beside the coefficients themselves: one columns x
+        # (variables + 1) matrix applied to the encoded rows without building the design; its last column is
+        # the linear predictor, so the prediction is the one Candidate.predict makes (models.linear_weights)
+        weights = linear_weights(chosen, _grouping_matrix(chosen.design_variables()))
+        family = union_product(model.encoder, family_batch, weights)
+        difference = family - union_product(model.encoder, typical_batch, weights)[profile_of_row]
+        return difference[:, :-1], difference[:, -1], family[:, -1] + chosen.intercept_
     base = chosen.predict(family_batch)
+    total = base - chosen.predict(typical_batch)[profile_of_row]
     out = np.zeros((len(frame), len(MODEL_VARIABLES)))
-    for j, variable in enumerate(MODEL_VARIABLES):     # (stage_explanations holds BLAS to one thread)
+    for j, variable in enumerate(MODEL_VARIABLES):     # (scoring holds BLAS to one thread)
         swapped = frame.copy()
         swapped[variable] = typical[variable].to_numpy()
         out[:, j] = base - chosen.predict(model.encode(swapped))
-    return out, total
+    return out, total, base
 
 
 def _grouping_matrix(column_variables: list[str]) -> sp.csr_matrix:
@@ -391,66 +409,3 @@ def explanation_rows(frame: pd.DataFrame, contribution: np.ndarray, total: np.nd
     """`explanation_table` as a pandas frame (small batches, tests)."""
     return explanation_table(frame, contribution, total, typical, settings, model_version, regency_name,
                              labels).to_pandas()
-
-
-# ----------------------------------------------------------------------------------------------
-# The whole table
-# ----------------------------------------------------------------------------------------------
-
-def stage_explanations(connection: duckdb.DuckDBPyConnection, model: PmtModel, scores_table: str, out_table: str,
-                       settings: ExplanationSettings = ExplanationSettings(), family_table: str = FAMILY_TABLE,
-                       batch_rows: int = 50_000, log: Callable[[str], None] | None = None,
-                       detail_table: str | None = None, workers: int = DEFAULT_WORKERS) -> ExplanationResult:
-    """Stage `out_table` with the explanations of every family in `scores_table`, batch by batch,
-    `workers` batches at a time (`platform.batches.ordered_map`; the rows in the same order as one at a time).
-
-    `detail_table` (family_id, data_model) says which data tier scored each family (default: lengkap).
-    """
-    regency_name = load_regions(connection).regency_name
-    build_family_features(connection, family_table, passthrough=SOURCE_COLUMNS)
-    if detail_table:
-        scored_sql = (f"SELECT f.*, d.data_model FROM {FEATURES_WORK_TABLE} f "
-                      f"JOIN {detail_table} d ON f.unit_id = d.family_id "
-                      f"SEMI JOIN {scores_table} s ON f.unit_id = s.family_id")
-    else:
-        scored_sql = (f"SELECT f.*, '{FULL_TIER}' AS data_model FROM {FEATURES_WORK_TABLE} f "
-                      f"SEMI JOIN {scores_table} s ON f.unit_id = s.family_id")
-    typical = reference_profiles(connection, scored_sql)
-    # the table's columns and types are EXPLANATION_SCHEMA's (one definition, also the batches')
-    connection.register("welfare_explanation_empty", pa.schema(EXPLANATION_SCHEMA.items()).empty_table())
-    connection.execute(f"CREATE OR REPLACE TABLE {out_table} AS SELECT * FROM welfare_explanation_empty")
-    connection.unregister("welfare_explanation_empty")
-    def explain(batch: tuple[pa.RecordBatch, pd.DataFrame]) -> tuple[int, pa.Table]:
-        record_batch, typical_rows = batch
-        frame = record_batch.to_pandas()
-        contribution, total = contributions(model, frame, typical_rows, frame["kode_kab"].astype(str).to_numpy())
-        return len(frame), explanation_table(frame, contribution, total, typical_rows, settings,
-                                             model.model_version, regency_name)
-
-    def with_typical(record_batch: pa.RecordBatch) -> tuple[pa.RecordBatch, pd.DataFrame]:
-        # looked up here, in one thread: the profile table is shared by the workers
-        kode_kab = record_batch.column("kode_kab").cast(pa.string()).to_numpy(zero_copy_only=False)
-        return record_batch, typical.reindex(kode_kab).reset_index(drop=True)
-
-    families = explained = rows = 0
-
-    def explained_batches(reader: pa.RecordBatchReader) -> Iterator[pa.Table]:
-        nonlocal families, explained, rows
-        for count, table in ordered_map(explain, map(with_typical, reader), workers):
-            families += count
-            explained += pc.count_distinct(table["family_id"]).as_py()
-            rows += table.num_rows
-            if log:
-                log(f"explained {families:,} families")
-            yield table
-
-    reader_connection = reader_cursor(connection)
-    try:
-        reader = reader_connection.sql(scored_sql + " ORDER BY f.unit_id").to_arrow_reader(batch_rows)
-        # one BLAS thread per worker thread: many small products, and two batches at a time
-        with threadpool_limits(limits=1):
-            insert_stream(connection, out_table, pa.schema(EXPLANATION_SCHEMA.items()), explained_batches(reader))
-    finally:
-        reader_connection.close()
-    connection.execute(f"DROP TABLE IF EXISTS {FEATURES_WORK_TABLE}")
-    return ExplanationResult(families, rows, families - explained)

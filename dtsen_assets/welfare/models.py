@@ -166,6 +166,46 @@ def union_design(encoder: FeatureEncoder, batch: EncodedBatch) -> sp.csr_matrix:
                      format="csr")
 
 
+def union_weights(candidate: Candidate, weights: np.ndarray) -> np.ndarray:
+    """Weights given per column of `candidate`'s design (rows of `weights`), moved to the columns of
+    `union_design` they are (added up where a candidate uses a column twice, as an average does)."""
+    encoder = candidate.encoder
+    width = len(encoder.linear_column_names) + (len(encoder.provinces) + 1) * len(SLOPE_FEATURES)
+    out = np.zeros((width, weights.shape[1]))
+    np.add.at(out, candidate.columns(), weights)
+    return out
+
+
+def linear_weights(candidate: Candidate, grouping: sp.spmatrix) -> np.ndarray:
+    """`union_weights` of coefficient x `grouping` (design columns x groups, e.g. the variable of each
+    column), with the coefficients themselves as a last column: `union_product` with it gives each
+    group's share of the linear predictor and, last, the predictor without the intercept."""
+    per_group = sp.csr_matrix(grouping).multiply(candidate.coef_[:, None]).toarray()
+    return union_weights(candidate, np.column_stack([per_group, candidate.coef_]))
+
+
+def union_product(encoder: FeatureEncoder, batch: EncodedBatch, weights: np.ndarray) -> np.ndarray:
+    """`union_design(encoder, batch) @ weights` (dense), without building the union design: the linear
+    design times its rows of `weights`, plus each slope block only when it is weighted. Building the
+    union (or a candidate's) design is a sparse hstack per batch, most of the cost of applying a model."""
+    linear = batch.linear
+    width = linear.shape[1]
+    out = np.asarray(linear @ weights[:width])
+    provinces = len(encoder.provinces)
+    slices = encoder.region_column_slices
+    town_row = width + provinces * len(SLOPE_FEATURES)
+    for i, column in enumerate(_slope_columns(encoder)):
+        per_province = weights[width + i * provinces: width + (i + 1) * provinces]
+        per_town = weights[town_row + i]
+        if not (per_province.any() or per_town.any()):
+            continue
+        slope = linear[:, column].toarray().ravel()
+        town = linear[:, slices["regional"].start].toarray().ravel()
+        out += slope[:, None] * np.asarray(linear[:, slices["provinsi"]] @ per_province)
+        out += (town * slope)[:, None] * per_town[None, :]
+    return out
+
+
 class Candidate:
     """A fitted (or fittable) model of log per-capita consumption on an EncodedBatch.
 
@@ -203,7 +243,8 @@ class Candidate:
         raise NotImplementedError
 
     def predict(self, batch: EncodedBatch) -> np.ndarray:
-        return np.asarray(self.design(batch) @ self.coef_).ravel() + self.intercept_
+        # the coefficients moved to the union design's columns and applied to the encoded rows: no design built
+        return union_product(self.encoder, batch, union_weights(self, self.coef_[:, None]))[:, 0] + self.intercept_
 
 
 class OlsBaseline(Candidate):
@@ -793,8 +834,13 @@ class PmtModel:
                 part = blank_outside_tier(part, tier)
             batch = self.encode(part)
             out[rows] = self.candidate(tier, which).predict(batch)
-            filled[rows] = batch.filled - (len(MODEL_VARIABLES) - len(TIERS[tier]))
+            filled[rows] = self.filled(batch, tier)
         return Prediction(out, filled)
+
+    @staticmethod
+    def filled(batch: EncodedBatch, tier: str) -> np.ndarray:
+        """Values the model filled in for each row of a tier's batch (the variables outside the tier not counted)."""
+        return batch.filled - (len(MODEL_VARIABLES) - len(TIERS[tier]))
 
     def predict_log(self, features: pd.DataFrame, which: str = "chosen") -> np.ndarray:
         return self.predict(features, which).log_consumption

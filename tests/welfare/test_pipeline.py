@@ -6,6 +6,7 @@ import json
 
 import dagster as dg
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.stats import spearmanr
 
@@ -144,8 +145,9 @@ def test_explanations_in_words_for_scored_families(built) -> None:
     assert rows["penjelasan"].str.contains("umumnya di ").all()
     assert rows["penjelasan"].str.endswith("%.").all()
     assert rows.groupby("family_id").size().max() <= 6
-    sample = result.asset_materializations_for_node("welfare__explanation")[0].metadata["masked_sample"].value
-    assert "perkiraan pengeluaran" in sample
+    explanation = next(m for m in result.asset_materializations_for_node("pmt_score")
+                       if m.asset_key == dg.AssetKey(["welfare", "explanation"]))
+    assert "perkiraan pengeluaran" in explanation.metadata["masked_sample"].value
 
 
 def test_metadata_never_shows_identifiers_in_the_clear(built, family_frames) -> None:
@@ -191,12 +193,13 @@ def test_scoring_streams_in_batches(warehouse, family_frames) -> None:
     assert metadata["dagster/row_count"].value == len(families) - unscorable
 
 
-def test_explanations_streamed_in_many_batches_are_the_rows_of_one(built) -> None:
-    # platform.batches.insert_stream: small batches explained two at a time and appended by one INSERT
-    # give the published rows, in the same order, as one batch on one thread
-    from dtsen_assets.assets.welfare import SCORE_DETAIL_TABLE, SCORE_TABLE
-    from dtsen_assets.welfare.explain import stage_explanations
+def test_scores_and_explanations_streamed_in_many_batches_are_the_rows_of_one(built) -> None:
+    # scoring.score_families: small batches scored and explained two at a time (the explanations appended by one
+    # streaming INSERT, the scores through a second cursor meanwhile) give the published rows, in the same order,
+    # as one batch on one thread
+    from dtsen_assets.assets.welfare import SCORE_TABLE
     from dtsen_assets.welfare.registry import model_of_scores
+    from dtsen_assets.welfare.scoring import score_families
 
     warehouse, _ = built
     order = "ORDER BY family_id, peringkat"
@@ -204,16 +207,43 @@ def test_explanations_streamed_in_many_batches_are_the_rows_of_one(built) -> Non
         model = model_of_scores(connection, ModelStore().directory(warehouse.database_file), SCORE_TABLE)
         connection.execute("CREATE SCHEMA IF NOT EXISTS stream_test")
         try:
-            rows = {}
+            rows, scores = {}, {}
             for name, batch_rows, workers in (("small", 97, 2), ("one", 1_000_000, 1)):
-                result = stage_explanations(connection, model, SCORE_TABLE, f"stream_test.{name}", batch_rows=batch_rows,
-                                            workers=workers, detail_table=SCORE_DETAIL_TABLE)
+                result = score_families(connection, model, f"stream_test.score_{name}", f"stream_test.belum_{name}",
+                                        batch_rows=batch_rows, workers=workers,
+                                        detail_table=f"stream_test.detail_{name}",
+                                        explanation_table=f"stream_test.{name}")
                 rows[name] = connection.execute(f"SELECT * FROM stream_test.{name}").fetchall()
-                assert result.rows == len(rows[name])
+                scores[name] = connection.execute(f"SELECT * FROM stream_test.score_{name} ORDER BY family_id").fetchall()
+                assert result.explained.rows == len(rows[name])
+                assert result.scored == len(scores[name])
             published = connection.execute(f"SELECT * FROM welfare.explanation {order}").fetchall()
+            published_scores = connection.execute(f"SELECT * FROM {SCORE_TABLE} ORDER BY family_id").fetchall()
             in_order = connection.execute(f"SELECT * FROM stream_test.small {order}").fetchall()
         finally:
             connection.execute("DROP SCHEMA stream_test CASCADE")
     assert len(rows["small"]) > 1000
     assert rows["small"] == rows["one"]           # same rows, same table order
     assert in_order == published
+    assert scores["small"] == scores["one"] == published_scores
+
+
+def test_a_score_is_the_prediction_its_explanation_starts_from(built) -> None:
+    # one encoding serves both: the published score is PmtModel.predict's, to the last bits of the summation order
+    from dtsen_assets.assets.welfare import SCORE_TABLE
+    from dtsen_assets.welfare.registry import model_of_scores
+    from dtsen_assets.welfare.scoring import build_family_features, eligible_features_sql, FEATURES_WORK_TABLE, Eligibility
+
+    warehouse, _ = built
+    with warehouse.connect() as connection:
+        model = model_of_scores(connection, ModelStore().directory(warehouse.database_file), SCORE_TABLE)
+        build_family_features(connection)
+        try:
+            features = connection.execute(eligible_features_sql("welfare.belum_terdata", Eligibility())).df()
+        finally:
+            connection.execute(f"DROP TABLE {FEATURES_WORK_TABLE}")
+        published = connection.execute(f"SELECT family_id, pengeluaran_kapita_pmt FROM {SCORE_TABLE}").df()
+    predicted = pd.Series(model.predict_consumption(features), index=features["unit_id"])
+    assert len(published) == len(features) > 100
+    np.testing.assert_allclose(published["pengeluaran_kapita_pmt"].to_numpy(),
+                               predicted.loc[published["family_id"]].to_numpy(), rtol=1e-12)
