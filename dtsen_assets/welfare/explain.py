@@ -155,15 +155,41 @@ def explain_and_predict(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFr
     filled = np.zeros(len(frame), dtype=np.int32)
     for tier in np.unique(tiers):
         rows = np.flatnonzero(tiers == tier)
-        family, reference = frame.iloc[rows], typical.iloc[rows]
-        if tier != FULL_TIER:
-            family, reference = blank_outside_tier(family, tier), blank_outside_tier(reference, tier)
+        part = _TierRows(frame, typical, rows, tier)
+        if tier == FULL_TIER:
+            # encoding is row by row: the whole batch encoded and the tier's rows taken from the matrix costs
+            # less than copying most of the frame's columns into a frame of its own
+            everyone = model.encode(frame)
+            family_batch = everyone if rows.size == len(frame) else everyone.take(rows)
+        else:
+            family_batch = model.encode(part.family())
         labels = profile_labels[rows] if profile_labels is not None else np.arange(len(rows))
-        family_batch = model.encode(family)
         out[rows], total[rows], log_consumption[rows] = _contributions(
-            model, model.candidate(tier), family_batch, family, reference, labels)
+            model, model.candidate(tier), family_batch, part, labels)
         filled[rows] = model.filled(family_batch, tier)
     return Explained(out, total, Prediction(log_consumption, filled))
+
+
+@dataclass
+class _TierRows:
+    """One data tier's rows of a batch and of its typical families, as that tier's model sees them
+    (the variables outside the tier unknown); frames made only when asked for."""
+
+    frame: pd.DataFrame
+    typical: pd.DataFrame
+    rows: np.ndarray
+    tier: str
+
+    def _seen(self, frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+        part = frame if rows.size == len(frame) and rows is self.rows else frame.iloc[rows]
+        return part if self.tier == FULL_TIER else blank_outside_tier(part, self.tier)
+
+    def family(self) -> pd.DataFrame:
+        return self._seen(self.frame, self.rows)
+
+    def typical_rows(self, positions: np.ndarray | None = None) -> pd.DataFrame:
+        """The typical families of the tier's rows (of its rows at `positions`, when given)."""
+        return self._seen(self.typical, self.rows if positions is None else self.rows[positions])
 
 
 def contributions(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame,
@@ -173,13 +199,13 @@ def contributions(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFrame,
     return explained.contribution, explained.total
 
 
-def _contributions(model: PmtModel, chosen, family_batch: EncodedBatch, frame: pd.DataFrame, typical: pd.DataFrame,
+def _contributions(model: PmtModel, chosen, family_batch: EncodedBatch, part: _TierRows,
                    labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(contributions, total, log prediction of each family) for one data tier's rows."""
     # the typical families repeat one profile per regency: encode and predict each profile once
     _, profile_of_row = np.unique(labels.astype(str), return_inverse=True)
     first_rows = np.unique(profile_of_row, return_index=True)[1]
-    typical_batch = model.encode(typical.iloc[first_rows])
+    typical_batch = model.encode(part.typical_rows(first_rows))
     if chosen.linear:
         # coefficient x design column, summed per variable, beside the coefficients themselves: one columns x
         # (variables + 1) matrix applied to the encoded rows without building the design; its last column is
@@ -190,6 +216,7 @@ def _contributions(model: PmtModel, chosen, family_batch: EncodedBatch, frame: p
         return difference[:, :-1], difference[:, -1], family[:, -1] + chosen.intercept_
     base = chosen.predict(family_batch)
     total = base - chosen.predict(typical_batch)[profile_of_row]
+    frame, typical = part.family(), part.typical_rows()
     out = np.zeros((len(frame), len(MODEL_VARIABLES)))
     for j, variable in enumerate(MODEL_VARIABLES):     # (scoring holds BLAS to one thread)
         swapped = frame.copy()
@@ -339,7 +366,10 @@ def explanation_table(frame: pd.DataFrame, contribution: np.ndarray, total: np.n
     labels = labels or value_labels()
     tiers = (frame["data_model"].fillna(FULL_TIER).to_numpy(object) if "data_model" in frame.columns
              else np.full(len(frame), FULL_TIER, dtype=object))
-    in_tier = np.column_stack([np.isin(tiers, [t for t in TIERS if v in TIERS[t]]) for v in MODEL_VARIABLES])
+    # which variables each row's tier has: looked up per distinct tier, not compared row by row per variable
+    tier_code, tier_names = pd.factorize(pd.Series(tiers, dtype=object))
+    in_tier = np.array([[t in TIERS and v in TIERS[t] for v in MODEL_VARIABLES] for t in tier_names],
+                       dtype=bool).reshape(len(tier_names), len(MODEL_VARIABLES))[tier_code]
     known_variable = np.column_stack([frame[v].notna().to_numpy() for v in MODEL_VARIABLES]) & in_tier
     unknown_count = (~known_variable).sum(axis=1)
     # one column per unit (a fact or a single variable): contributions add up, known when any member is

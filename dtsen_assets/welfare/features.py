@@ -138,6 +138,10 @@ class EncodedBatch:
     tree: np.ndarray                 # integer codes for categories, numbers as they are
     filled: np.ndarray               # per row: how many variables were unknown/unseen and filled in
 
+    def take(self, rows: np.ndarray) -> EncodedBatch:
+        """The batch of the given rows (each row is encoded on its own, so this is their encoding)."""
+        return EncodedBatch(self.linear[rows], self.tree[rows] if self.tree.size else self.tree, self.filled[rows])
+
 
 @dataclass
 class FeatureEncoder:
@@ -265,7 +269,8 @@ class FeatureEncoder:
         codes: dict[str, np.ndarray] = {}
         for variable in CATEGORICAL:
             levels = self.levels[variable]
-            code = pd.Categorical(frame[variable], categories=levels).codes.astype(np.int32) if levels else \
+            # each value's position among the levels (-1: not one of them), as pd.Categorical's codes
+            code = pd.Index(levels).get_indexer(frame[variable]).astype(np.int32) if levels else \
                 np.full(n, -1, np.int32)
             unknown = code < 0
             filled_count += unknown

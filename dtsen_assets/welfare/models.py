@@ -829,10 +829,13 @@ class PmtModel:
         filled = np.zeros(len(features), dtype=np.int32)
         for tier in np.unique(tiers):
             rows = np.flatnonzero(tiers == tier)
-            part = features.iloc[rows]
-            if tier != FULL_TIER:
-                part = blank_outside_tier(part, tier)
-            batch = self.encode(part)
+            if tier == FULL_TIER:
+                # encoding is row by row: encoding everything and taking the tier's rows from the matrix
+                # costs less than copying most of the frame's columns into a frame of its own
+                batch = self.encode(features)
+                batch = batch if rows.size == len(features) else batch.take(rows)
+            else:
+                batch = self.encode(blank_outside_tier(features.iloc[rows], tier))
             out[rows] = self.candidate(tier, which).predict(batch)
             filled[rows] = self.filled(batch, tier)
         return Prediction(out, filled)

@@ -10,6 +10,7 @@ import pytest
 from dtsen_assets.welfare.explain import (
     ExplanationSettings,
     contributions,
+    explain_and_predict,
     explanation_rows,
     reference_profiles,
 )
@@ -174,3 +175,25 @@ def test_sentences_are_worded_as_a_village_officer_reads_them() -> None:
         "kabupaten/kota ini: bekerja). Ini menaikkan perkiraan pengeluaran per orang sekitar 4%.")
     for effect in (0.5, 1.5, 2.4999, 99.5, 1234.56, 3.2e16, -7.5):
         assert sentence("lantai", "a", "b", "X", effect, None).endswith(f"sekitar {abs(effect):.0f}%.")
+
+
+def test_a_batch_of_mixed_data_tiers_is_scored_and_explained_as_each_tier_alone(setting) -> None:
+    """explain_and_predict encodes a batch once and takes each tier's rows from it: a family's score and
+    contributions must not depend on which other families, of which tiers, share its batch."""
+    model, frame, _, aligned = setting
+    tiers = np.array(["lengkap", "rumah_aset_utama", "rumah_pokok"], dtype=object)[np.arange(len(frame)) % 3]
+    mixed = frame.assign(data_model=tiers)
+    together = explain_and_predict(model, mixed, aligned)
+    np.testing.assert_allclose(together.prediction.log_consumption, model.predict_log(mixed), rtol=1e-12)
+    np.testing.assert_array_equal(together.prediction.filled, model.predict(mixed).filled)
+    for tier in np.unique(tiers):
+        rows = np.flatnonzero(tiers == tier)
+        alone = explain_and_predict(model, mixed.iloc[rows].reset_index(drop=True),
+                                    aligned.iloc[rows].reset_index(drop=True))
+        np.testing.assert_allclose(together.contribution[rows], alone.contribution, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(together.prediction.log_consumption[rows], alone.prediction.log_consumption,
+                                   rtol=1e-12)
+        np.testing.assert_array_equal(together.prediction.filled[rows], alone.prediction.filled)
+    # a poorer tier's model sees fewer variables: the same family is scored differently by it
+    assert not np.allclose(together.prediction.log_consumption[tiers == "rumah_pokok"],
+                           explain_and_predict(model, frame, aligned).prediction.log_consumption[tiers == "rumah_pokok"])
