@@ -112,8 +112,9 @@ class ExplanationResult:
 
 def reference_profiles(connection: duckdb.DuckDBPyConnection, families_sql: str) -> pd.DataFrame:
     """One row per kode_kab with every model variable at its typical value (index: kode_kab)."""
-    sql = render("welfare/reference_profile", 
-        families=families_sql, categorical=", ".join(CATEGORICAL), numeric=", ".join(NUMERIC))
+    sql = render("welfare/reference_profile", families=families_sql, categorical=", ".join(CATEGORICAL),
+                 categorical_sets=", ".join(f"(kode_kab, {v})" for v in CATEGORICAL), numeric=", ".join(NUMERIC),
+                 numeric_medians=", ".join(f"CAST(quantile_disc({v}, 0.5) AS VARCHAR) AS {v}" for v in NUMERIC))
     long = connection.execute(sql).df()
     wide = long.pivot(index="kode_kab", columns="variabel", values="nilai")
     profile = pd.DataFrame(index=wide.index)
