@@ -313,41 +313,44 @@ class FeatureEncoder:
         for variable in CATEGORICAL:
             offsets[variable] = offset
             offset += len(self.levels[variable])
-        rows, cols, vals = [], [], []
-        arange = np.arange(n)
+        # every row has one slot per column block, in column order: each categorical variable, each number,
+        # the two regional values, its province, its regency and each ordinal threshold; the province,
+        # regency and ordinal slots are present only where they apply. The slots kept, row by row, are the
+        # CSR arrays themselves (columns already sorted), without a COO round trip and its sort.
+        cols, vals, present = [], [], []
+        everyone = np.ones(n, dtype=bool)
         for variable in CATEGORICAL:
             if self.levels[variable]:
-                rows.append(arange)
                 cols.append(offsets[variable] + codes[variable])
                 vals.append(np.ones(n))
-        numeric_block = np.empty((n, len(NUMERIC_FEATURES)))
-        for j, (name, variable, how) in enumerate(NUMERIC_FEATURES):
-            numeric_block[:, j] = (_transform(numbers[variable], how) - self.numeric_mean[name]) / self.numeric_scale[name]
+                present.append(everyone)
         is_kota, logit_p0, prov, reg = self.region_values(frame[REGION].to_numpy())
         start = len(columns_categorical)
-        for j in range(len(NUMERIC_FEATURES)):
-            rows.append(arange)
+        for j, (name, variable, how) in enumerate(NUMERIC_FEATURES):
             cols.append(np.full(n, start + j))
-            vals.append(numeric_block[:, j])
+            vals.append((_transform(numbers[variable], how) - self.numeric_mean[name]) / self.numeric_scale[name])
+            present.append(everyone)
         regional = self.region_column_slices
-        rows += [arange, arange]
         cols += [np.full(n, regional["regional"].start), np.full(n, regional["regional"].start + 1)]
         vals += [is_kota, logit_p0]
-        seen_prov, seen_kab = prov >= 0, reg >= 0
-        rows += [arange[seen_prov], arange[seen_kab]]
-        cols += [regional["provinsi"].start + prov[seen_prov], regional["kab"].start + reg[seen_kab]]
-        vals += [np.ones(seen_prov.sum()), np.ones(seen_kab.sum())]
+        present += [everyone, everyone]
+        cols += [regional["provinsi"].start + np.maximum(prov, 0), regional["kab"].start + np.maximum(reg, 0)]
+        vals += [np.ones(n), np.ones(n)]
+        present += [prov >= 0, reg >= 0]
         for j, (variable, level) in enumerate(self.ordinal_thresholds):
             order = ORDINAL[variable]
             rank = {lv: i for i, lv in enumerate(order)}
             levels = self.levels[variable]
             at_least = np.array([rank.get(lv, -1) >= rank[level] for lv in levels], dtype=bool)
-            hit = at_least[codes[variable]]
-            rows.append(arange[hit])
-            cols.append(np.full(int(hit.sum()), regional["ordinal"].start + j))
-            vals.append(np.ones(int(hit.sum())))
+            cols.append(np.full(n, regional["ordinal"].start + j))
+            vals.append(np.ones(n))
+            present.append(at_least[codes[variable]])
         width = regional["ordinal"].stop
-        linear = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, width))
+        kept = np.column_stack(present) if present else np.zeros((n, 0), dtype=bool)
+        indptr = np.concatenate([[0], np.cumsum(kept.sum(axis=1))])
+        indices = np.column_stack(cols)[kept] if present else np.zeros(0, dtype=np.int64)
+        data = np.column_stack(vals)[kept] if present else np.zeros(0)
+        linear = sp.csr_matrix((data, indices, indptr), shape=(n, width))
         tree_matrix = np.empty((0, 0))
         if tree:
             tree_matrix = np.column_stack(

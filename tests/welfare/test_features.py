@@ -145,3 +145,35 @@ def test_an_unseen_ordered_level_takes_the_nearest_surveyed_level_below_it(regio
     assert codes["lantai"][0] == codes["lantai"][1]
     assert filled.tolist() == [1, 0]     # still counted as a value filled in
     assert encoder.ordinal_substitutes("status_bangunan") == {}   # not an ordered variable
+
+
+def test_each_row_is_encoded_with_its_own_entries_in_column_order(regions) -> None:
+    """The design is written row by row as CSR: a row's entries are its categorical levels, numbers, the two
+    regional values, its province and regency only when the survey saw them, and each ordinal threshold it
+    reaches, in column order; and a row's encoding does not depend on the rows beside it."""
+    training = households(300, seed=8)
+    encoder = FeatureEncoder.fit(training, np.ones(len(training)), regions)
+    probe = pd.DataFrame([family(), family(kode_desa="9999012001"), family(lantai="marmer_granit", luas_lantai=None),
+                          family(kode_desa="3204", krt_status_bekerja=None)])
+    probe["kode_kab"] = probe["kode_desa"].str[:4]
+    batch = encoder.encode(probe)
+    linear = batch.linear
+    slices = encoder.region_column_slices
+    codes, _, _ = encoder.fill(probe)
+    for i in range(len(probe)):
+        columns = linear.indices[linear.indptr[i]:linear.indptr[i + 1]]
+        assert np.all(np.diff(columns) > 0)                          # sorted, no duplicates
+        regional = [c for c in columns if slices["provinsi"].start <= c < slices["kab"].stop]
+        seen_kab = probe["kode_kab"][i] in encoder.regencies
+        assert len(regional) == (probe["kode_kab"][i][:2] in encoder.provinces) + seen_kab
+        ordinal = [c for c in columns if c >= slices["ordinal"].start]
+        rank = {v: {lv: k for k, lv in enumerate(ORDINAL[v])} for v in ORDINAL}
+        expected_ordinal = sum(rank[v].get(encoder.levels[v][codes[v][i]], -1) >= rank[v][level]
+                               for v, level in encoder.ordinal_thresholds)
+        assert len(ordinal) == expected_ordinal
+        assert len(columns) == (sum(1 for v in CATEGORICAL if encoder.levels[v]) + len(NUMERIC_FEATURES) + 2
+                                + len(regional) + len(ordinal))
+        alone = encoder.encode(probe.iloc[[i]])
+        np.testing.assert_array_equal(alone.linear.indices, columns)
+        np.testing.assert_array_equal(alone.linear.data, linear.data[linear.indptr[i]:linear.indptr[i + 1]])
+    assert probe["kode_kab"][1] not in encoder.regencies           # the unseen regency has no regency column
