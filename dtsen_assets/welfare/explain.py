@@ -149,24 +149,14 @@ def explain_and_predict(model: PmtModel, frame: pd.DataFrame, typical: pd.DataFr
     Each family is explained by the model of its data tier (`data_model`), which sees only that
     tier's variables, for the family and for its typical family alike.
     """
-    tiers = model.tiers_of(frame)
     out = np.zeros((len(frame), len(MODEL_VARIABLES)))
     total = np.zeros(len(frame))
     log_consumption = np.empty(len(frame))
     filled = np.zeros(len(frame), dtype=np.int32)
-    for tier in np.unique(tiers):
-        rows = np.flatnonzero(tiers == tier)
-        part = _TierRows(frame, typical, rows, tier)
-        if tier == FULL_TIER:
-            # encoding is row by row: the whole batch encoded and the tier's rows taken from the matrix costs
-            # less than copying most of the frame's columns into a frame of its own
-            everyone = model.encode(frame)
-            family_batch = everyone if rows.size == len(frame) else everyone.take(rows)
-        else:
-            family_batch = model.encode(part.family())
+    for tier, rows, family_batch in model.tier_batches(frame):
         labels = profile_labels[rows] if profile_labels is not None else np.arange(len(rows))
         out[rows], total[rows], log_consumption[rows] = _contributions(
-            model, model.candidate(tier), family_batch, part, labels)
+            model, model.candidate(tier), family_batch, _TierRows(frame, typical, rows, tier), labels)
         filled[rows] = model.filled(family_batch, tier)
     return Explained(out, total, Prediction(log_consumption, filled))
 

@@ -62,6 +62,7 @@ import json
 import os
 import tempfile
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -823,19 +824,23 @@ class PmtModel:
             return np.full(len(features), FULL_TIER, dtype=object)
         return features["data_model"].fillna(FULL_TIER).to_numpy(object)
 
-    def predict(self, features: pd.DataFrame, which: str = "chosen") -> Prediction:
+    def tier_batches(self, features: pd.DataFrame) -> Iterator[tuple[str, np.ndarray, EncodedBatch]]:
+        """(tier, its rows, their encoding as the tier's model sees them) for each data tier in `features`."""
         tiers = self.tiers_of(features)
-        out = np.empty(len(features))
-        filled = np.zeros(len(features), dtype=np.int32)
         for tier in np.unique(tiers):
             rows = np.flatnonzero(tiers == tier)
             if tier == FULL_TIER:
                 # encoding is row by row: encoding everything and taking the tier's rows from the matrix
                 # costs less than copying most of the frame's columns into a frame of its own
                 batch = self.encode(features)
-                batch = batch if rows.size == len(features) else batch.take(rows)
+                yield tier, rows, batch if rows.size == len(features) else batch.take(rows)
             else:
-                batch = self.encode(blank_outside_tier(features.iloc[rows], tier))
+                yield tier, rows, self.encode(blank_outside_tier(features.iloc[rows], tier))
+
+    def predict(self, features: pd.DataFrame, which: str = "chosen") -> Prediction:
+        out = np.empty(len(features))
+        filled = np.zeros(len(features), dtype=np.int32)
+        for tier, rows, batch in self.tier_batches(features):
             out[rows] = self.candidate(tier, which).predict(batch)
             filled[rows] = self.filled(batch, tier)
         return Prediction(out, filled)
