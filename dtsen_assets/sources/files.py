@@ -86,11 +86,21 @@ def scan_file(path: Path, max_examples: int = 5) -> FileScan:
             lines_before += block.count(b"\n")
             if not chunk:
                 break
-    header_text = None
-    if header is not None:
-        header_text = header.removeprefix(UTF8_BOM).decode("utf-8", errors="replace").rstrip("\r")
     line_count = lines_before + (1 if size and last_byte != b"\n" else 0)
-    return FileScan(path, size, digest.hexdigest(), invalid, invalid_count, header_text, line_count)
+    return FileScan(path, size, digest.hexdigest(), invalid, invalid_count, _header_text(header), line_count)
+
+
+def read_header_line(path: Path) -> str | None:
+    """The file's first line as `scan_file` reads it (None for an empty file), without reading the rest."""
+    with path.open("rb") as handle:
+        first = handle.readline()
+    return _header_text(first.removesuffix(b"\n") if first else None)
+
+
+def _header_text(header: bytes | None) -> str | None:
+    if header is None:
+        return None
+    return header.removeprefix(UTF8_BOM).decode("utf-8", errors="replace").rstrip("\r")
 
 
 def check_header(header_line: str, source_file: SourceFile) -> HeaderCheck:

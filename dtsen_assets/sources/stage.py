@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from dtsen_assets.sources.files import (
     fix_line_numbers,
     list_source_files,
     load_csv_to_table,
+    read_header_line,
     scan_file,
 )
 from dtsen_assets.warehouse import drop_staging, row_count, staging_table, table_exists
@@ -88,28 +90,40 @@ def stage_source_file(connection: duckdb.DuckDBPyConnection, drop_root: Path, so
     missing = not paths and not source_file.many_files or any(not p.is_file() for p in paths)
     if listing.problem or listing.refused or missing:
         return staged
+    header_lines = []
     for path in paths:
         try:
-            staged.scans.append(scan_file(path))
+            header_lines.append(read_header_line(path))
         except OSError as error:
             staged.unreadable = (path, error)
             return staged
+    headers = [check_header(line or "", source_file) for line in header_lines]
+    # the contract's columns can be selected: load the rows
+    loadable = not any(h.delimiter_found or h.empty_positions or h.duplicated or h.missing for h in headers)
+    rejects = f"{staged.staged_table}_rejects"
+    # The bytes are hashed and checked for UTF-8 on a second thread while DuckDB loads the rows (both release
+    # the GIL; a 10M-person Dukcapil file is ~3 s of hashing). The load counts only when every file is
+    # readable and UTF-8: otherwise it is dropped, and the outcome is the same as had the scan come first.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dtsen-scan") as pool:
+        scanning = pool.submit(_scan_files, paths)
+        if loadable:
+            try:
+                load_csv_to_table(connection, paths, source_file, [h.columns for h in headers],
+                                  [h.rename for h in headers], staged.staged_table, rejects)
+            except duckdb.Error as error:
+                staged.load_error = error
+        staged.scans, staged.unreadable = scanning.result()
     for scan in staged.scans:
         log(f"scanned {scan.path}: {scan.size_bytes:,} bytes, sha256 {scan.sha256[:12]}…")
-    if any(s.invalid_utf8_line_count for s in staged.scans):
-        return staged
-    staged.headers = [check_header(s.header_line or "", source_file) for s in staged.scans]
-    if any(h.delimiter_found or h.empty_positions or h.duplicated or h.missing for h in staged.headers):
-        return staged   # the contract's columns cannot be selected
-
-    rejects = f"{staged.staged_table}_rejects"
-    try:
-        load_csv_to_table(connection, paths, source_file, [h.columns for h in staged.headers],
-                          [h.rename for h in staged.headers], staged.staged_table, rejects)
-    except duckdb.Error as error:
-        staged.load_error = error
-        drop_staging(connection, [table])
-        connection.execute(f"DROP TABLE IF EXISTS {rejects}")
+    bytes_readable = staged.unreadable is None and not any(s.invalid_utf8_line_count for s in staged.scans)
+    if bytes_readable:
+        staged.headers = headers
+    else:
+        staged.load_error = None
+    if not loadable or staged.load_error is not None or not bytes_readable:
+        if loadable:
+            drop_staging(connection, [table])
+            connection.execute(f"DROP TABLE IF EXISTS {rejects}")
         return staged
     staged.loaded = True
     staged.rows = row_count(connection, staged.staged_table)
@@ -123,6 +137,17 @@ def stage_source_file(connection: duckdb.DuckDBPyConnection, drop_root: Path, so
     stage_drop_files(connection, drop_root, source_file.key, staged.scans)
     staged.tables = [table, DROP_FILE_TABLE]
     return staged
+
+
+def _scan_files(paths: list[Path]) -> tuple[list[FileScan], tuple[Path, OSError] | None]:
+    """The scan of every file (hash, UTF-8, lines) up to the first that cannot be read, and that file's error."""
+    scans = []
+    for path in paths:
+        try:
+            scans.append(scan_file(path))
+        except OSError as error:
+            return scans, (path, error)
+    return scans, None
 
 
 def _rejects(connection: duckdb.DuckDBPyConnection, rejects_table: str) -> Rejects:
