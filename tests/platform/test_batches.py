@@ -83,3 +83,30 @@ def test_insert_stream_raises_the_producers_own_error_and_appends_nothing() -> N
     with pytest.raises(Broken, match="batch 2 failed"):
         insert_stream(connection, "t", pa.schema([("n", pa.int32())]), pieces())
     assert connection.execute("SELECT count(*) FROM t").fetchone() == (0,)
+
+
+def test_insert_stream_fills_every_row_group_but_the_last_and_keeps_the_threads_setting(tmp_path) -> None:
+    # A parallel INSERT from a slow producer leaves each thread's last row group part-filled, and the next
+    # checkpoint rewrites them (8 s at 10M persons for the explanations).
+    import duckdb
+    import numpy as np
+    import pyarrow as pa
+
+    from dtsen_assets.platform.batches import insert_stream
+
+    def pieces():
+        for i in range(12):
+            time.sleep(0.02)                 # the producer is slower than DuckDB, as the scoring workers are
+            n = np.arange(i * 25_000, (i + 1) * 25_000)
+            yield pa.table({"n": n, "s": pa.array(n.astype(str))})
+
+    connection = duckdb.connect(str(tmp_path / "w.duckdb"))
+    connection.execute("SET threads = 2")
+    connection.execute("CREATE TABLE t (n BIGINT, s VARCHAR)")
+    insert_stream(connection, "t", pa.schema([("n", pa.int64()), ("s", pa.string())]), pieces())
+    sizes = [n for _, n in connection.execute(
+        "SELECT row_group_id, max(count) FROM pragma_storage_info('t') GROUP BY 1 ORDER BY 1").fetchall()]
+    full = 122_880
+    assert sum(sizes) == 300_000 and sizes[:-1] == [full] * (len(sizes) - 1), sizes
+    assert connection.execute("SELECT current_setting('threads')").fetchone() == (2,)
+    assert connection.execute("SELECT count(DISTINCT n), min(n), max(n) FROM t").fetchone() == (300_000, 0, 299_999)
