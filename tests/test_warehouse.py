@@ -73,3 +73,26 @@ def test_preview_masks_personal_columns_and_cuts_long_text(tmp_path: Path) -> No
     html = markdown.markdown(preview, extensions=["tables"])
     assert "3204********0001" in html and "****-**-**" in html and "<em>" not in html
     assert "1" * PREVIEW_CELL_CHARS not in preview and "…" in preview
+
+
+def test_a_connection_without_vacuum_leaves_row_groups_as_written(tmp_path: Path) -> None:
+    warehouse = DuckDBWarehouse(database_path=str(tmp_path / "w.duckdb"))
+    with warehouse.connect(vacuum=False) as connection:
+        assert connection.execute("SELECT current_setting('max_vacuum_tasks')").fetchone() == (0,)
+    with warehouse.connect() as connection:
+        assert connection.execute("SELECT current_setting('max_vacuum_tasks')").fetchone()[0] > 0
+
+
+def test_unify_which_checkpoints_without_vacuum_deletes_and_updates_no_rows() -> None:
+    # unify's connection does not vacuum (assets/unify.py): deleted rows would never be compacted
+    import re
+
+    import dtsen_assets
+
+    package = Path(dtsen_assets.__file__).parent
+    files = sorted((package / "sql" / "unify").glob("*.sql")) + sorted((package / "unify").glob("*.py"))
+    statements = {path.name: re.findall(r"\b(DELETE\s+FROM|UPDATE\s+\w[\w.{}]*\s+SET|TRUNCATE)\b",
+                                        path.read_text(), flags=re.IGNORECASE)
+                  for path in files}
+    assert len(statements) > 30
+    assert {name: found for name, found in statements.items() if found} == {}

@@ -165,7 +165,8 @@ def unify_registries(context: dg.AssetExecutionContext, config: UnifyConfig, war
     planned = planned_shards(warehouse, context.run.run_id)
     if planned:
         context.log.info(f"unify: merging the {len(planned[1]['shards'])} province shards of this run (unify/shards)")
-    with warehouse.connect() as connection:
+    # its tables are written whole and no row deleted: nothing for a vacuum at its checkpoints to reclaim
+    with warehouse.connect(vacuum=False) as connection:
         gated = run_unify(connection, config, log=context.log.info, id_key=warehouse.secret_id_key,
                           shard_directory=planned[0] if planned else None)
         yield from report("dtsen.person / dtsen.person_source / dtsen.family", gated.outcomes, checks.CHECK_ASSET)
