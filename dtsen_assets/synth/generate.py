@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -252,6 +253,12 @@ def _chunk_parts(shared: _Shared, chunks: list[pd.DataFrame], starts: list[int],
             yield _build_part(shared, index, villages, starts[index], registry)
         return
     context = multiprocessing.get_context("fork")   # no re-import, `shared` not pickled
+    # A forked worker must not garbage-collect what it inherits: an unreachable DuckDB connection of the
+    # caller (a test's, a Dagster step's) collected in a worker crashes it, its threads not being there, and
+    # the pool then waits forever for that chunk. The caller's garbage is collected here, in its own process,
+    # and what is left is frozen for the workers' lifetime.
+    gc.collect()
+    gc.freeze()
     pool = context.Pool(workers, initializer=_worker_init, initargs=(shared,))
     finished = False
     try:
@@ -272,6 +279,7 @@ def _chunk_parts(shared: _Shared, chunks: list[pd.DataFrame], starts: list[int],
         else:
             pool.terminate()
         pool.join()
+        gc.unfreeze()
 
 
 def _registry_files(source: str) -> tuple[str, str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
 import subprocess
 import sys
 
@@ -88,3 +90,42 @@ def test_the_worker_pool_ends_where_the_parent_ignores_sigterm(tmp_path):
                          timeout=240)
     assert run.returncode == 0 and run.stdout.strip().endswith("ended"), run.stderr[-2000:]
     assert (tmp_path / "whole" / "truth" / "summary.json").is_file()
+
+
+# A worker that garbage-collects at its start, beside unreachable DuckDB connections of the caller.
+_GARBAGE_BEFORE_FORK = """
+import gc, sys
+import duckdb
+from dtsen_assets.synth import generate, generate_drop
+
+gc.disable()                                  # the garbage stays until someone collects it
+for _ in range(3):
+    connection = duckdb.connect()
+    connection.execute("SELECT sum(range) FROM range(1000000)").fetchall()
+    cycle = {"connection": connection}
+    cycle["cycle"] = cycle
+    del connection, cycle
+started = generate._worker_init
+
+def collecting_init(shared):
+    gc.collect()                              # what a worker's allocations trigger sooner or later
+    started(shared)
+
+generate._worker_init = collecting_init
+summary = generate_drop(sys.argv[1], 8_000, seed=5, chunk_persons=2_000, workers=2)
+print(summary["chunks"])
+"""
+
+
+def test_workers_never_collect_the_callers_duckdb_connections(tmp_path):
+    # collected in a forked worker, a connection crashed it and the pool waited forever for its chunk
+    process = subprocess.Popen([sys.executable, "-c", _GARBAGE_BEFORE_FORK, str(tmp_path)], text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)      # the script and its pool's workers
+        process.communicate()
+        pytest.fail("the generator's pool never finished: a worker crashed collecting the caller's garbage")
+    assert process.returncode == 0, stderr[-2000:]
+    assert int(stdout.split()[-1]) >= 3
