@@ -10,7 +10,7 @@ import pytest
 
 from dtsen_assets.contract import SOURCE_FILES_BY_KEY
 from dtsen_assets.sources import stage as source_stage
-from dtsen_assets.sources.files import read_header_line, scan_file
+from dtsen_assets.sources.files import read_header_line
 from dtsen_assets.warehouse import table_exists
 from tests.fixtures.tiny_drop import ROWS, write_csv, write_tiny_drop
 
@@ -24,13 +24,15 @@ def connection(tmp_path: Path):
         yield connection
 
 
-@pytest.mark.parametrize("content", [
-    b"", b"A,B", b"A,B\n", b"\xef\xbb\xbfA,B\r\n1,2\r\n", b"\nA,B\n", b"A,\xe9B\n1,2\n", b"A;B\n" + b"x" * 100,
+@pytest.mark.parametrize(("content", "header"), [
+    (b"", None), (b"A,B", "A,B"), (b"A,B\n", "A,B"), (b"\xef\xbb\xbfA,B\r\n1,2\r\n", "A,B"), (b"\nA,B\n", ""),
+    (b"A,\xe9B\n1,2\n", "A,\ufffdB"), (b"A;B\n" + b"x" * 100, "A;B"),
 ])
-def test_the_header_line_is_the_first_line_the_scan_reads(tmp_path: Path, content: bytes) -> None:
+def test_the_header_line_is_the_first_line_without_bom_or_line_ending(tmp_path: Path, content: bytes,
+                                                                       header: str | None) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(content)
-    assert read_header_line(path) == scan_file(path).header_line
+    assert read_header_line(path) == header
 
 
 def test_a_valid_file_is_staged_with_its_scan(tmp_path: Path, connection) -> None:

@@ -1,7 +1,7 @@
 """Reading one source file of a drop: its bytes, its header and its rows.
 
-File-level facts (presence, encoding, delimiter, header) are read by streaming the bytes
-once; the rows are loaded by DuckDB's CSV reader, every value kept as its original text.
+The header is the first line alone; the file-level facts (size, hash, encoding, lines) come from
+streaming the bytes once; the rows are loaded by DuckDB's CSV reader, every value kept as its original text.
 Nothing here holds a whole file in Python.
 """
 
@@ -31,7 +31,6 @@ class FileScan:
     sha256: str
     invalid_utf8_lines: list[int] = field(default_factory=list)   # 1-based line numbers, at most 5
     invalid_utf8_line_count: int = 0
-    header_line: str | None = None
     line_count: int = 0                  # physical lines (a last line without a newline counts)
 
 
@@ -54,7 +53,6 @@ def scan_file(path: Path, max_examples: int = 5) -> FileScan:
     invalid_count = 0
     lines_before = 0                 # complete lines in earlier chunks
     carry = b""
-    header: bytes | None = None
     size = 0
     last_byte = b""
     with path.open("rb") as handle:
@@ -70,8 +68,6 @@ def scan_file(path: Path, max_examples: int = 5) -> FileScan:
                 block, carry = data[:cut], data[cut:]
             else:
                 block, carry = data, b""
-            if header is None and block:
-                header = block.split(b"\n", 1)[0]
             if block:
                 try:
                     block.decode("utf-8")
@@ -87,20 +83,17 @@ def scan_file(path: Path, max_examples: int = 5) -> FileScan:
             if not chunk:
                 break
     line_count = lines_before + (1 if size and last_byte != b"\n" else 0)
-    return FileScan(path, size, digest.hexdigest(), invalid, invalid_count, _header_text(header), line_count)
+    return FileScan(path, size, digest.hexdigest(), invalid, invalid_count, line_count)
 
 
 def read_header_line(path: Path) -> str | None:
-    """The file's first line as `scan_file` reads it (None for an empty file), without reading the rest."""
+    """The file's first line (None for an empty file), without its BOM and line ending, bytes that are not
+    UTF-8 replaced (the scan reports them), without reading the rest of the file."""
     with path.open("rb") as handle:
         first = handle.readline()
-    return _header_text(first.removesuffix(b"\n") if first else None)
-
-
-def _header_text(header: bytes | None) -> str | None:
-    if header is None:
+    if not first:
         return None
-    return header.removeprefix(UTF8_BOM).decode("utf-8", errors="replace").rstrip("\r")
+    return first.removesuffix(b"\n").removeprefix(UTF8_BOM).decode("utf-8", errors="replace").rstrip("\r")
 
 
 def check_header(header_line: str, source_file: SourceFile) -> HeaderCheck:
