@@ -42,6 +42,8 @@ sys.path.insert(0, str(ROOT))
 
 from machine import machine  # noqa: E402  bench/machine.py, beside this script
 
+from dtsen_assets.platform.event_log import instance_yaml  # noqa: E402  the project's instance, as scripts/setup.sh writes it
+
 DAGSTER = Path(sys.executable).with_name("dagster")
 TARGETS = {
     "wall_seconds_1m": 90.0, "raw_ratio_1m": 12.0, "raw_ratio_goal": 4.0,
@@ -200,7 +202,7 @@ def build(drop: Path, work: Path, settings: dict, job: str = "dtsen_build") -> d
     shutil.rmtree(dagster_home, ignore_errors=True)
     shutil.rmtree(work / "laporan", ignore_errors=True)
     dagster_home.mkdir(parents=True)
-    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n" + instance_yaml(dagster_home))
     env = {**os.environ, "DTSEN_SOURCE_DIR": str(drop), "DTSEN_DUCKDB_PATH": str(database),
            "DAGSTER_HOME": str(dagster_home)}
     command = [str(DAGSTER), "job", "execute", "-m", "dtsen_assets.definitions", "-j", job,

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from dtsen_assets.contract import SOURCE_FILES
-
+from dtsen_assets.platform.event_log import instance_yaml
 from dtsen_assets.resources import DuckDBWarehouse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,7 +37,7 @@ FAMILY_LEADING_COLUMNS = ["family_id", "no_kk", "kode_desa"]
 def run_dtsen_build(drop: Path, database: Path, dagster_home: Path,
                     config: Path | None = None) -> subprocess.CompletedProcess:
     dagster_home.mkdir(parents=True, exist_ok=True)
-    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n" + instance_yaml(dagster_home))
     env = {**os.environ, "DTSEN_SOURCE_DIR": str(drop), "DTSEN_DUCKDB_PATH": str(database),
            "DAGSTER_HOME": str(dagster_home)}
     extra = ["-c", str(config)] if config else []

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from dtsen_assets.platform.event_log import instance_yaml
 from tests.fixtures.tiny_drop import write_tiny_drop
 from tests.test_broken_deliveries import append, duplicate_id
 
@@ -90,7 +91,8 @@ def dagster_ui(tmp_path_factory: pytest.TempPathFactory):
     home.mkdir()
     (home / "dagster.yaml").write_text(
         "telemetry:\n  enabled: false\n"
-        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n")
+        "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: DefaultRunCoordinator\n"
+        + instance_yaml(home))
     port = _free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home), "DTSEN_SOURCE_DIR": str(drop),
            "DTSEN_DUCKDB_PATH": str(work / "warehouse.duckdb")}
