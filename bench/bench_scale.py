@@ -173,7 +173,7 @@ def raw_ingest(drop: Path, work: Path, settings: dict) -> dict:
 
 def run_config(settings: dict, work: Path, job: str = "dtsen_build") -> list[str]:
     """`-c run_config.yaml` setting the warehouse's DuckDB memory limit and threads, when given, and for
-    dtsen_build_provinces the shards' minimum size, when given.
+    dtsen_build_provinces the shards' minimum sizes (unify, scoring), when given.
 
     Run config replaces the whole config of the resource, so it restates what the Definitions set
     (the path from DTSEN_DUCKDB_PATH, release_per_run) beside the memory limit and threads.
@@ -183,9 +183,15 @@ def run_config(settings: dict, work: Path, job: str = "dtsen_build") -> list[str
     if config:
         lines += ["resources:", "  warehouse:", "    config:", "      database_path: {env: DTSEN_DUCKDB_PATH}",
                   "      release_per_run: true"] + [f"      {k}: {json.dumps(v)}" for k, v in config.items()]
+    ops = []
     if job == "dtsen_build_provinces" and settings.get("min_shard_records"):
-        lines += ["ops:", "  unify__shards:", "    ops:", "      unify_shard_plan:", "        config:",
-                  f"          min_shard_records: {int(settings['min_shard_records'])}"]
+        ops += ["  unify__shards:", "    ops:", "      unify_shard_plan:", "        config:",
+                f"          min_shard_records: {int(settings['min_shard_records'])}"]
+    if job == "dtsen_build_provinces" and settings.get("min_shard_families"):
+        ops += ["  welfare__score_shards:", "    ops:", "      score_shard_plan:", "        config:",
+                f"          min_shard_families: {int(settings['min_shard_families'])}"]
+    if ops:
+        lines += ["ops:", *ops]
     if not lines:
         return []
     path = work / "run_config.yaml"
@@ -466,12 +472,15 @@ def main() -> None:
                         help="a problem rate of the generated drops (python -m dtsen_assets.synth --rate), e.g. "
                              "moved_province=0.02 for families that moved province (repeatable)")
     parser.add_argument("--min-shard-records", type=int,
-                        help="dtsen_build_provinces: the shards' minimum size (default: the Definitions')")
+                        help="dtsen_build_provinces: the unify shards' minimum size (default: the Definitions')")
+    parser.add_argument("--min-shard-families", type=int,
+                        help="dtsen_build_provinces: the score shards' minimum size (default: the Definitions')")
     args = parser.parse_args()
 
     out = (Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench_scale_"))).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    settings = {"memory_limit": args.memory_limit, "threads": args.threads, "min_shard_records": args.min_shard_records}
+    settings = {"memory_limit": args.memory_limit, "threads": args.threads, "min_shard_records": args.min_shard_records,
+                "min_shard_families": args.min_shard_families}
     print("machine:", json.dumps(machine()), "(2 cores may be shared with other work: see the load average)")
     results = []
     try:

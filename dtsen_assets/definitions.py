@@ -18,7 +18,8 @@ from dtsen_assets.assets.staging import staging_assets
 from dtsen_assets.assets.unify import unify_assets
 from dtsen_assets.assets.unify_shards import SHARDS_KEY, unify_shard_assets
 from dtsen_assets.assets.constants import WAREHOUSE_TAG
-from dtsen_assets.assets.welfare import welfare_assets
+from dtsen_assets.assets.welfare import SCORE_SHARDS, welfare_assets
+from dtsen_assets.assets.welfare_shards import welfare_shard_assets
 from dtsen_assets.build_info import run_tags, with_audit_metadata
 from dtsen_assets.progress import progress_hooks, with_build_hooks
 from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ModelStore, ReportsDirectory, SourceDrop
@@ -26,7 +27,7 @@ from dtsen_assets.schedules import build_automation
 
 
 build_assets = with_audit_metadata([*raw_source_assets, *staging_assets, *unify_shard_assets, *unify_assets,
-                                    *welfare_assets, *program_assets])
+                                    *welfare_assets, *welfare_shard_assets, *program_assets])
 release = build_release_asset(build_assets)
 # every run that builds them (dtsen_build, a materialization from the UI) logs step n of m and what stays published
 *build_assets, release = with_build_hooks([*build_assets, release])
@@ -38,7 +39,7 @@ all_assets = [*build_assets, release, *release_check_steps, *final_assets, *with
 # DuckDB has one writer at a time: every step of a run executes in one process, in order.
 dtsen_build = dg.define_asset_job(
     name="dtsen_build",
-    selection=dg.AssetSelection.assets(*build_assets, release) - dg.AssetSelection.assets(SHARDS_KEY),
+    selection=dg.AssetSelection.assets(*build_assets, release) - dg.AssetSelection.assets(SHARDS_KEY, SCORE_SHARDS),
     executor_def=dg.in_process_executor,
     description=("Build everything from the source drop to welfare.decile, the program candidates and the Dinas "
                  "Sosial report, gated by blocking checks, and publish it as one release (dtsen.release)."),

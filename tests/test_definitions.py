@@ -32,15 +32,16 @@ def test_job_schedule_and_checks_exist(defs: dg.Definitions) -> None:
     final = {k for k in graph.get_all_asset_keys() if k.path[0] == "final"}
     audit = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "audit"}
     assert dg.AssetKey(["audit", "explanation"]) in audit
-    shards = dg.AssetKey(["unify", "shards"])     # dtsen_build_provinces only (below)
-    assert set(job.asset_layer.selected_asset_keys) == set(graph.get_all_asset_keys()) - final - audit - {shards} - {
+    # dtsen_build_provinces only (below)
+    shards = {dg.AssetKey(["unify", "shards"]), dg.AssetKey(["welfare", "score_shards"])}
+    assert set(job.asset_layer.selected_asset_keys) == set(graph.get_all_asset_keys()) - final - audit - shards - {
         k for k in graph.get_all_asset_keys() if not graph.get(k).is_materializable
     }
     release = dg.AssetKey(["dtsen", "release"])
     assert release in job.asset_layer.selected_asset_keys
     # the release waits for every other asset of the build
     ancestors = dg.AssetSelection.assets(release).upstream().resolve(graph)
-    assert ancestors == set(job.asset_layer.selected_asset_keys) | {shards}
+    assert ancestors == set(job.asset_layer.selected_asset_keys) | shards
     finalize = defs.resolve_job_def("dtsen_finalize")
     assert set(finalize.asset_layer.selected_asset_keys) == final
     assert final >= {dg.AssetKey(["final", t]) for t in ("semester", "person", "family", "decile", "perubahan")}
@@ -53,8 +54,8 @@ def test_job_schedule_and_checks_exist(defs: dg.Definitions) -> None:
 def test_province_job_is_the_build_with_shards_in_parallel(defs: dg.Definitions) -> None:
     build = defs.resolve_job_def("dtsen_build")
     provinces = defs.resolve_job_def("dtsen_build_provinces")
-    shards = dg.AssetKey(["unify", "shards"])
-    assert set(provinces.asset_layer.selected_asset_keys) == set(build.asset_layer.selected_asset_keys) | {shards}
+    shards = {dg.AssetKey(["unify", "shards"]), dg.AssetKey(["welfare", "score_shards"])}
+    assert set(provinces.asset_layer.selected_asset_keys) == set(build.asset_layer.selected_asset_keys) | shards
     assert provinces.executor_def.name == "provinces_executor"
     from dtsen_assets.definitions import PROVINCES_EXECUTOR_CONFIG as executor
     dg.validate_run_config(provinces, {})                 # the executor's own schema takes the configuration
@@ -63,9 +64,15 @@ def test_province_job_is_the_build_with_shards_in_parallel(defs: dg.Definitions)
     # at most one step with the warehouse file open; every step but the shard links is such a step
     assert executor["tag_concurrency_limits"] == [{"key": "dtsen/warehouse", "value": "main", "limit": 1}]
     tags = {node.name: node.definition.tags.get("dtsen/warehouse") for node in provinces.graph.nodes}
-    assert all(tag == "main" for name, tag in tags.items() if name != "unify__shards"), tags
+    assert all(tag == "main" for name, tag in tags.items() if name not in ("unify__shards", "welfare__score_shards")), tags
     links = {op.name: op.tags.get("dtsen/warehouse") for op in provinces.graph.node_dict["unify__shards"].definition.node_defs}
     assert links == {"unify_shard_plan": "main", "unify_shard_link": "shard", "unify_shard_collect": None}
+    scoring = {op.name: op.tags.get("dtsen/warehouse")
+               for op in provinces.graph.node_dict["welfare__score_shards"].definition.node_defs}
+    assert scoring == {"score_shard_plan": "main", "score_shard": "shard", "score_shard_collect": None}
+    # pmt_score merges after the shards (in dtsen_build the dependency is outside the selection)
+    graph = defs.resolve_asset_graph()
+    assert dg.AssetKey(["welfare", "score_shards"]) in graph.get(dg.AssetKey(["welfare", "pmt_score"])).parent_keys
 
 
 def test_every_asset_is_documented(defs: dg.Definitions) -> None:

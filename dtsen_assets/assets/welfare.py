@@ -12,7 +12,9 @@ failure leaves the published tables as they were. Region names and codes come fr
 (the table staging.wilayah, read through the asset's connection: `welfare.regions.load_regions`).
 """
 
+import contextlib
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +23,7 @@ import pandas as pd
 from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
+from dtsen_assets.assets.unify_shards import run_directory
 from dtsen_assets.checks import welfare as checks
 from dtsen_assets.pii import markdown_frame
 from dtsen_assets.platform.code_version import code_version
@@ -53,6 +56,7 @@ from dtsen_assets.welfare.registry import (
     stage_registry,
     stored_model,
 )
+from dtsen_assets.welfare import shards as score_shards
 from dtsen_assets.welfare.scoring import Eligibility, score_families
 
 WELFARE_CODE_VERSION = code_version("welfare")
@@ -66,6 +70,8 @@ BELUM_TERDATA = dg.AssetKey(["welfare", "belum_terdata"])
 DECILE = checks.DECILE
 EXPLANATION = checks.EXPLANATION
 DESIL_KABUPATEN = checks.DESIL_KABUPATEN
+# the scoring per province shard (job dtsen_build_provinces only: assets/welfare_shards.py)
+SCORE_SHARDS = dg.AssetKey(["welfare", "score_shards"])
 
 SURVEY_TABLE = "staging.susenas_household"
 FAMILY_TABLE = "dtsen.family"
@@ -145,6 +151,12 @@ class PmtScoreConfig(dg.Config):
 
     def explanation(self) -> ExplanationSettings:
         return ExplanationSettings(self.factors_per_direction, self.min_effect_percent)
+
+    def scoring_settings(self) -> dict:
+        """What decides the staged tables (not the checks' thresholds): the score shards must use the same."""
+        return {"batch_rows": self.batch_rows, "min_known_share": self.min_known_share,
+                "explanation": {"factors_per_direction": self.factors_per_direction,
+                                "min_effect_percent": self.min_effect_percent}}
 
 
 class DecileConfig(dg.Config):
@@ -392,7 +404,7 @@ SCORE_DESCRIPTIONS = {
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(key, deps=[PMT_MODEL, DTSEN_FAMILY, WILAYAH], group_name=GROUP, kinds={"duckdb"},
+    specs=[dg.AssetSpec(key, deps=[PMT_MODEL, DTSEN_FAMILY, WILAYAH, SCORE_SHARDS], group_name=GROUP, kinds={"duckdb"},
                         owners=[OWNER], code_version=WELFARE_CODE_VERSION, tags={"layer": "welfare"},
                         description=description)
            for key, description in SCORE_DESCRIPTIONS.items()],
@@ -403,21 +415,30 @@ SCORE_DESCRIPTIONS = {
 def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehouse: DuckDBWarehouse,
               model_store: ModelStore):
     eligibility = Eligibility(config.min_known_share)
+    sharded = planned_score_shards(warehouse, context.run.run_id)
     with warehouse.connect() as connection:
         model = current_model(connection, model_store.directory(warehouse.database_file))
+        if sharded:      # the job dtsen_build_provinces scored by province shard (welfare/score_shards)
+            shard_count = len(score_shards.read_plan(sharded)["shards"])
+            context.log.info(f"pmt_score: merging the {shard_count} score shards of this run")
+            stage = lambda c: score_shards.merge(c, sharded, model.model_version, config.scoring_settings())  # noqa: E731
+        else:
+            stage = lambda c: score_families(  # noqa: E731
+                c, model, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE), eligibility, FAMILY_TABLE,
+                config.batch_rows, log=context.log.debug, detail_table=staging_table(SCORE_DETAIL_TABLE),
+                explanation_table=staging_table(EXPLANATION_TABLE), explanation=config.explanation())
         gated = stage_check_publish(
-            connection,
-            lambda c: score_families(c, model, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE), eligibility,
-                                     FAMILY_TABLE, config.batch_rows, log=context.log.debug,
-                                     detail_table=staging_table(SCORE_DETAIL_TABLE),
-                                     explanation_table=staging_table(EXPLANATION_TABLE),
-                                     explanation=config.explanation()),
+            connection, stage,
             lambda c, _: [
                 *checks.pmt_score_outcomes(c, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE), FAMILY_TABLE,
                                            model.model_version, config.belum_terdata_warn_share),
                 *checks.explanation_outcomes(c, staging_table(EXPLANATION_TABLE), staging_table(SCORE_TABLE),
                                              model.model_version, config.min_coverage)],
             [SCORE_TABLE, SCORE_DETAIL_TABLE, BELUM_TABLE, EXPLANATION_TABLE])
+        if sharded and gated.published:
+            shutil.rmtree(sharded, ignore_errors=True)     # build outputs: the published tables hold everything
+            with contextlib.suppress(OSError):
+                sharded.parent.rmdir()                     # the run's shard folder, when unify's is gone too
         result = gated.staged
         context.log.info(f"scored and explained {result.scored:,} families in {result.seconds:.1f} s; "
                          f"{result.belum_terdata:,} belum terdata")
@@ -435,6 +456,7 @@ def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehou
     yield dg.MaterializeResult(asset_key=PMT_SCORE, metadata={
         **score_metadata, "model_version": model.model_version, "model": model.chosen.name,
         "scoring_seconds": round(result.seconds, 2), "batches": result.batches,
+        "scored_in": f"{shard_count} province shards (welfare/score_shards)" if sharded else "this step",
         **{f"scored_by_tier_{tier}": count for tier, count in sorted(result.by_tier.items())},
         "family_variables_missing": ", ".join(result.missing_columns) or "none",
     })
@@ -449,6 +471,14 @@ def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehou
         "families_without_factor": explained.families_without_factor,
         "model_version": model.model_version,
     })
+
+
+def planned_score_shards(warehouse: DuckDBWarehouse, run_id: str) -> Path | None:
+    """This run's score shard folder, when this run scored by shard (else None: score in this step)."""
+    directory = score_shards.score_directory(run_directory(warehouse, run_id))
+    if not (directory / score_shards.PLAN_FILE).is_file():
+        return None
+    return directory if score_shards.read_plan(directory).get("run_id") == run_id else None
 
 
 # the asset each of the scoring step's checks belongs to

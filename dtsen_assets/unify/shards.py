@@ -82,21 +82,26 @@ def province_of(column: str) -> str:
 def plan(connection, min_records: int = DEFAULT_MIN_RECORDS) -> list[Shard]:
     """Provinces packed into shards: a province of at least `min_records` records is a shard of its own,
     the smaller ones are packed together (largest first) until a shard has `min_records`. Deterministic."""
+    return pack(connection, "staging.person_record", min_records)
+
+
+def pack(connection, table: str, min_rows: int) -> list[Shard]:
+    """The provinces of `table`'s rows (by their kode_desa) packed into shards of at least `min_rows` rows."""
     counts = connection.execute(f"""
-        SELECT {province_of('kode_desa')} AS prov, count(*) AS n FROM staging.person_record
+        SELECT {province_of('kode_desa')} AS prov, count(*) AS n FROM {table}
         GROUP BY ALL ORDER BY n DESC, prov""").fetchall()
     groups: list[list[tuple[str, int]]] = []
     pending: list[tuple[str, int]] = []
     for prov, n in counts:
-        if n >= min_records:
+        if n >= min_rows:
             groups.append([(prov, int(n))])
             continue
         pending.append((prov, int(n)))
-        if sum(c for _, c in pending) >= min_records:
+        if sum(c for _, c in pending) >= min_rows:
             groups.append(pending)
             pending = []
     if pending:
-        if groups and sum(c for _, c in pending) < min_records // 2:
+        if groups and sum(c for _, c in pending) < min_rows // 2:
             # a small remainder joins the last (smallest) group rather than stand alone
             groups[-1] = groups[-1] + pending
         else:

@@ -1,0 +1,191 @@
+"""PMT scoring by province shard: each shard's families scored and explained in its own DuckDB file.
+
+    plan    (warehouse) dtsen.family's provinces (first two digits of kode_desa) packed into shards of at
+            least `min_families` families; the families and their quarantine rows written as Parquet by
+            shard, staging.wilayah whole; `plan.json` names the published model's file and the settings;
+    score   (shard files only) its Parquet into its own DuckDB file, then `score_families` with the
+            national model, exactly as on the whole warehouse;
+    merge   (warehouse) every shard's staged tables into the warehouse's staged tables, in the order the
+            national run writes them; the checks and the publication are pmt_score's as always.
+
+Why it is the same answer as one national run: a family's score depends on its own row and the national
+model; its explanation on its own row and the typical family of its regency (kode_kab), computed over the
+regency's scored families, and a regency lies in one province, so in one shard. Desil cut points are
+national and stay in welfare/decile, after the merge.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from dtsen_assets.platform.sql import quote_literal
+from dtsen_assets.resources import DuckDBWarehouse
+from dtsen_assets.staging.reference import WILAYAH_TABLE
+from dtsen_assets.unify.plausibility import KARANTINA_TABLE
+from dtsen_assets.unify.shards import SHARD_NAME, Shard, pack, province_of, shard_summary
+from dtsen_assets.warehouse import staging_table, table_exists
+from dtsen_assets.welfare.explain import ExplanationResult, ExplanationSettings
+from dtsen_assets.welfare.registry import load_model
+from dtsen_assets.welfare.scoring import FAMILY_TABLE, Eligibility, ScoringResult, score_families
+
+PLAN_FILE = "plan.json"
+DEFAULT_MIN_FAMILIES = 100_000
+# what a shard stages, and the order the national run writes each table in
+SCORE_TABLE = "welfare.pmt_score"
+SCORE_DETAIL_TABLE = "welfare.pmt_score_detail"
+BELUM_TABLE = "welfare.belum_terdata"
+EXPLANATION_TABLE = "welfare.explanation"
+STAGED_ORDER = {SCORE_TABLE: "family_id", SCORE_DETAIL_TABLE: "family_id", BELUM_TABLE: "family_id",
+                EXPLANATION_TABLE: "family_id, peringkat"}
+
+Log = Callable[[str], None]
+
+
+def score_directory(run_directory: Path) -> Path:
+    """The scoring shards' folder inside a run's shard folder (build outputs, removed after the merge)."""
+    return Path(run_directory) / "score"
+
+
+def prepare(connection, directory: Path, model_file: Path, model_version: str, settings: dict[str, Any],
+            min_families: int = DEFAULT_MIN_FAMILIES, log: Log = lambda m: None, **plan_extra: Any) -> list[Shard]:
+    """Plan the shards and write each one's inputs (Parquet by shard) and `plan.json`."""
+    if directory.exists():
+        shutil.rmtree(directory)
+    (directory / "input").mkdir(parents=True)
+    planned = pack(connection, FAMILY_TABLE, min_families)
+    values = ", ".join(f"({quote_literal(p)}, {quote_literal(s.name)})" for s in planned for p in s.provinces)
+    connection.execute("CREATE OR REPLACE TEMP TABLE score_shard_of_province (prov VARCHAR, shard VARCHAR)")
+    connection.execute(f"INSERT INTO score_shard_of_province VALUES {values}")
+    exports = {FAMILY_TABLE: f"SELECT t.*, m.shard AS _shard FROM {FAMILY_TABLE} AS t "
+                             f"JOIN score_shard_of_province AS m ON m.prov = {province_of('t.kode_desa')}"}
+    if table_exists(connection, KARANTINA_TABLE):
+        exports[KARANTINA_TABLE] = (f"SELECT k.*, m._shard FROM {KARANTINA_TABLE} AS k JOIN ("
+                                    f"SELECT f.family_id, s.shard AS _shard FROM {FAMILY_TABLE} AS f "
+                                    f"JOIN score_shard_of_province AS s ON s.prov = {province_of('f.kode_desa')}"
+                                    ") AS m USING (family_id)")
+    for table, query in exports.items():
+        began = time.perf_counter()
+        connection.execute(f"COPY ({query}) TO {quote_literal(str(directory / 'input' / table))} "
+                           "(FORMAT parquet, PARTITION_BY (_shard), OVERWRITE_OR_IGNORE)")
+        log(f"score shards: {table} written by shard in {time.perf_counter() - began:.1f} s")
+    # the regions (names, kota) are small and national: every shard gets all of them
+    connection.execute(f"COPY {WILAYAH_TABLE} TO {quote_literal(str(directory / 'input' / 'wilayah.parquet'))} "
+                       "(FORMAT parquet)")
+    connection.execute("DROP TABLE IF EXISTS score_shard_of_province")
+    (directory / PLAN_FILE).write_text(json.dumps({
+        "shards": shard_summary(planned), "model_file": str(Path(model_file).resolve()),
+        "model_version": model_version, "settings": settings, **plan_extra}, indent=1))
+    return planned
+
+
+def read_plan(directory: Path) -> dict[str, Any]:
+    return json.loads((Path(directory) / PLAN_FILE).read_text())
+
+
+def score(directory: Path, shard: str, memory_limit: str | None = None, threads: int | None = None,
+          log: Log = lambda m: None) -> dict[str, Any]:
+    """Score and explain one shard's families in its own file (no other DuckDB file is opened); its outcome is
+    kept as `<shard>.json` for the merge."""
+    if not SHARD_NAME.match(shard):
+        raise ValueError(f"not a shard name: {shard!r}")
+    directory = Path(directory)
+    plan = read_plan(directory)
+    model = load_model(Path(plan["model_file"]))
+    if model.model_version != plan["model_version"]:
+        raise RuntimeError(f"the model file {plan['model_file']} is {model.model_version}, the plan scored with "
+                           f"{plan['model_version']}: plan the shards again")
+    settings = plan["settings"]
+    began = time.perf_counter()
+    path = directory / f"{shard}.duckdb"
+    path.unlink(missing_ok=True)
+    with DuckDBWarehouse(database_path=str(path), memory_limit=memory_limit, threads=threads).connect() as connection:
+        for schema in ("dtsen", "unify", "staging", "welfare"):
+            connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        _load(connection, directory, FAMILY_TABLE, shard, required=True)
+        _load(connection, directory, KARANTINA_TABLE, shard, required=False)
+        connection.execute(f"CREATE TABLE {WILAYAH_TABLE} AS SELECT * FROM "
+                           f"read_parquet({quote_literal(str(directory / 'input' / 'wilayah.parquet'))})")
+        result = score_families(
+            connection, model, staging_table(SCORE_TABLE), staging_table(BELUM_TABLE),
+            Eligibility(settings["min_known_share"]), FAMILY_TABLE, settings["batch_rows"], log=log,
+            detail_table=staging_table(SCORE_DETAIL_TABLE), explanation_table=staging_table(EXPLANATION_TABLE),
+            explanation=ExplanationSettings(**settings["explanation"]))
+        families = connection.execute(f"SELECT count(*) FROM {FAMILY_TABLE}").fetchone()[0]
+        connection.execute("CHECKPOINT")
+    outcome = {"shard": shard, "families": families, "seconds": round(time.perf_counter() - began, 2),
+               "model_version": model.model_version, "result": _result_dict(result)}
+    (directory / f"{shard}.json").write_text(json.dumps(outcome))
+    return outcome
+
+
+def _load(connection, directory: Path, table: str, shard: str, required: bool) -> None:
+    files = sorted((directory / "input" / table / f"_shard={shard}").glob("*.parquet"))
+    if files:
+        listed = "[" + ", ".join(quote_literal(str(f)) for f in files) + "]"
+        connection.execute(f"CREATE TABLE {table} AS SELECT * EXCLUDE (_shard) "
+                           f"FROM read_parquet({listed}, hive_partitioning = true)")
+    elif required:
+        raise FileNotFoundError(f"score shard {shard} has no {table} files in {directory / 'input'}: "
+                                "the plan step of this run did not write them")
+
+
+def _result_dict(result: ScoringResult) -> dict[str, Any]:
+    fields = asdict(result)
+    fields["missing_columns"] = list(result.missing_columns)
+    return fields
+
+
+def merge(connection, directory: Path, model_version: str, settings: dict[str, Any]) -> ScoringResult:
+    """Every shard's staged tables as the warehouse's staged tables, and the shards' figures added up.
+    Refuses shards scored with another model or other settings than the ones pmt_score checks against."""
+    directory = Path(directory)
+    plan = read_plan(directory)
+    if plan["model_version"] != model_version:
+        raise RuntimeError(f"the score shards used the model {plan['model_version']}, the published one is "
+                           f"{model_version}: materialize welfare/score_shards again")
+    if plan["settings"] != settings:
+        raise ValueError("welfare/score_shards was configured with other scoring settings than welfare/pmt_score "
+                         f"({plan['settings']} against {settings}): give both the same values")
+    outcomes = []
+    for shard in plan["shards"]:
+        path = directory / f"{shard['name']}.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"score shard {shard['name']} has no outcome ({path}): its step did not finish")
+        outcomes.append(json.loads(path.read_text()))
+    began = time.perf_counter()
+    aliases = {o["shard"]: f"score_{i}" for i, o in enumerate(outcomes)}
+    for name, alias in aliases.items():
+        connection.execute(f"ATTACH {quote_literal(str(directory / f'{name}.duckdb'))} AS {alias} (READ_ONLY)")
+    try:
+        for table, order in STAGED_ORDER.items():
+            target = staging_table(table)
+            union = " UNION ALL ".join(f"SELECT * FROM {alias}.{target}" for alias in aliases.values())
+            connection.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM ({union}) ORDER BY {order}")
+    finally:
+        for alias in aliases.values():
+            connection.execute(f"DETACH {alias}")
+    results = [o["result"] for o in outcomes]
+    by_tier: dict[str, int] = {}
+    for r in results:
+        for tier, count in r["by_tier"].items():
+            by_tier[tier] = by_tier.get(tier, 0) + count
+    explained = [r["explained"] for r in results if r["explained"]]
+    merged = ScoringResult(
+        scored=sum(r["scored"] for r in results), belum_terdata=sum(r["belum_terdata"] for r in results),
+        seconds=max((o["seconds"] for o in outcomes), default=0.0) + time.perf_counter() - began,
+        batches=sum(r["batches"] for r in results),
+        missing_columns=tuple(sorted({c for r in results for c in r["missing_columns"]})), by_tier=by_tier,
+        explained=ExplanationResult(*(sum(e[k] for e in explained) for k in ("families", "rows", "families_without_factor"))))
+    return merged
+
+
+def outcomes_table(directory: Path) -> list[dict[str, Any]]:
+    """The shards' outcomes, largest first (for metadata)."""
+    rows = [json.loads(p.read_text()) for p in Path(directory).glob("prov_*.json")]
+    return sorted(rows, key=lambda o: -o["families"])
