@@ -35,6 +35,8 @@ from dtsen_assets.welfare.registry import load_model
 from dtsen_assets.welfare.scoring import FAMILY_TABLE, Eligibility, ScoringResult, score_families
 
 PLAN_FILE = "plan.json"
+# the merge sorts each national staged table range by range, about this many rows at a time
+MERGE_ROWS_PER_RANGE = 2_000_000
 DEFAULT_MIN_FAMILIES = 100_000
 # what a shard stages, and the order the national run writes each table in
 SCORE_TABLE = "welfare.pmt_score"
@@ -141,7 +143,28 @@ def _result_dict(result: ScoringResult) -> dict[str, Any]:
     return fields
 
 
-def merge(connection, directory: Path, model_version: str, settings: dict[str, Any]) -> ScoringResult:
+def _key_ranges(connection, aliases, table: str, rows_per_range: int) -> list[str]:
+    """Conditions cutting family_id's values into ranges of about `rows_per_range` rows of `table` (over all
+    shards), in key order. One ORDER BY of a national table (20 million explanation rows at 10M) runs out of
+    DuckDB's memory; sorted range by range, each range is a small sort, and a shard's rows being in family_id
+    order already, a range reads only the row groups that hold it."""
+    union = " UNION ALL ".join(f"SELECT family_id FROM {alias}.{table}" for alias in aliases)
+    total = connection.execute(f"SELECT count(*) FROM ({union})").fetchone()[0]
+    ranges = max(1, -(-total // rows_per_range))
+    if ranges == 1:
+        return ["true"]
+    cuts = connection.execute(f"SELECT quantile_disc(family_id, {[i / ranges for i in range(1, ranges)]}) "
+                              f"FROM ({union})").fetchone()[0]
+    bounds = sorted(set(cuts))
+    conditions = [f"family_id < {quote_literal(bounds[0])}"]
+    conditions += [f"family_id >= {quote_literal(low)} AND family_id < {quote_literal(high)}"
+                   for low, high in zip(bounds, bounds[1:])]
+    conditions.append(f"(family_id >= {quote_literal(bounds[-1])} OR family_id IS NULL)")
+    return conditions
+
+
+def merge(connection, directory: Path, model_version: str, settings: dict[str, Any],
+          rows_per_range: int = MERGE_ROWS_PER_RANGE) -> ScoringResult:
     """Every shard's staged tables as the warehouse's staged tables, and the shards' figures added up.
     Refuses shards scored with another model or other settings than the ones pmt_score checks against."""
     directory = Path(directory)
@@ -166,7 +189,9 @@ def merge(connection, directory: Path, model_version: str, settings: dict[str, A
         for table, order in STAGED_ORDER.items():
             target = staging_table(table)
             union = " UNION ALL ".join(f"SELECT * FROM {alias}.{target}" for alias in aliases.values())
-            connection.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM ({union}) ORDER BY {order}")
+            connection.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM ({union}) WHERE false")
+            for where in _key_ranges(connection, aliases.values(), target, rows_per_range):
+                connection.execute(f"INSERT INTO {target} SELECT * FROM ({union}) WHERE {where} ORDER BY {order}")
     finally:
         for alias in aliases.values():
             connection.execute(f"DETACH {alias}")

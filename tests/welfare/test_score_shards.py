@@ -40,13 +40,16 @@ def _score_by_shard(connection, warehouse: DuckDBWarehouse, directory: Path, min
     return planned, model
 
 
-def test_shards_stage_the_rows_of_the_national_pass_in_its_order(built: DuckDBWarehouse, tmp_path: Path) -> None:
+@pytest.mark.parametrize("rows_per_range", [shards.MERGE_ROWS_PER_RANGE, 700])
+def test_shards_stage_the_rows_of_the_national_pass_in_its_order(built: DuckDBWarehouse, tmp_path: Path,
+                                                                  rows_per_range: int) -> None:
     with built.connect() as connection:
         # 3,000 families in 7 provinces and one broken village code: shards of at least 700 families
         planned, model = _score_by_shard(connection, built, tmp_path / "score", min_families=700)
         assert len(planned) >= 3
         assert any(shard.name == "prov_xx" or "xx" in shard.provinces for shard in planned)
-        result = shards.merge(connection, tmp_path / "score", model.model_version, SETTINGS)
+        # the merge sorts range by range (of family_id): one range, or several (explanations: ~15k rows)
+        result = shards.merge(connection, tmp_path / "score", model.model_version, SETTINGS, rows_per_range)
         for table in shards.STAGED_ORDER:
             published = connection.execute(f"SELECT * FROM {table}").fetchall()
             merged = connection.execute(f"SELECT * FROM {staging_table(table)}").fetchall()
