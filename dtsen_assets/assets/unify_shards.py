@@ -101,18 +101,23 @@ def unify_shard_link(context: dg.OpExecutionContext, warehouse: DuckDBWarehouse,
     return {"shard": shard, "records": outcome["records"], "persons": persons["total"], "seconds": outcome["seconds"]}
 
 
+def collected_metadata(outcomes: list[dict], size: str, result: str) -> dict:
+    """A collect step's metadata (unify and score shards): the shards, `size` added up, their seconds, and a
+    table by shard, largest first (`size`, `result` and seconds of each)."""
+    rows = sorted(outcomes, key=lambda o: -o[size])
+    table = "\n".join([f"| shard | {size} | {result} | seconds |", "|---|---:|---:|---:|"]
+                      + [f"| {o['shard']} | {o[size]:,} | {o[result]:,} | {o['seconds']:.1f} |" for o in rows])
+    return {"shards": len(rows), size: sum(o[size] for o in rows),
+            "largest_shard_seconds": max((o["seconds"] for o in rows), default=0.0),
+            "sum_of_shard_seconds": round(sum(o["seconds"] for o in rows), 1),
+            "by_shard": dg.MetadataValue.md(table)}
+
+
 @dg.op
 def unify_shard_collect(context: dg.OpExecutionContext, outcomes: list[dict]) -> dict:
     """What the shards did, for the asset's metadata (the merge reads the shard files themselves)."""
-    rows = sorted(outcomes, key=lambda o: -o["records"])
-    table = "\n".join(["| shard | records | persons | seconds |", "|---|---:|---:|---:|"]
-                      + [f"| {o['shard']} | {o['records']:,} | {o['persons']:,} | {o['seconds']:.1f} |" for o in rows])
-    context.add_output_metadata({
-        "shards": len(rows), "records": sum(o["records"] for o in rows),
-        "largest_shard_seconds": max((o["seconds"] for o in rows), default=0.0),
-        "sum_of_shard_seconds": round(sum(o["seconds"] for o in rows), 1),
-        "by_shard": dg.MetadataValue.md(table)})
-    return {o["shard"]: o for o in rows}
+    context.add_output_metadata(collected_metadata(outcomes, "records", "persons"))
+    return {o["shard"]: o for o in outcomes}
 
 
 @dg.graph_asset(

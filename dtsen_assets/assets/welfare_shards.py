@@ -16,15 +16,15 @@ import dagster as dg
 from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP, WAREHOUSE_TAG
-from dtsen_assets.assets.unify_shards import divided_memory_limit, run_directory
+from dtsen_assets.assets.unify_shards import collected_metadata, divided_memory_limit, run_directory
 from dtsen_assets.assets.welfare import DTSEN_FAMILY, PMT_MODEL, SCORE_SHARDS, WILAYAH, PmtScoreConfig
 from dtsen_assets.platform.code_version import code_version
+from dtsen_assets.platform.sql import scalar
 from dtsen_assets.resources import DuckDBWarehouse, ModelStore
 from dtsen_assets.resources.duckdb import DEFAULT_MEMORY_LIMIT
 from dtsen_assets.resources.settings import resolved
 from dtsen_assets.welfare import shards
 from dtsen_assets.welfare.registry import REGISTRY_TABLE, current_model
-from dtsen_assets.platform.sql import scalar
 
 INPUTS = {"family": DTSEN_FAMILY, "pmt_model": PMT_MODEL, "wilayah": WILAYAH}
 
@@ -77,15 +77,8 @@ def score_shard(context: dg.OpExecutionContext, warehouse: DuckDBWarehouse, shar
 @dg.op
 def score_shard_collect(context: dg.OpExecutionContext, outcomes: list[dict]) -> dict:
     """What the shards did, for the asset's metadata (the merge in pmt_score reads the shard files)."""
-    rows = sorted(outcomes, key=lambda o: -o["families"])
-    table = "\n".join(["| shard | families | scored | seconds |", "|---|---:|---:|---:|"]
-                      + [f"| {o['shard']} | {o['families']:,} | {o['scored']:,} | {o['seconds']:.1f} |" for o in rows])
-    context.add_output_metadata({
-        "shards": len(rows), "families": sum(o["families"] for o in rows),
-        "largest_shard_seconds": max((o["seconds"] for o in rows), default=0.0),
-        "sum_of_shard_seconds": round(sum(o["seconds"] for o in rows), 1),
-        "by_shard": dg.MetadataValue.md(table)})
-    return {o["shard"]: o for o in rows}
+    context.add_output_metadata(collected_metadata(outcomes, "families", "scored"))
+    return {o["shard"]: o for o in outcomes}
 
 
 @dg.graph_asset(

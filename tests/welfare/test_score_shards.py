@@ -99,6 +99,10 @@ def test_the_province_assets_score_by_shard_and_publish_the_national_tables(buil
     assert result.success
     planned = [e for e in result.get_step_success_events() if e.step_key.startswith("welfare__score_shards.score_shard[")]
     assert len(planned) >= 3
+    shards_metadata = result.asset_materializations_for_node("welfare__score_shards")[0].metadata
+    assert shards_metadata["shards"].value == len(planned)
+    assert shards_metadata["families"].value == len(national["welfare.pmt_score"]) + len(national["welfare.belum_terdata"])
+    assert "| shard | families | scored | seconds |" in shards_metadata["by_shard"].value
     metadata = result.asset_materializations_for_node("pmt_score")[0].metadata
     assert metadata["scored_in"].value == f"{len(planned)} province shards (welfare/score_shards)"
     assert published() == national
