@@ -82,8 +82,13 @@ def unify_shard_plan(context: dg.OpExecutionContext, config: ShardPlanConfig, wa
             connection, directory, config.min_shard_records, warehouse.secret_id_key, log=context.log.info,
             run_id=context.run.run_id, unify_config=config.model_dump(exclude={"min_shard_records", "parallel_shards"}),
             memory_limit=divided_memory_limit(memory, config.parallel_shards))
-    context.log.info(f"unify shards: {len(planned)} shards planned and written in {time.perf_counter() - began:.1f} s: "
-                     + ", ".join(f"{s.name} ({s.records:,} records)" for s in planned))
+    yield from shard_outputs(context, "unify shards", planned, time.perf_counter() - began, "records")
+
+
+def shard_outputs(context: dg.OpExecutionContext, label: str, planned: list[shards.Shard], seconds: float, unit: str):
+    """A plan step's log line and its dynamic outputs, one per shard (the mapping key is the shard's name)."""
+    context.log.info(f"{label}: {len(planned)} shards planned and written in {seconds:.1f} s: "
+                     + ", ".join(f"{s.name} ({s.records:,} {unit})" for s in planned))
     for shard in planned:
         yield dg.DynamicOutput(shard.name, mapping_key=shard.name)
 

@@ -16,7 +16,7 @@ import dagster as dg
 from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP, WAREHOUSE_TAG
-from dtsen_assets.assets.unify_shards import collected_metadata, divided_memory_limit, run_directory
+from dtsen_assets.assets.unify_shards import collected_metadata, divided_memory_limit, run_directory, shard_outputs
 from dtsen_assets.assets.welfare import DTSEN_FAMILY, PMT_MODEL, SCORE_SHARDS, WILAYAH, PmtScoreConfig
 from dtsen_assets.platform.code_version import code_version
 from dtsen_assets.platform.sql import scalar
@@ -54,10 +54,7 @@ def score_shard_plan(context: dg.OpExecutionContext, config: ScoreShardPlanConfi
                                  config.scoring_settings(), config.min_shard_families, log=context.log.info,
                                  run_id=context.run.run_id,
                                  memory_limit=divided_memory_limit(memory, config.parallel_shards))
-    context.log.info(f"score shards: {len(planned)} shards planned and written in {time.perf_counter() - began:.1f} s: "
-                     + ", ".join(f"{s.name} ({s.records:,} families)" for s in planned))
-    for shard in planned:
-        yield dg.DynamicOutput(shard.name, mapping_key=shard.name)
+    yield from shard_outputs(context, "score shards", planned, time.perf_counter() - began, "families")
 
 
 @dg.op(tags={WAREHOUSE_TAG: "shard"})
