@@ -389,7 +389,9 @@ SCORE_DESCRIPTIONS = {
         "welfare.pmt_score: one row per scored DTSEN family — family_id, pengeluaran_kapita_pmt (predicted "
         "Rupiah per person per month by the published PMT), model_version. Features come from the same "
         "feature builder as training; dtsen.family is streamed through the model in batches. Beside it, "
-        f"{SCORE_DETAIL_TABLE}: the data tier that scored each family and how many values were filled in."),
+        f"{SCORE_DETAIL_TABLE}: the data tier that scored each family and how many values were filled in. In the job "
+        "dtsen_build_provinces the families are scored per province shard (welfare/score_shards) and merged here, "
+        "before the same checks (metadata `scored_in`)."),
     BELUM_TERDATA: (
         "welfare.belum_terdata: DTSEN families that cannot be scored, each with its reason (alasan: "
         "tanpa_anggota_aktif, keluarga_dikarantina, wilayah_tidak_valid, data_rumah_kurang) and an explanation "
