@@ -35,13 +35,13 @@ FAMILY_LEADING_COLUMNS = ["family_id", "no_kk", "kode_desa"]
 
 
 def run_dtsen_build(drop: Path, database: Path, dagster_home: Path,
-                    config: Path | None = None) -> subprocess.CompletedProcess:
+                    config: Path | None = None, job: str = "dtsen_build") -> subprocess.CompletedProcess:
     dagster_home.mkdir(parents=True, exist_ok=True)
     (dagster_home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n" + instance_yaml(dagster_home))
     env = {**os.environ, "DTSEN_SOURCE_DIR": str(drop), "DTSEN_DUCKDB_PATH": str(database),
            "DAGSTER_HOME": str(dagster_home)}
     extra = ["-c", str(config)] if config else []
-    return subprocess.run([str(DAGSTER), "job", "execute", "-m", "dtsen_assets.definitions", "-j", "dtsen_build",
+    return subprocess.run([str(DAGSTER), "job", "execute", "-m", "dtsen_assets.definitions", "-j", job,
                            *extra], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
 
 
