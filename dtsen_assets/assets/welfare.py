@@ -57,7 +57,8 @@ from dtsen_assets.welfare.registry import (
     stored_model,
 )
 from dtsen_assets.welfare import shards as score_shards
-from dtsen_assets.welfare.scoring import Eligibility, score_families
+from dtsen_assets.welfare.scoring import (BELUM_TABLE, EXPLANATION_TABLE, SCORE_DETAIL_TABLE, SCORE_TABLE,
+                                          Eligibility, score_families)
 
 WELFARE_CODE_VERSION = code_version("welfare")
 
@@ -75,12 +76,8 @@ SCORE_SHARDS = dg.AssetKey(["welfare", "score_shards"])
 
 SURVEY_TABLE = "staging.susenas_household"
 FAMILY_TABLE = "dtsen.family"
-SCORE_TABLE = "welfare.pmt_score"
-SCORE_DETAIL_TABLE = "welfare.pmt_score_detail"
-BELUM_TABLE = "welfare.belum_terdata"
 DECILE_TABLE = "welfare.decile"
 CUT_POINT_TABLE = "welfare.desil_batas"
-EXPLANATION_TABLE = "welfare.explanation"
 DESIL_KABUPATEN_TABLE = "welfare.desil_kabupaten"
 GROUP = "welfare"
 

@@ -44,6 +44,11 @@ from dtsen_assets.welfare.variables import TIERS, tier_dwelling
 
 FAMILY_TABLE = "dtsen.family"
 FEATURES_WORK_TABLE = "welfare.family_features__work"
+# the tables the scoring pass stages (welfare/pmt_score publishes them)
+SCORE_TABLE = "welfare.pmt_score"
+SCORE_DETAIL_TABLE = "welfare.pmt_score_detail"
+BELUM_TABLE = "welfare.belum_terdata"
+EXPLANATION_TABLE = "welfare.explanation"
 
 
 @dataclass(frozen=True)

@@ -32,17 +32,14 @@ from dtsen_assets.unify.shards import SHARD_NAME, Shard, pack, province_of, shar
 from dtsen_assets.warehouse import staging_table, table_exists
 from dtsen_assets.welfare.explain import ExplanationResult, ExplanationSettings
 from dtsen_assets.welfare.registry import load_model
-from dtsen_assets.welfare.scoring import FAMILY_TABLE, Eligibility, ScoringResult, score_families
+from dtsen_assets.welfare.scoring import (BELUM_TABLE, EXPLANATION_TABLE, FAMILY_TABLE, SCORE_DETAIL_TABLE,
+                                          SCORE_TABLE, Eligibility, ScoringResult, score_families)
 
 PLAN_FILE = "plan.json"
 # the merge sorts each national staged table range by range, about this many rows at a time
 MERGE_ROWS_PER_RANGE = 2_000_000
 DEFAULT_MIN_FAMILIES = 100_000
 # what a shard stages, and the order the national run writes each table in
-SCORE_TABLE = "welfare.pmt_score"
-SCORE_DETAIL_TABLE = "welfare.pmt_score_detail"
-BELUM_TABLE = "welfare.belum_terdata"
-EXPLANATION_TABLE = "welfare.explanation"
 STAGED_ORDER = {SCORE_TABLE: "family_id", SCORE_DETAIL_TABLE: "family_id", BELUM_TABLE: "family_id",
                 EXPLANATION_TABLE: "family_id, peringkat"}
 
@@ -208,9 +205,3 @@ def merge(connection, directory: Path, model_version: str, settings: dict[str, A
         missing_columns=tuple(sorted({c for r in results for c in r["missing_columns"]})), by_tier=by_tier,
         explained=ExplanationResult(*(sum(e[k] for e in explained) for k in ("families", "rows", "families_without_factor"))))
     return merged
-
-
-def outcomes_table(directory: Path) -> list[dict[str, Any]]:
-    """The shards' outcomes, largest first (for metadata)."""
-    rows = [json.loads(p.read_text()) for p in Path(directory).glob("prov_*.json")]
-    return sorted(rows, key=lambda o: -o["families"])
