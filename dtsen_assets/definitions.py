@@ -14,7 +14,8 @@ from dtsen_assets.assets.final import final_assets
 from dtsen_assets.assets.program import program_assets
 from dtsen_assets.assets.release import build_release_asset, release_checks
 from dtsen_assets.assets.sources import raw_source_assets
-from dtsen_assets.assets.staging import staging_assets
+from dtsen_assets.assets.staging import STAGING_SHARDS, staging_assets
+from dtsen_assets.assets.staging_shards import staging_shard_assets
 from dtsen_assets.assets.unify import unify_assets
 from dtsen_assets.assets.unify_shards import SHARDS_KEY, unify_shard_assets
 from dtsen_assets.assets.constants import WAREHOUSE_TAG
@@ -26,7 +27,7 @@ from dtsen_assets.resources import DropInbox, DuckDBWarehouse, ModelStore, Repor
 from dtsen_assets.schedules import build_automation
 
 
-build_assets = with_audit_metadata([*raw_source_assets, *staging_assets, *unify_shard_assets, *unify_assets,
+build_assets = with_audit_metadata([*raw_source_assets, *staging_assets, *staging_shard_assets, *unify_shard_assets, *unify_assets,
                                     *welfare_assets, *welfare_shard_assets, *program_assets])
 release = build_release_asset(build_assets)
 # every run that builds them (dtsen_build, a materialization from the UI) logs step n of m and what stays published
@@ -39,7 +40,7 @@ all_assets = [*build_assets, release, *release_check_steps, *final_assets, *with
 # DuckDB has one writer at a time: every step of a run executes in one process, in order.
 dtsen_build = dg.define_asset_job(
     name="dtsen_build",
-    selection=dg.AssetSelection.assets(*build_assets, release) - dg.AssetSelection.assets(SHARDS_KEY, SCORE_SHARDS),
+    selection=dg.AssetSelection.assets(*build_assets, release) - dg.AssetSelection.assets(STAGING_SHARDS, SHARDS_KEY, SCORE_SHARDS),
     executor_def=dg.in_process_executor,
     description=("Build everything from the source drop to welfare.decile, the program candidates and the Dinas "
                  "Sosial report, gated by blocking checks, and publish it as one release (dtsen.release)."),
@@ -60,8 +61,9 @@ dtsen_build_provinces = dg.define_asset_job(
     name="dtsen_build_provinces",
     selection=dg.AssetSelection.assets(*build_assets, release),
     executor_def=provinces_executor,
-    description=("dtsen_build with the linkage run per province shard in parallel (unify/shards, then the national "
-                 "merge in unify_registries): for large drops. Publishes the same release tables, as one release."),
+    description=("dtsen_build with staging, linkage and scoring run per province shard in parallel (staging/shards, "
+                 "unify/shards, welfare/score_shards; the national steps merge them): for large drops. Publishes the "
+                 "same release tables, as one release."),
     tags=run_tags(),
 )
 

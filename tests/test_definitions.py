@@ -33,7 +33,7 @@ def test_job_schedule_and_checks_exist(defs: dg.Definitions) -> None:
     audit = {k for k in graph.get_all_asset_keys() if graph.get(k).group_name == "audit"}
     assert dg.AssetKey(["audit", "explanation"]) in audit
     # dtsen_build_provinces only (below)
-    shards = {dg.AssetKey(["unify", "shards"]), dg.AssetKey(["welfare", "score_shards"])}
+    shards = {dg.AssetKey(["staging", "shards"]), dg.AssetKey(["unify", "shards"]), dg.AssetKey(["welfare", "score_shards"])}
     assert set(job.asset_layer.selected_asset_keys) == set(graph.get_all_asset_keys()) - final - audit - shards - {
         k for k in graph.get_all_asset_keys() if not graph.get(k).is_materializable
     }
@@ -54,7 +54,7 @@ def test_job_schedule_and_checks_exist(defs: dg.Definitions) -> None:
 def test_province_job_is_the_build_with_shards_in_parallel(defs: dg.Definitions) -> None:
     build = defs.resolve_job_def("dtsen_build")
     provinces = defs.resolve_job_def("dtsen_build_provinces")
-    shards = {dg.AssetKey(["unify", "shards"]), dg.AssetKey(["welfare", "score_shards"])}
+    shards = {dg.AssetKey(["staging", "shards"]), dg.AssetKey(["unify", "shards"]), dg.AssetKey(["welfare", "score_shards"])}
     assert set(provinces.asset_layer.selected_asset_keys) == set(build.asset_layer.selected_asset_keys) | shards
     assert provinces.executor_def.name == "provinces_executor"
     from dtsen_assets.definitions import PROVINCES_EXECUTOR_CONFIG as executor
@@ -64,15 +64,20 @@ def test_province_job_is_the_build_with_shards_in_parallel(defs: dg.Definitions)
     # at most one step with the warehouse file open; every step but the shard links is such a step
     assert executor["tag_concurrency_limits"] == [{"key": "dtsen/warehouse", "value": "main", "limit": 1}]
     tags = {node.name: node.definition.tags.get("dtsen/warehouse") for node in provinces.graph.nodes}
-    assert all(tag == "main" for name, tag in tags.items() if name not in ("unify__shards", "welfare__score_shards")), tags
+    assert all(tag == "main" for name, tag in tags.items() if name not in ("staging__shards", "unify__shards", "welfare__score_shards")), tags
     links = {op.name: op.tags.get("dtsen/warehouse") for op in provinces.graph.node_dict["unify__shards"].definition.node_defs}
     assert links == {"unify_shard_plan": "main", "unify_shard_link": "shard", "unify_shard_collect": None}
     scoring = {op.name: op.tags.get("dtsen/warehouse")
                for op in provinces.graph.node_dict["welfare__score_shards"].definition.node_defs}
     assert scoring == {"score_shard_plan": "main", "score_shard": "shard", "score_shard_collect": None}
+    cleaning = {op.name: op.tags.get("dtsen/warehouse")
+                for op in provinces.graph.node_dict["staging__shards"].definition.node_defs}
+    assert cleaning == {"staging_shard_plan": "main", "staging_shard": "shard", "staging_shard_collect": None}
     # pmt_score merges after the shards (in dtsen_build the dependency is outside the selection)
     graph = defs.resolve_asset_graph()
     assert dg.AssetKey(["welfare", "score_shards"]) in graph.get(dg.AssetKey(["welfare", "pmt_score"])).parent_keys
+    for table in ("family_record", "person_record", "dukcapil_person"):     # the staging tables the shards clean
+        assert dg.AssetKey(["staging", "shards"]) in graph.get(dg.AssetKey(["staging", table])).parent_keys
 
 
 def test_every_asset_is_documented(defs: dg.Definitions) -> None:

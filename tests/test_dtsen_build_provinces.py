@@ -1,6 +1,7 @@
 """The job dtsen_build_provinces from the CLI (multiprocess executor, forkserver, shards side by side) on a
-generated drop with families that moved province: it publishes one release, its scores and explanations
-are exactly what scoring its dtsen.family nationally gives, and no shard file is left behind. Slow (about
+generated drop with families that moved province: it publishes one release, its staging tables are exactly
+what cleaning the drop nationally gives, its scores and explanations exactly what scoring its dtsen.family
+nationally gives, and no shard file is left behind. Slow (about
 a minute): `scripts/test.sh -m slow`."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import duckdb
 import pytest
 
 from dtsen_assets.assets.welfare import PmtScoreConfig
+from dtsen_assets.staging import shards as staging_shards
 from dtsen_assets.welfare import shards
 from dtsen_assets.welfare.registry import current_model
 from dtsen_assets.welfare.scoring import Eligibility, score_families
@@ -20,6 +22,11 @@ from tests.test_dtsen_build import run_dtsen_build
 pytestmark = pytest.mark.slow
 
 SMALL_SHARDS = """ops:
+  staging__shards:
+    ops:
+      staging_shard_plan:
+        config:
+          min_shard_records: 4000
   unify__shards:
     ops:
       unify_shard_plan:
@@ -46,6 +53,7 @@ def test_the_province_job_publishes_the_national_scores(tmp_path: Path) -> None:
     output = completed.stdout + completed.stderr
     assert completed.returncode == 0, output[-3000:]
     assert "score_shard[" in output and "pmt_score: merging the" in output
+    assert "staging_shard[" in output and "staging.person_record: merging the" in output
     assert not list((tmp_path / ".dtsen_shards").glob("*"))        # build outputs, removed after the merges
 
     check = tmp_path / "check.duckdb"
@@ -59,6 +67,12 @@ def test_the_province_job_publishes_the_national_scores(tmp_path: Path) -> None:
                        Eligibility(settings.min_known_share), "dtsen.family", settings.batch_rows,
                        detail_table="national.pmt_score_detail", explanation_table="national.explanation",
                        explanation=settings.explanation())
+        for table, (build, _) in staging_shards.SHARDED_TABLES.items():
+            build(connection, f"national.{table.split('.')[1]}")
+            published = connection.execute(f"SELECT * FROM {table}").fetchall()
+            national = connection.execute(f"SELECT * FROM national.{table.split('.')[1]}").fetchall()
+            assert len(published) > 1000, table
+            assert published == national, table          # the same rows in the same order
         for table in shards.STAGED_ORDER:
             published = connection.execute(f"SELECT * FROM {table}").fetchall()
             national = connection.execute(f"SELECT * FROM national.{table.split('.')[1]}").fetchall()

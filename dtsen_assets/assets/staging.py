@@ -9,6 +9,7 @@ each record lists the problems found in `problems`. Every asset goes through the
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -16,6 +17,7 @@ from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
 from dtsen_assets.assets.sources import raw_asset_key
+from dtsen_assets.assets.unify_shards import run_directory
 from dtsen_assets.checks import staging as checks
 from dtsen_assets.platform.code_version import code_version
 from dtsen_assets.platform.gate import CheckOutcome, check_specs, report, stage_check_publish
@@ -24,6 +26,7 @@ from dtsen_assets.platform.vocabulary import (
 )
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.staging import reference
+from dtsen_assets.staging import shards
 from dtsen_assets.staging.dukcapil import DUKCAPIL_PERSON_TABLE, build_dukcapil_person
 from dtsen_assets.staging.family import FAMILY_RECORD_TABLE, FAMILY_SOURCES, build_family_record
 from dtsen_assets.staging.metadata import quality_metadata, staging_table_metadata
@@ -46,6 +49,8 @@ DUKCAPIL_PERSON_KEY = checks.DUKCAPIL_PERSON
 SUSENAS_HOUSEHOLD_KEY = checks.SUSENAS_HOUSEHOLD
 VERIVALI_DECISION_KEY = checks.VERIVALI_DECISION
 REFERENCE_KEYS = [CODEBOOK_KEY, WILAYAH_KEY]
+# the cleaning per province shard (assets/staging_shards.py, the job dtsen_build_provinces only)
+STAGING_SHARDS = dg.AssetKey(["staging", "shards"])
 
 Evaluate = Callable[[duckdb.DuckDBPyConnection, str], list[CheckOutcome]]
 
@@ -135,17 +140,25 @@ def build_record_asset(record: RecordTable) -> dg.AssetsDefinition:
         key=record.key,
         description=record.description,
         deps=[raw_asset_key(raw.split(".")[1]) for _, raw in record.raw_tables] + REFERENCE_KEYS
-        + list(record.extra_deps),
+        + list(record.extra_deps) + ([STAGING_SHARDS] if record.table in shards.SHARDED_TABLES else []),
         code_version=STAGING_CODE_VERSION,
         check_specs=check_specs(checks.STAGING_CHECKS, record.key),
         group_name="staging", kinds={"duckdb"}, owners=[OWNER], tags={"layer": "staging"}, op_tags=WAREHOUSE_STEP,
     )
-    def staging_record_table(warehouse: DuckDBWarehouse, config: StagingConfig):
+    def staging_record_table(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, config: StagingConfig):
+        sharded = planned_staging_shards(warehouse, context.run.run_id) if record.table in shards.SHARDED_TABLES else None
+        build = record.build
+        if sharded:      # the job dtsen_build_provinces cleaned the records by province shard (staging/shards)
+            context.log.info(f"{record.table}: merging the {len(shards.read_plan(sharded)['shards'])} staging "
+                             "shards of this run")
+            build = lambda c, target: shards.merge(c, sharded, record.table, target)  # noqa: E731
+        staged_in = (f"{len(shards.read_plan(sharded)['shards'])} province shards (staging/shards)" if sharded
+                     else "this step")
         with warehouse.connect() as connection:
             found: dict[str, list] = {}   # counted once, by the checks
-            yield from gate_staging_table(connection, record.key, record.table, record.build,
+            yield from gate_staging_table(connection, record.key, record.table, build,
                                           record.evaluate(config, found),
-                                          lambda c, table: record.describe(c, table, found))
+                                          lambda c, table: {**record.describe(c, table, found), "staged_in": staged_in})
 
     staging_record_table.__name__ = record.key.path[-1]
     return staging_record_table
@@ -191,6 +204,18 @@ RECORD_TABLES = [
         source="verivali",
         extra_checks=lambda c, table: [checks.check_vital_codes(c, table, "verivali", "source_file")]),
 ]
+
+
+def staging_shard_directory(warehouse: DuckDBWarehouse, run_id: str) -> Path:
+    return shards.staging_directory(run_directory(warehouse, run_id))
+
+
+def planned_staging_shards(warehouse: DuckDBWarehouse, run_id: str) -> Path | None:
+    """This run's staging shard folder, when this run staged by shard (else None: stage in the asset's step)."""
+    directory = staging_shard_directory(warehouse, run_id)
+    if not (directory / shards.PLAN_FILE).is_file():
+        return None
+    return directory if shards.read_plan(directory).get("run_id") == run_id else None
 
 
 # --- reference tables ---

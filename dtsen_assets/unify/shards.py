@@ -85,10 +85,11 @@ def plan(connection, min_records: int = DEFAULT_MIN_RECORDS) -> list[Shard]:
     return pack(connection, "staging.person_record", min_records)
 
 
-def pack(connection, table: str, min_rows: int) -> list[Shard]:
-    """The provinces of `table`'s rows (by their kode_desa) packed into shards of at least `min_rows` rows."""
+def pack(connection, table: str, min_rows: int, rows: str = "count(*)") -> list[Shard]:
+    """The provinces of `table`'s rows (by their kode_desa) packed into shards of at least `min_rows` rows
+    (`rows`: the SQL aggregate a province's rows are counted by, for a table already counted by village)."""
     counts = connection.execute(f"""
-        SELECT {province_of('kode_desa')} AS prov, count(*) AS n FROM {table}
+        SELECT {province_of('kode_desa')} AS prov, {rows} AS n FROM {table}
         GROUP BY ALL ORDER BY n DESC, prov""").fetchall()
     groups: list[list[tuple[str, int]]] = []
     pending: list[tuple[str, int]] = []
