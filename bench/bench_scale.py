@@ -185,8 +185,9 @@ def run_config(settings: dict, work: Path, job: str = "dtsen_build") -> list[str
                   "      release_per_run: true"] + [f"      {k}: {json.dumps(v)}" for k, v in config.items()]
     ops = []
     if job == "dtsen_build_provinces" and settings.get("min_shard_records"):
-        ops += ["  unify__shards:", "    ops:", "      unify_shard_plan:", "        config:",
-                f"          min_shard_records: {int(settings['min_shard_records'])}"]
+        for asset, plan in (("staging__shards", "staging_shard_plan"), ("unify__shards", "unify_shard_plan")):
+            ops += [f"  {asset}:", "    ops:", f"      {plan}:", "        config:",
+                    f"          min_shard_records: {int(settings['min_shard_records'])}"]
     if job == "dtsen_build_provinces" and settings.get("min_shard_families"):
         ops += ["  welfare__score_shards:", "    ops:", "      score_shard_plan:", "        config:",
                 f"          min_shard_families: {int(settings['min_shard_families'])}"]
@@ -472,7 +473,7 @@ def main() -> None:
                         help="a problem rate of the generated drops (python -m dtsen_assets.synth --rate), e.g. "
                              "moved_province=0.02 for families that moved province (repeatable)")
     parser.add_argument("--min-shard-records", type=int,
-                        help="dtsen_build_provinces: the unify shards' minimum size (default: the Definitions')")
+                        help="dtsen_build_provinces: the staging and unify shards' minimum size in source person records (default: the Definitions')")
     parser.add_argument("--min-shard-families", type=int,
                         help="dtsen_build_provinces: the score shards' minimum size (default: the Definitions')")
     args = parser.parse_args()
