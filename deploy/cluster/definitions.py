@@ -22,7 +22,7 @@ EXECUTOR_CONFIG = yaml.safe_load(Path(__file__).with_name("executor.yaml").read_
 k8s_executor = k8s_job_executor.configured(EXECUTOR_CONFIG, name="dtsen_k8s_job_executor")
 
 
-# dtsen_build_provinces: the unify and score shards (each a pod with its own DuckDB file on the shared volume)
+# dtsen_build_provinces: the staging, unify and score shards (each a pod with its own DuckDB file on the shared volume)
 # run side by side; every other step opens the warehouse file, so at most one of those at a time
 # (the same tag limit as the local multiprocess executor).
 PROVINCES_EXECUTOR_CONFIG = {**EXECUTOR_CONFIG, **yaml.safe_load(
