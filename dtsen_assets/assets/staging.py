@@ -17,7 +17,7 @@ from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
 from dtsen_assets.assets.sources import raw_asset_key
-from dtsen_assets.assets.unify_shards import run_directory
+from dtsen_assets.assets.unify_shards import plan_of_run, run_directory
 from dtsen_assets.checks import staging as checks
 from dtsen_assets.platform.code_version import code_version
 from dtsen_assets.platform.gate import CheckOutcome, check_specs, report, stage_check_publish
@@ -213,9 +213,7 @@ def staging_shard_directory(warehouse: DuckDBWarehouse, run_id: str) -> Path:
 def planned_staging_shards(warehouse: DuckDBWarehouse, run_id: str) -> Path | None:
     """This run's staging shard folder, when this run staged by shard (else None: stage in the asset's step)."""
     directory = staging_shard_directory(warehouse, run_id)
-    if not (directory / shards.PLAN_FILE).is_file():
-        return None
-    return directory if shards.read_plan(directory).get("run_id") == run_id else None
+    return directory if plan_of_run(directory, run_id) else None
 
 
 # --- reference tables ---

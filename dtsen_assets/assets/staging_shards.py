@@ -20,7 +20,7 @@ from pydantic import Field
 from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP, WAREHOUSE_TAG
 from dtsen_assets.assets.sources import raw_asset_key
 from dtsen_assets.assets.staging import REFERENCE_KEYS, STAGING_CODE_VERSION, STAGING_SHARDS, staging_shard_directory
-from dtsen_assets.assets.unify_shards import collected_metadata, divided_memory_limit, shard_outputs
+from dtsen_assets.assets.unify_shards import collect_op, divided_memory_limit, shard_outputs
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.resources.duckdb import DEFAULT_MEMORY_LIMIT
 from dtsen_assets.resources.settings import resolved
@@ -72,11 +72,7 @@ def staging_shard(context: dg.OpExecutionContext, warehouse: DuckDBWarehouse, sh
             "seconds": outcome["seconds"]}
 
 
-@dg.op
-def staging_shard_collect(context: dg.OpExecutionContext, outcomes: list[dict]) -> dict:
-    """What the shards did, for the asset's metadata (the staging assets read the shard files themselves)."""
-    context.add_output_metadata(collected_metadata(outcomes, "records", "families"))
-    return {o["shard"]: o for o in outcomes}
+staging_shard_collect = collect_op("staging_shard_collect", "records", "families")
 
 
 @dg.graph_asset(

@@ -51,14 +51,21 @@ def run_directory(warehouse: DuckDBWarehouse, run_id: str) -> Path:
     return shards.shard_directory(warehouse.database_file, warehouse.run_key or run_key_of(run_id))
 
 
-def planned_shards(warehouse: DuckDBWarehouse, run_id: str) -> tuple[Path, dict] | None:
-    """This run's shard plan, when the run planned shards (else None: unify in one process)."""
-    directory = run_directory(warehouse, run_id)
-    plan_file = directory / PLAN_FILE
+def plan_of_run(directory: Path, run_id: str) -> dict | None:
+    """The shard plan in `directory` when this run wrote it (else None: the stage runs in its own step).
+    Staging, unify and scoring each keep theirs as `plan.json` in their folder of the run's shard folder."""
+    plan_file = Path(directory) / PLAN_FILE
     if not plan_file.is_file():
         return None
     plan = json.loads(plan_file.read_text())
-    return (directory, plan) if plan.get("run_id") == run_id else None
+    return plan if plan.get("run_id") == run_id else None
+
+
+def planned_shards(warehouse: DuckDBWarehouse, run_id: str) -> tuple[Path, dict] | None:
+    """This run's shard plan, when the run planned shards (else None: unify in one process)."""
+    directory = run_directory(warehouse, run_id)
+    plan = plan_of_run(directory, run_id)
+    return (directory, plan) if plan else None
 
 
 def divided_memory_limit(limit: str, parts: int) -> str:
@@ -118,11 +125,17 @@ def collected_metadata(outcomes: list[dict], size: str, result: str) -> dict:
             "by_shard": dg.MetadataValue.md(table)}
 
 
-@dg.op
-def unify_shard_collect(context: dg.OpExecutionContext, outcomes: list[dict]) -> dict:
-    """What the shards did, for the asset's metadata (the merge reads the shard files themselves)."""
-    context.add_output_metadata(collected_metadata(outcomes, "records", "persons"))
-    return {o["shard"]: o for o in outcomes}
+def collect_op(name: str, size: str, result: str) -> dg.OpDefinition:
+    """A graph asset's last op: what its shards did (the outcomes of the mapped steps), as the asset's metadata
+    (`collected_metadata`); the merge that follows reads the shard files themselves."""
+    @dg.op(name=name, description=f"What the shards did ({size}, {result}, seconds), for the asset's metadata.")
+    def collect(context: dg.OpExecutionContext, outcomes: list[dict]) -> dict:
+        context.add_output_metadata(collected_metadata(outcomes, size, result))
+        return {o["shard"]: o for o in outcomes}
+    return collect
+
+
+unify_shard_collect = collect_op("unify_shard_collect", "records", "persons")
 
 
 @dg.graph_asset(

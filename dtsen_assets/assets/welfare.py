@@ -23,7 +23,7 @@ import pandas as pd
 from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
-from dtsen_assets.assets.unify_shards import run_directory
+from dtsen_assets.assets.unify_shards import plan_of_run, run_directory
 from dtsen_assets.checks import welfare as checks
 from dtsen_assets.pii import markdown_frame
 from dtsen_assets.platform.code_version import code_version
@@ -475,9 +475,7 @@ def pmt_score(context: dg.AssetExecutionContext, config: PmtScoreConfig, warehou
 def planned_score_shards(warehouse: DuckDBWarehouse, run_id: str) -> Path | None:
     """This run's score shard folder, when this run scored by shard (else None: score in this step)."""
     directory = score_shards.score_directory(run_directory(warehouse, run_id))
-    if not (directory / score_shards.PLAN_FILE).is_file():
-        return None
-    return directory if score_shards.read_plan(directory).get("run_id") == run_id else None
+    return directory if plan_of_run(directory, run_id) else None
 
 
 # the asset each of the scoring step's checks belongs to

@@ -16,7 +16,7 @@ import dagster as dg
 from pydantic import Field
 
 from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP, WAREHOUSE_TAG
-from dtsen_assets.assets.unify_shards import collected_metadata, divided_memory_limit, run_directory, shard_outputs
+from dtsen_assets.assets.unify_shards import collect_op, divided_memory_limit, run_directory, shard_outputs
 from dtsen_assets.assets.welfare import DTSEN_FAMILY, PMT_MODEL, SCORE_SHARDS, WILAYAH, PmtScoreConfig
 from dtsen_assets.platform.code_version import code_version
 from dtsen_assets.platform.sql import scalar
@@ -71,11 +71,7 @@ def score_shard(context: dg.OpExecutionContext, warehouse: DuckDBWarehouse, shar
             "seconds": outcome["seconds"]}
 
 
-@dg.op
-def score_shard_collect(context: dg.OpExecutionContext, outcomes: list[dict]) -> dict:
-    """What the shards did, for the asset's metadata (the merge in pmt_score reads the shard files)."""
-    context.add_output_metadata(collected_metadata(outcomes, "families", "scored"))
-    return {o["shard"]: o for o in outcomes}
+score_shard_collect = collect_op("score_shard_collect", "families", "scored")
 
 
 @dg.graph_asset(

@@ -26,20 +26,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from dtsen_assets.platform.sql import quote_literal
+from dtsen_assets.platform.sql import quote_literal, run_sql
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.staging.dukcapil import DUKCAPIL_PERSON_TABLE, build_dukcapil_person
 from dtsen_assets.staging.family import FAMILY_RECORD_TABLE, FAMILY_SOURCES, build_family_record
 from dtsen_assets.staging.person import PERSON_RECORD_TABLE, PERSON_SOURCES, build_person_record
 from dtsen_assets.staging.reference import CODEBOOK_TABLE, WILAYAH_TABLE, install_cleaning_rules
-from dtsen_assets.unify.shards import NO_REGION, SHARD_NAME, Shard, pack, province_of, shard_summary
+from dtsen_assets.unify.shards import (NO_REGION, PLAN_FILE, SHARD_NAME, Shard, pack, province_of, read_plan,
+                                       shard_summary)
 
-PLAN_FILE = "plan.json"
 DEFAULT_MIN_RECORDS = 250_000
 # the merge sorts each table range by range of line_number, about this many rows at a time
 MERGE_ROWS_PER_RANGE = 2_000_000
 DUKCAPIL_RAW = "raw.dukcapil_penduduk"
-# the raw tables a shard cleans: (source, raw table, the column of its family id, the family table's id column)
+# by source, the raw column of the family id (in its family and person files) and of the village code (family
+# files, Dukcapil), as sql/staging/shard_provinces.sql reads them
 FAMILY_ID_COLUMNS = {"dtks": "ID_KELUARGA", "p3ke": "ID_KELUARGA_P3KE", "regsosek": "ID_KELUARGA"}
 VILLAGE_COLUMNS = {"dtks": "KODE_WILAYAH", "p3ke": "KODE_DESA", "regsosek": "KODE_DESA", "dukcapil": "KODE_DESA"}
 PERSON_TABLES = tuple(raw for _, raw in PERSON_SOURCES)
@@ -105,34 +106,8 @@ def prepare(connection, directory: Path, min_records: int = DEFAULT_MIN_RECORDS,
 def _province_tables(connection) -> None:
     """Temp tables: each raw village code's province, each raw family's, and the person records by
     province (`staging_shard_village`: kode_desa, records) that the shards are packed by."""
-    villages = " UNION ".join(f"SELECT {VILLAGE_COLUMNS[s]} AS kode_desa_raw FROM {raw}"
-                              for s, raw in (*FAMILY_SOURCES, ("dukcapil", DUKCAPIL_RAW)))
-    connection.execute(f"""
-        CREATE OR REPLACE TEMP TABLE staging_shard_village_code AS
-        SELECT kode_desa_raw, {province_of('clean_region_code(kode_desa_raw, 10)')} AS prov FROM ({villages})""")
-    families = " UNION ALL ".join(
-        f"SELECT {quote_literal(s)} AS source, {FAMILY_ID_COLUMNS[s]} AS source_family_id, "
-        f"{VILLAGE_COLUMNS[s]} AS kode_desa_raw FROM {raw}" for s, raw in FAMILY_SOURCES)
-    # a family id listed in two provinces (the family_record check refuses it) sends its persons to both
-    # shards: each joins them to its row of the family, as the national build joins them to both rows
-    connection.execute(f"""
-        CREATE OR REPLACE TEMP TABLE staging_shard_family AS
-        SELECT DISTINCT f.source, f.source_family_id, v.prov
-        FROM ({families}) AS f JOIN staging_shard_village_code AS v ON v.kode_desa_raw IS NOT DISTINCT FROM f.kode_desa_raw""")
-    persons = " UNION ALL ".join(
-        f"SELECT {quote_literal(s)} AS source, {FAMILY_ID_COLUMNS[s]} AS source_family_id FROM {raw}"
-        for s, raw in PERSON_SOURCES)
-    # pack() reads provinces off a kode_desa column: a two-digit province padded to a village code
-    connection.execute(f"""
-        CREATE OR REPLACE TEMP TABLE staging_shard_village AS
-        SELECT CASE WHEN prov = '{NO_REGION}' THEN NULL ELSE prov || '00000000' END AS kode_desa, count(*) AS records
-        FROM (SELECT coalesce(f.prov, '{NO_REGION}') AS prov
-              FROM ({persons}) AS p LEFT JOIN staging_shard_family AS f USING (source, source_family_id))
-        GROUP BY ALL""")
-
-
-def read_plan(directory: Path) -> dict[str, Any]:
-    return json.loads((Path(directory) / PLAN_FILE).read_text())
+    run_sql(connection, "staging/shard_provinces", province=province_of("clean_region_code(kode_desa_raw, 10)"),
+            no_region=NO_REGION)
 
 
 def build(directory: Path, shard: str, memory_limit: str | None = None, threads: int | None = None,

@@ -403,7 +403,11 @@ def _join_markdown(tables: Iterable[str]) -> str:
     return "\n".join(head + rows)
 
 
-PLAN_FILE = "plan.json"
+PLAN_FILE = "plan.json"     # in each stage's shard folder (staging, unify, score): the shards and their settings
+
+
+def read_plan(directory: Path) -> dict[str, Any]:
+    return json.loads((Path(directory) / PLAN_FILE).read_text())
 
 
 def prepare(connection, directory: Path, min_records: int = DEFAULT_MIN_RECORDS, id_key: str | None = None,

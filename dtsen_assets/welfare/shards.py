@@ -28,14 +28,13 @@ from dtsen_assets.platform.sql import quote_literal
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.staging.reference import WILAYAH_TABLE
 from dtsen_assets.unify.plausibility import KARANTINA_TABLE
-from dtsen_assets.unify.shards import SHARD_NAME, Shard, pack, province_of, shard_summary
+from dtsen_assets.unify.shards import PLAN_FILE, SHARD_NAME, Shard, pack, province_of, read_plan, shard_summary
 from dtsen_assets.warehouse import staging_table, table_exists
 from dtsen_assets.welfare.explain import ExplanationResult, ExplanationSettings
 from dtsen_assets.welfare.registry import load_model
 from dtsen_assets.welfare.scoring import (BELUM_TABLE, EXPLANATION_TABLE, FAMILY_TABLE, SCORE_DETAIL_TABLE,
                                           SCORE_TABLE, Eligibility, ScoringResult, score_families)
 
-PLAN_FILE = "plan.json"
 # the merge sorts each national staged table range by range, about this many rows at a time
 MERGE_ROWS_PER_RANGE = 2_000_000
 DEFAULT_MIN_FAMILIES = 100_000
@@ -81,10 +80,6 @@ def prepare(connection, directory: Path, model_file: Path, model_version: str, s
         "shards": shard_summary(planned), "model_file": str(Path(model_file).resolve()),
         "model_version": model_version, "settings": settings, **plan_extra}, indent=1))
     return planned
-
-
-def read_plan(directory: Path) -> dict[str, Any]:
-    return json.loads((Path(directory) / PLAN_FILE).read_text())
 
 
 def score(directory: Path, shard: str, memory_limit: str | None = None, threads: int | None = None,
