@@ -473,7 +473,7 @@ def main() -> None:
                         help="a problem rate of the generated drops (python -m dtsen_assets.synth --rate), e.g. "
                              "moved_province=0.02 for families that moved province (repeatable)")
     parser.add_argument("--min-shard-records", type=int,
-                        help="dtsen_build_provinces: the staging and unify shards' minimum size in source person records (default: the Definitions')")
+                        help="dtsen_build_provinces: min_shard_records of the staging and unify shards (default: the Definitions')")
     parser.add_argument("--min-shard-families", type=int,
                         help="dtsen_build_provinces: the score shards' minimum size (default: the Definitions')")
     args = parser.parse_args()

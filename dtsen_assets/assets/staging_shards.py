@@ -35,8 +35,9 @@ class StagingShardPlanConfig(dg.Config):
     """How the provinces are cut into staging shards."""
 
     min_shard_records: int = Field(default=shards.DEFAULT_MIN_RECORDS, description=(
-        "A province with at least this many source person records is a shard of its own; smaller ones are packed "
-        "together up to it. Staging needs no minimum (it cleans row by row): this only bounds the steps' overhead."))
+        "A province with at least this many rows to clean (source person records and Dukcapil persons) is a shard "
+        "of its own; smaller ones are packed together up to it. Staging needs no minimum (it cleans row by row): "
+        "this only bounds the steps' overhead."))
     parallel_shards: int = Field(default=2, description=(
         "How many shards the executor runs at once: each shard's DuckDB gets the warehouse's memory limit divided by this."))
 
@@ -55,7 +56,7 @@ def staging_shard_plan(context: dg.OpExecutionContext, config: StagingShardPlanC
         planned = shards.prepare(connection, directory, config.min_shard_records, log=context.log.info,
                                  run_id=context.run.run_id,
                                  memory_limit=divided_memory_limit(memory, config.parallel_shards))
-    yield from shard_outputs(context, "staging shards", planned, time.perf_counter() - began, "records")
+    yield from shard_outputs(context, "staging shards", planned, time.perf_counter() - began, "rows")
 
 
 @dg.op(tags={WAREHOUSE_TAG: "shard"})

@@ -2,7 +2,8 @@
 
     plan    (warehouse) every raw family's province (the first two digits of its cleaned village code),
             its persons with it (through the source's family id), Dukcapil's persons by their own village;
-            the provinces packed into shards of at least `min_records` person records; the raw rows
+            the provinces packed into shards of at least `min_records` rows (source person records and
+            Dukcapil persons); the raw rows
             written as Parquet by shard, staging.codebook and staging.wilayah whole; `plan.json`;
     build   (shard files only) the shard's raw rows into its own DuckDB file, then the same
             `build_family_record`, `build_person_record` and `build_dukcapil_person` as on the warehouse;
@@ -35,7 +36,7 @@ from dtsen_assets.staging.reference import CODEBOOK_TABLE, WILAYAH_TABLE, instal
 from dtsen_assets.unify.shards import (NO_REGION, PLAN_FILE, SHARD_NAME, Shard, pack, province_of, read_plan,
                                        shard_summary)
 
-DEFAULT_MIN_RECORDS = 250_000
+DEFAULT_MIN_RECORDS = 400_000     # source person records and Dukcapil persons: 5 shards at 1M persons
 # the merge sorts each table range by range of line_number, about this many rows at a time
 MERGE_ROWS_PER_RANGE = 2_000_000
 DUKCAPIL_RAW = "raw.dukcapil_penduduk"
@@ -104,8 +105,8 @@ def prepare(connection, directory: Path, min_records: int = DEFAULT_MIN_RECORDS,
 
 
 def _province_tables(connection) -> None:
-    """Temp tables: each raw village code's province, each raw family's, and the person records by
-    province (`staging_shard_village`: kode_desa, records) that the shards are packed by."""
+    """Temp tables: each raw village code's province, each raw family's, and the rows (source person records,
+    Dukcapil persons) by province (`staging_shard_village`: kode_desa, records) that the shards are packed by."""
     run_sql(connection, "staging/shard_provinces", province=province_of("clean_region_code(kode_desa_raw, 10)"),
             no_region=NO_REGION)
 

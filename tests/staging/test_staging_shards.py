@@ -43,6 +43,12 @@ def raw_warehouse(generated_drop: Path, tmp_path_factory) -> Path:
                                   (SELECT KODE_DESA FROM raw.p3ke_keluarga WHERE left(KODE_DESA, 2) <> left(k.KODE_DESA, 2) LIMIT 1) AS KODE_DESA,
                                   _line_number + 100000 AS _line_number)
                               FROM raw.p3ke_keluarga AS k WHERE _line_number = 2""")
+        # three Dukcapil persons living in a province no source family is in
+        connection.execute("""UPDATE raw.dukcapil_penduduk SET KODE_DESA = (
+                                  SELECT min(kode) FROM staging.wilayah WHERE tingkat = 'desa_kelurahan' AND left(kode, 2) NOT IN (
+                                      SELECT DISTINCT left(KODE_DESA, 2) FROM raw.p3ke_keluarga UNION SELECT DISTINCT left(KODE_DESA, 2)
+                                      FROM raw.regsosek_keluarga UNION SELECT DISTINCT left(KODE_WILAYAH, 2) FROM raw.dtks_keluarga))
+                              WHERE _line_number IN (2, 3, 4)""")
         connection.execute("DROP SCHEMA IF EXISTS national CASCADE")
     return database
 
@@ -76,6 +82,10 @@ def test_shards_clean_the_rows_of_the_national_build_in_its_order(raw_warehouse:
     if min_records == 1:     # the shard of records without a province has no Dukcapil row: an empty table
         empty = [b for b in built if b["rows"][shards.DUKCAPIL_PERSON_TABLE] == 0]
         assert empty and all(b["records"] > 0 for b in empty)
+        # the province only Dukcapil has is a shard of its own, not an extra load on another shard
+        only_dukcapil = [b for b in built if b["rows"][shards.FAMILY_RECORD_TABLE] == 0]
+        assert [b["rows"] for b in only_dukcapil] == [{shards.FAMILY_RECORD_TABLE: 0, shards.PERSON_RECORD_TABLE: 0,
+                                                       shards.DUKCAPIL_PERSON_TABLE: 3}]
     with warehouse.connect() as connection:
         for table in shards.SHARDED_TABLES:
             national = _national(connection, table)

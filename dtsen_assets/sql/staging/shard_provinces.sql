@@ -18,7 +18,9 @@ FROM (SELECT 'dtks' AS source, ID_KELUARGA AS source_family_id, KODE_WILAYAH AS 
       UNION ALL SELECT 'regsosek', ID_KELUARGA, KODE_DESA FROM raw.regsosek_keluarga) AS f
 JOIN staging_shard_village_code AS v ON v.kode_desa_raw IS NOT DISTINCT FROM f.kode_desa_raw;
 
--- A person record is in its family's province; one whose family is not in the drop has none.
+-- The rows a shard cleans, by province: a person record in its family's province (none when its family is
+-- not in the drop), a Dukcapil person in its village's. Dukcapil counts too: it covers every province,
+-- also those the sources of a drop do not, and is a third of the rows.
 -- pack() reads provinces off a kode_desa column: the province padded to a village code.
 CREATE OR REPLACE TEMP TABLE staging_shard_village AS
 SELECT CASE WHEN prov = '{no_region}' THEN NULL ELSE prov || '00000000' END AS kode_desa, count(*) AS records
@@ -26,5 +28,8 @@ FROM (SELECT coalesce(f.prov, '{no_region}') AS prov
       FROM (SELECT 'dtks' AS source, ID_KELUARGA AS source_family_id FROM raw.dtks_art
             UNION ALL SELECT 'p3ke', ID_KELUARGA_P3KE FROM raw.p3ke_individu
             UNION ALL SELECT 'regsosek', ID_KELUARGA FROM raw.regsosek_individu) AS p
-      LEFT JOIN staging_shard_family AS f USING (source, source_family_id))
+      LEFT JOIN staging_shard_family AS f USING (source, source_family_id)
+      UNION ALL
+      SELECT v.prov FROM raw.dukcapil_penduduk AS d
+      JOIN staging_shard_village_code AS v ON v.kode_desa_raw IS NOT DISTINCT FROM d.KODE_DESA)
 GROUP BY ALL;
