@@ -147,13 +147,12 @@ def build_record_asset(record: RecordTable) -> dg.AssetsDefinition:
     )
     def staging_record_table(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, config: StagingConfig):
         sharded = planned_staging_shards(warehouse, context.run.run_id) if record.table in shards.SHARDED_TABLES else None
-        build = record.build
+        build, staged_in = record.build, "this step"
         if sharded:      # the job dtsen_build_provinces cleaned the records by province shard (staging/shards)
-            context.log.info(f"{record.table}: merging the {len(shards.read_plan(sharded)['shards'])} staging "
-                             "shards of this run")
+            shard_count = len(shards.read_plan(sharded)["shards"])
+            context.log.info(f"{record.table}: merging the {shard_count} staging shards of this run")
             build = lambda c, target: shards.merge(c, sharded, record.table, target)  # noqa: E731
-        staged_in = (f"{len(shards.read_plan(sharded)['shards'])} province shards (staging/shards)" if sharded
-                     else "this step")
+            staged_in = f"{shard_count} province shards (staging/shards)"
         with warehouse.connect() as connection:
             found: dict[str, list] = {}   # counted once, by the checks
             yield from gate_staging_table(connection, record.key, record.table, build,
