@@ -33,8 +33,8 @@ from dtsen_assets.staging.dukcapil import DUKCAPIL_PERSON_TABLE, build_dukcapil_
 from dtsen_assets.staging.family import FAMILY_RECORD_TABLE, FAMILY_SOURCES, build_family_record
 from dtsen_assets.staging.person import PERSON_RECORD_TABLE, PERSON_SOURCES, build_person_record
 from dtsen_assets.staging.reference import CODEBOOK_TABLE, WILAYAH_TABLE, install_cleaning_rules
-from dtsen_assets.unify.shards import (NO_REGION, PLAN_FILE, SHARD_NAME, Shard, pack, province_of, read_plan,
-                                       shard_summary)
+from dtsen_assets.unify.shards import (NO_REGION, PLAN_FILE, SHARD_NAME, Shard, attached_shards, input_files, pack,
+                                       province_of, province_shard_table, read_plan, shard_outcomes, shard_summary)
 
 DEFAULT_MIN_RECORDS = 400_000     # source person records and Dukcapil persons: 5 shards at 1M persons
 # the merge sorts each table range by range of line_number, about this many rows at a time
@@ -72,10 +72,9 @@ def prepare(connection, directory: Path, min_records: int = DEFAULT_MIN_RECORDS,
     began = time.perf_counter()
     _province_tables(connection)
     planned = pack(connection, "staging_shard_village", min_records, rows="sum(records)")
-    values = ", ".join(f"({quote_literal(p)}, {quote_literal(s.name)})" for s in planned for p in s.provinces)
-    # provinces no village of the drop has (NO_REGION among them) still need a shard: the first one
-    connection.execute("CREATE OR REPLACE TEMP TABLE staging_shard_of_province (prov VARCHAR, shard VARCHAR)")
-    connection.execute(f"INSERT INTO staging_shard_of_province VALUES {values}")
+    province_shard_table(connection, "staging_shard_of_province", planned)
+    # a province no row was counted in (a family without members, of a village Dukcapil has nobody in)
+    # still needs a shard: the first one
     fallback = quote_literal(planned[0].name)
     log(f"staging shards: provinces of {len(planned)} shards found in {time.perf_counter() - began:.1f} s")
     for source, raw in (*FAMILY_SOURCES, *PERSON_SOURCES, ("dukcapil", DUKCAPIL_RAW)):
@@ -145,7 +144,7 @@ def build(directory: Path, shard: str, memory_limit: str | None = None, threads:
 
 
 def _load_raw(connection, directory: Path, raw: str, shard: str) -> None:
-    files = sorted((directory / "input" / raw / f"_shard={shard}").glob("*.parquet"))
+    files = input_files(directory, raw, shard)
     if files:
         listed = "[" + ", ".join(quote_literal(str(f)) for f in files) + "]"
         source = f"(SELECT * EXCLUDE (_shard) FROM read_parquet({listed}, hive_partitioning = true))"
@@ -153,18 +152,6 @@ def _load_raw(connection, directory: Path, raw: str, shard: str) -> None:
         source = f"read_parquet({quote_literal(str(directory / 'input' / f'{raw}.empty.parquet'))})"
     # in raw line order, as the warehouse's raw table (staging keeps no order of its own but this one)
     connection.execute(f"CREATE TABLE {raw} AS SELECT * FROM {source} ORDER BY _line_number")
-
-
-def outcomes(directory: Path) -> list[dict[str, Any]]:
-    """Every planned shard's outcome; refuses a plan a shard did not finish."""
-    directory = Path(directory)
-    found = []
-    for shard in read_plan(directory)["shards"]:
-        path = directory / f"{shard['name']}.json"
-        if not path.is_file():
-            raise FileNotFoundError(f"staging shard {shard['name']} has no outcome ({path}): its step did not finish")
-        found.append(json.loads(path.read_text()))
-    return found
 
 
 def _line_ranges(connection, union: str, order: Sequence[str], rows_per_range: int) -> list[str]:
@@ -193,16 +180,10 @@ def merge(connection, directory: Path, table: str, target: str, rows_per_range: 
     """Every shard's `table` as `target` in the warehouse, in the national build's order; returns the rows."""
     directory = Path(directory)
     order = SHARDED_TABLES[table][1]
-    done = outcomes(directory)
-    aliases = {o["shard"]: f"staging_shard_{i}" for i, o in enumerate(done)}
-    for name, alias in aliases.items():
-        connection.execute(f"ATTACH {quote_literal(str(directory / f'{name}.duckdb'))} AS {alias} (READ_ONLY)")
-    try:
+    done = shard_outcomes(directory, "staging")
+    with attached_shards(connection, directory, [o["shard"] for o in done], "staging_shard") as aliases:
         union = " UNION ALL BY NAME ".join(f"SELECT * FROM {alias}.{table}" for alias in aliases.values())
         connection.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM ({union}) WHERE false")
         for where in _line_ranges(connection, union, order, rows_per_range):
             connection.execute(f"INSERT INTO {target} SELECT * FROM ({union}) WHERE {where} ORDER BY {', '.join(order)}")
-    finally:
-        for alias in aliases.values():
-            connection.execute(f"DETACH {alias}")
     return connection.execute(f"SELECT count(*) FROM {target}").fetchone()[0]

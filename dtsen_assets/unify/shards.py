@@ -36,7 +36,8 @@ import json
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -139,9 +140,7 @@ def export(connection, shards: list[Shard], directory: Path, log: Log = lambda m
     if directory.exists():
         shutil.rmtree(directory)
     (directory / "input").mkdir(parents=True)
-    values = ", ".join(f"({quote_literal(p)}, {quote_literal(s.name)})" for s in shards for p in s.provinces)
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE shard_of_province (prov VARCHAR, shard VARCHAR)")
-    connection.execute(f"INSERT INTO shard_of_province VALUES {values}")
+    province_shard_table(connection, "shard_of_province", shards)
     # every NIK a shard's records or decisions name, and the Dukcapil families of those living elsewhere
     connection.execute(f"""
         CREATE OR REPLACE TEMP TABLE shard_named_nik AS
@@ -204,8 +203,9 @@ def _table_name(table: str) -> str:
     return table if "." in table else f"staging.{table}"
 
 
-def _input_files(directory: Path, table: str, shard: str) -> list[Path]:
-    return sorted((directory / "input" / table / f"_shard={shard}").glob("*.parquet"))
+def input_files(directory: Path, table: str, shard: str) -> list[Path]:
+    """The Parquet files a plan step wrote for `shard`'s rows of `table` (`input/<table>/_shard=<shard>/`)."""
+    return sorted((Path(directory) / "input" / table / f"_shard={shard}").glob("*.parquet"))
 
 
 def _write_shard_file(connection, shard: Shard, directory: Path, tables: tuple[str, ...]) -> None:
@@ -218,7 +218,7 @@ def _write_shard_file(connection, shard: Shard, directory: Path, tables: tuple[s
         for schema in ("staging", "dtsen", "unify", ids.KEY_SCHEMA):
             connection.execute(f"CREATE SCHEMA IF NOT EXISTS {alias}.{schema}")
         for table in tables:
-            if not _input_files(directory, table, shard.name):
+            if not input_files(directory, table, shard.name):
                 connection.execute(f"CREATE TABLE {alias}.{_table_name(table)} AS SELECT * FROM {_table_name(table)} WHERE false")
         if table_exists(connection, ids.KEY_TABLE):
             connection.execute(f"CREATE TABLE {alias}.{ids.KEY_TABLE} AS SELECT * FROM {ids.KEY_TABLE}")
@@ -232,7 +232,7 @@ def _load_inputs(connection, directory: Path, shard: str) -> None:
     """In the link step (side by side with the other shards): the shard's Parquet files into its file."""
     input_root = Path(directory) / "input"
     for folder in sorted(p for p in input_root.iterdir() if p.is_dir()):
-        files = _input_files(directory, folder.name, shard)
+        files = input_files(directory, folder.name, shard)
         if files:
             listed = "[" + ", ".join(quote_literal(str(f)) for f in files) + "]"
             connection.execute(f"CREATE TABLE {_table_name(folder.name)} AS SELECT * EXCLUDE (_shard) "
@@ -262,15 +262,8 @@ def link(directory: Path, shard: str, config: UnifyConfig | None = None, id_key:
 
 
 def linked_outcomes(directory: Path) -> list[dict[str, Any]]:
-    """The outcome every shard of the plan in `directory` wrote (`<shard>.json`); an error names a missing one."""
-    plan = json.loads((Path(directory) / PLAN_FILE).read_text())
-    outcomes = []
-    for shard in plan["shards"]:
-        path = Path(directory) / f"{shard['name']}.json"
-        if not path.is_file():
-            raise FileNotFoundError(f"unify shard {shard['name']} has no outcome ({path}): its link step did not finish")
-        outcomes.append(json.loads(path.read_text()))
-    return outcomes
+    """The outcome every unify shard of the plan in `directory` wrote; an error names a missing one."""
+    return shard_outcomes(directory, "unify")
 
 
 def merge(connection, directory: Path, outcomes: list[dict[str, Any]], log: Log = lambda m: None) -> UnifyResult:
@@ -279,10 +272,7 @@ def merge(connection, directory: Path, outcomes: list[dict[str, Any]], log: Log 
     whose members live in two) keeps the row of the shard with most of its records."""
     began = time.perf_counter()
     names = [o["shard"] for o in sorted(outcomes, key=lambda o: o["shard"])]
-    aliases = {name: f"s_{i}" for i, name in enumerate(names)}
-    for name, alias in aliases.items():
-        connection.execute(f"ATTACH {quote_literal(str(Path(directory) / f'{name}.duckdb'))} AS {alias} (READ_ONLY)")
-    try:
+    with attached_shards(connection, directory, names, "s") as aliases:
         # which shard speaks for a person (a family): most of its records (members), then the shard name
         _owners(connection, aliases, "shard_person_owner", "person_id", staging_table(PERSON_SOURCE_TABLE))
         _owners(connection, aliases, "shard_family_owner", "family_id", staging_table(PERSON_TABLE))
@@ -305,9 +295,6 @@ def merge(connection, directory: Path, outcomes: list[dict[str, Any]], log: Log 
         shared_persons = scalar(connection, "SELECT count(*) FROM shard_person_owner WHERE shards > 1")
         shared_families = scalar(connection, "SELECT count(*) FROM shard_family_owner WHERE shards > 1")
         split = _split_families(connection, aliases)
-    finally:
-        for alias in aliases.values():
-            connection.execute(f"DETACH {alias}")
         connection.execute("DROP TABLE IF EXISTS shard_person_owner")
         connection.execute("DROP TABLE IF EXISTS shard_family_owner")
     figures = merged_figures([o["figures"] for o in outcomes])
@@ -408,6 +395,42 @@ PLAN_FILE = "plan.json"     # in each stage's shard folder (staging, unify, scor
 
 def read_plan(directory: Path) -> dict[str, Any]:
     return json.loads((Path(directory) / PLAN_FILE).read_text())
+
+
+# --- what every kind of shard (staging, unify, score) does the same way ---
+
+def province_shard_table(connection, table: str, shards: Sequence[Shard]) -> None:
+    """Temp table `table` (prov, shard): the shard each planned province went to."""
+    values = ", ".join(f"({quote_literal(p)}, {quote_literal(s.name)})" for s in shards for p in s.provinces)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} (prov VARCHAR, shard VARCHAR)")
+    connection.execute(f"INSERT INTO {table} VALUES {values}")
+
+
+def shard_outcomes(directory: Path, stage: str) -> list[dict[str, Any]]:
+    """The outcome (`<shard>.json`) every shard of the plan in `directory` wrote, in the plan's order; an error
+    names a shard whose step did not finish."""
+    outcomes = []
+    for shard in read_plan(directory)["shards"]:
+        path = Path(directory) / f"{shard['name']}.json"
+        if not path.is_file():
+            raise FileNotFoundError(f"{stage} shard {shard['name']} has no outcome ({path}): its step did not finish")
+        outcomes.append(json.loads(path.read_text()))
+    return outcomes
+
+
+@contextmanager
+def attached_shards(connection, directory: Path, names: Sequence[str], prefix: str) -> Iterator[dict[str, str]]:
+    """The shards' DuckDB files attached read-only to the warehouse connection for a merge: shard -> alias."""
+    aliases: dict[str, str] = {}
+    try:
+        for i, name in enumerate(names):
+            connection.execute(f"ATTACH {quote_literal(str(Path(directory) / f'{name}.duckdb'))} "
+                               f"AS {prefix}_{i} (READ_ONLY)")
+            aliases[name] = f"{prefix}_{i}"
+        yield aliases
+    finally:
+        for alias in aliases.values():
+            connection.execute(f"DETACH {alias}")
 
 
 def prepare(connection, directory: Path, min_records: int = DEFAULT_MIN_RECORDS, id_key: str | None = None,

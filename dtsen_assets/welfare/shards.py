@@ -28,7 +28,8 @@ from dtsen_assets.platform.sql import quote_literal
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.staging.reference import WILAYAH_TABLE
 from dtsen_assets.unify.plausibility import KARANTINA_TABLE
-from dtsen_assets.unify.shards import PLAN_FILE, SHARD_NAME, Shard, pack, province_of, read_plan, shard_summary
+from dtsen_assets.unify.shards import (PLAN_FILE, SHARD_NAME, Shard, attached_shards, input_files, pack, province_of,
+                                       province_shard_table, read_plan, shard_outcomes, shard_summary)
 from dtsen_assets.warehouse import staging_table, table_exists
 from dtsen_assets.welfare.explain import ExplanationResult, ExplanationSettings
 from dtsen_assets.welfare.registry import load_model
@@ -57,9 +58,7 @@ def prepare(connection, directory: Path, model_file: Path, model_version: str, s
         shutil.rmtree(directory)
     (directory / "input").mkdir(parents=True)
     planned = pack(connection, FAMILY_TABLE, min_families)
-    values = ", ".join(f"({quote_literal(p)}, {quote_literal(s.name)})" for s in planned for p in s.provinces)
-    connection.execute("CREATE OR REPLACE TEMP TABLE score_shard_of_province (prov VARCHAR, shard VARCHAR)")
-    connection.execute(f"INSERT INTO score_shard_of_province VALUES {values}")
+    province_shard_table(connection, "score_shard_of_province", planned)
     exports = {FAMILY_TABLE: f"SELECT t.*, m.shard AS _shard FROM {FAMILY_TABLE} AS t "
                              f"JOIN score_shard_of_province AS m ON m.prov = {province_of('t.kode_desa')}"}
     if table_exists(connection, KARANTINA_TABLE):
@@ -119,7 +118,7 @@ def score(directory: Path, shard: str, memory_limit: str | None = None, threads:
 
 
 def _load(connection, directory: Path, table: str, shard: str, required: bool) -> None:
-    files = sorted((directory / "input" / table / f"_shard={shard}").glob("*.parquet"))
+    files = input_files(directory, table, shard)
     if files:
         listed = "[" + ", ".join(quote_literal(str(f)) for f in files) + "]"
         connection.execute(f"CREATE TABLE {table} AS SELECT * EXCLUDE (_shard) "
@@ -167,26 +166,15 @@ def merge(connection, directory: Path, model_version: str, settings: dict[str, A
     if plan["settings"] != settings:
         raise ValueError("welfare/score_shards was configured with other scoring settings than welfare/pmt_score "
                          f"({plan['settings']} against {settings}): give both the same values")
-    outcomes = []
-    for shard in plan["shards"]:
-        path = directory / f"{shard['name']}.json"
-        if not path.is_file():
-            raise FileNotFoundError(f"score shard {shard['name']} has no outcome ({path}): its step did not finish")
-        outcomes.append(json.loads(path.read_text()))
+    outcomes = shard_outcomes(directory, "score")
     began = time.perf_counter()
-    aliases = {o["shard"]: f"score_{i}" for i, o in enumerate(outcomes)}
-    for name, alias in aliases.items():
-        connection.execute(f"ATTACH {quote_literal(str(directory / f'{name}.duckdb'))} AS {alias} (READ_ONLY)")
-    try:
+    with attached_shards(connection, directory, [o["shard"] for o in outcomes], "score") as aliases:
         for table, order in STAGED_ORDER.items():
             target = staging_table(table)
             union = " UNION ALL ".join(f"SELECT * FROM {alias}.{target}" for alias in aliases.values())
             connection.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM ({union}) WHERE false")
             for where in _key_ranges(connection, aliases.values(), target, rows_per_range):
                 connection.execute(f"INSERT INTO {target} SELECT * FROM ({union}) WHERE {where} ORDER BY {order}")
-    finally:
-        for alias in aliases.values():
-            connection.execute(f"DETACH {alias}")
     results = [o["result"] for o in outcomes]
     by_tier: dict[str, int] = {}
     for r in results:
