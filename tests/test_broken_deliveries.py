@@ -466,6 +466,27 @@ def test_drift_compares_empty_cells_as_a_code(tmp_path: Path) -> None:
                            "column LAPANGAN_USAHA: 20.0% of the rows moved to other codes (bound 10%)"]
 
 
+def test_drift_compares_a_column_as_codes_up_to_the_bound(tmp_path: Path) -> None:
+    """A column with MAX_CODE_VALUES distinct values is compared as codes, one with a value more is not
+    (the approximate count that spares the exact one must not move that line)."""
+    from dtsen_assets.checks.drift import MAX_CODE_VALUES, DriftBounds, compare_with_published
+
+    source_file = SOURCE_FILES_BY_KEY["regsosek_individu"]
+    widths = {"HUB_KK": MAX_CODE_VALUES, "PENDIDIKAN": MAX_CODE_VALUES + 1}
+    columns = ", ".join(f"(i % {widths[c]})::VARCHAR AS {c}" if c in widths else f"'x' AS {c}"
+                        for c in source_file.columns)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        connection.execute("CREATE SCHEMA raw")
+        connection.execute(f"CREATE TABLE raw.old AS SELECT i AS _line_number, {columns} FROM range(5000) t(i)")
+        # a quarter of the rows move to code '0' in both columns
+        connection.execute("CREATE TABLE raw.new AS SELECT * FROM raw.old")
+        connection.execute("UPDATE raw.new SET HUB_KK = '0', PENDIDIKAN = '0' WHERE _line_number < 1250")
+        changes, figures = compare_with_published(connection, "raw.new", "raw.old", source_file, DriftBounds())
+    assert [c for c in changes if "moved to other codes" in c] == [
+        "column HUB_KK: 24.5% of the rows moved to other codes (bound 10%)"]
+    assert figures["largest_code_shift"] == 0.245
+
+
 def test_warehouse_that_cannot_be_opened_is_a_clear_message(delivery: tuple[Path, Path], monkeypatch) -> None:
     """What DuckDB says for a read-only folder (as root, permissions cannot be tested): one clear sentence."""
     from dtsen_assets.resources import duckdb as resource_module
