@@ -193,3 +193,19 @@ def test_a_check_that_was_not_evaluated_is_not_reported_as_failed(tiny_drop: Pat
     failure = next(e for e in result.all_events if e.event_type_value == "STEP_FAILURE")
     assert "Not evaluated (they run only after the checks above pass): drift_within_bounds" in \
         failure.event_specific_data.error.message
+
+
+def test_a_vital_code_is_known_in_any_spacing_and_case_and_unknown_otherwise(tmp_path: Path) -> None:
+    """The vital-code check takes a value that is a code as it stands, or once spaces and case are
+    normalized ('  meninggal', 'HIDUP\u00a0'); any other value, and an empty cell, is unknown, with its line."""
+    from dtsen_assets.checks.sources import check_vital_columns
+    from tests.staging.raw import row, write_raw
+
+    statuses = ["HIDUP", "  meninggal", "HIDUP\u00a0", "Hidup", "MATI", None, "HIDUP"]
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        connection.execute("CREATE SCHEMA IF NOT EXISTS raw")
+        write_raw(connection, "dukcapil_penduduk", [row("dukcapil_penduduk", STATUS=s) for s in statuses])
+        outcome = check_vital_columns(connection, "raw.dukcapil_penduduk", SOURCE_FILES_BY_KEY["dukcapil_penduduk"])
+    assert not outcome.passed
+    assert outcome.metadata["STATUS_unknown_codes"] == 2
+    assert outcome.metadata["column"] == "STATUS" and outcome.metadata["example_lines"] == [6, 7]

@@ -373,8 +373,10 @@ def check_vital_columns(connection: duckdb.DuckDBPyConnection, table: str, sourc
     codes = vital_codes_of_file(source_file.path)
     for code in codes:
         normalized = f"""upper(trim(regexp_replace("{code.column}", '[\\s\\x{{00A0}}]+', ' ', 'g')))"""
-        conditions.append(f"NOT list_contains(?::VARCHAR[], coalesce({normalized}, ''))")
-        parameters += [sorted(known_codes(code.source, code.column))] * 2   # once per aggregate below
+        # a value already a known code is known: normalize it (a regex replacement) only when it is not
+        conditions.append(f"""CASE WHEN list_contains(?::VARCHAR[], "{code.column}") THEN false
+                                   ELSE NOT list_contains(?::VARCHAR[], coalesce({normalized}, '')) END""")
+        parameters += [sorted(known_codes(code.source, code.column))] * 4   # twice per aggregate below
     aggregates = [f"count(*) FILTER (WHERE {c}), min(_line_number, 5) FILTER (WHERE {c})" for c in conditions]
     rows, *found = connection.execute(f"SELECT count(*), {', '.join(aggregates)} FROM {table}", parameters).fetchone()
     failures, figures = [], {}
