@@ -53,6 +53,14 @@ NAME_JW_SQL = "greatest(jaro_winkler_similarity(name_full_l, name_full_r), jaro_
 # times slower than levenshtein, so it only runs on the few pairs with Hamming distance 2.
 NIK_ONE_EDIT_SQL = ("(levenshtein(nik_digits_l, nik_digits_r) <= 1 OR (length(nik_digits_l) = length(nik_digits_r) "
                     "AND hamming(nik_digits_l, nik_digits_r) = 2 AND damerau_levenshtein(nik_digits_l, nik_digits_r) = 1))")
+# Two edits or fewer leave at least one of three pieces of a NIK whole (an edit changes one piece at
+# most), so the other NIK contains it: a cheap test that spares the edit distances on nearly every pair
+# of different persons (random pairs: 0.27 s -> 0.12 s per 440,000). It is implied by both edit levels,
+# so no pair changes level; a NIK shorter than three digits has an empty piece and always passes.
+_NIK_THIRDS = ("substr(nik_digits_l, 1, length(nik_digits_l) // 3)",
+               "substr(nik_digits_l, length(nik_digits_l) // 3 + 1, 2 * length(nik_digits_l) // 3 - length(nik_digits_l) // 3)",
+               "substr(nik_digits_l, 2 * length(nik_digits_l) // 3 + 1)")
+NIK_PIECE_SHARED_SQL = "(" + " OR ".join(f"contains(nik_digits_r, {piece})" for piece in _NIK_THIRDS) + ")"
 # A mistake in one part of a date (or day and month swapped), in integer arithmetic.
 DATE_NEAR_SQL = ("((year(tgl_lahir_l) = year(tgl_lahir_r))::INT + (month(tgl_lahir_l) = month(tgl_lahir_r))::INT "
                  "+ (day(tgl_lahir_l) = day(tgl_lahir_r))::INT >= 2 OR (year(tgl_lahir_l) = year(tgl_lahir_r) "
@@ -73,8 +81,8 @@ def comparisons() -> list[dict[str, Any]]:
         _comparison("nik", "NIK digits against the Dukcapil NIK", [
             _level("nik_digits_l IS NULL OR nik_digits_r IS NULL", "no NIK", is_null_level=True),
             _level("nik_digits_l = nik_digits_r", "exact"),
-            _level(NIK_ONE_EDIT_SQL, "one edit"),
-            _level("levenshtein(nik_digits_l, nik_digits_r) <= 2", "two edits"),
+            _level(f"{NIK_PIECE_SHARED_SQL} AND {NIK_ONE_EDIT_SQL}", "one edit"),
+            _level(f"{NIK_PIECE_SHARED_SQL} AND levenshtein(nik_digits_l, nik_digits_r) <= 2", "two edits"),
             _level("ELSE", "different"),
         ]),
         _comparison("nama", "Name tokens (titles, BIN/BINTI, variants dealt with)", [

@@ -80,6 +80,37 @@ def test_one_edit_nik_level(connection) -> None:
         assert connection.execute(f"SELECT {level} FROM (SELECT ? AS a, ? AS b)", [a, b]).fetchone()[0] is expected
 
 
+def test_nik_piece_test_never_changes_a_level(connection) -> None:
+    """The shared-piece test before the edit distances only spares work: on NIKs one, two and three
+    edits apart (each kind of edit, anywhere), and of other lengths, every pair gets the level the
+    edit distances alone give."""
+    comparison = next(c for c in model.comparisons() if c["output_column_name"] == "nik")
+    with_test = splink_runner.gamma_sql(comparison)
+    without = with_test.replace(f"{model.NIK_PIECE_SHARED_SQL} AND ", "")
+    assert without != with_test
+    connection.execute("""
+        CREATE TEMP TABLE nik_pair AS
+        WITH nik AS (SELECT lpad((hash(i) % 10000000000000000)::VARCHAR, 16, '1') AS n, i FROM range(4000) t(i)),
+        edit AS (SELECT i, n, (hash(i * 7) % 16)::INTEGER + 1 AS p, (hash(i * 13) % 16)::INTEGER + 1 AS q,
+                     (hash(i * 31) % 16)::INTEGER + 1 AS r FROM nik),
+        one AS (SELECT n, overlay(n PLACING '7' FROM p FOR 1) AS m FROM edit          -- a digit replaced
+                UNION ALL SELECT n, n[:p - 1] || n[p + 1:] FROM edit                  -- lost
+                UNION ALL SELECT n, n[:p] || n[p:] FROM edit                          -- doubled
+                UNION ALL SELECT n, n[:p - 1] || n[p + 1:p + 1] || n[p:p] || n[p + 2:] FROM edit)  -- swapped
+        SELECT n AS nik_digits_l, m AS nik_digits_r FROM one
+        UNION ALL SELECT n, overlay(m PLACING '3' FROM q FOR 1) FROM one JOIN edit USING (n)           -- two edits
+        UNION ALL SELECT n, overlay(overlay(m PLACING '3' FROM q FOR 1) PLACING '0' FROM r FOR 1)
+                  FROM one JOIN edit USING (n)                                                          -- three
+        UNION ALL SELECT a.n, b.n FROM nik a JOIN nik b ON b.i = (a.i + 1) % 4000                      -- others
+        UNION ALL SELECT n[:11], n[:12] || '9' FROM nik                                                 -- short
+        UNION ALL SELECT '12', '21' UNION ALL SELECT '1', '11'
+    """)
+    levels = connection.execute(f"""
+        SELECT {with_test} AS tested, {without} AS plain, count(*) FROM nik_pair GROUP BY ALL ORDER BY ALL""").fetchall()
+    assert all(tested == plain for tested, plain, _ in levels), levels
+    assert {plain for _, plain, _ in levels} == {0, 1, 2, 3}      # every level is reached
+
+
 def test_em_runs_on_one_duckdb_thread(monkeypatch) -> None:
     """EM's sums must add up in one order (on two threads a 1M drop gave 1e-17 different m and so
     different match weights on every run): every EM session sees one thread, the count comes back."""
