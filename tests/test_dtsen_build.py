@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from dtsen_assets.contract import SOURCE_FILES
@@ -84,9 +85,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     shutil.rmtree(drop / "truth")  # the pipeline never reads it; make sure it cannot
     # a file name like the schema would clash with `dtsen.person` if the catalog were not aliased
     database = work / "dtsen.duckdb"
+    # what a province run that failed before its merges leaves beside the warehouse: copies of source rows
+    stale = work / ".dtsen_shards" / "deadbeef" / "staging" / "input"
+    stale.mkdir(parents=True)
+    (stale / "dukcapil_penduduk.prov_32.parquet").write_bytes(b"rows of a failed run")
     completed = run_dtsen_build(drop, database, work / "dagster_home")
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     return drop, database, work
+
+
+def test_a_good_release_removes_the_shard_folders_failed_runs_left(built: tuple[Path, Path, Path]) -> None:
+    _, _, work = built
+    assert not (work / ".dtsen_shards" / "deadbeef").exists()
+    instance_dir = work / "dagster_home"
+    with dg.DagsterInstance.from_config(str(instance_dir)) as instance:
+        messages = [e.user_message for run in instance.get_runs() for e in instance.all_logs(run.run_id)]
+    assert any("and the shard folders of runs deadbeef" in m for m in messages)
 
 
 def test_the_job_publishes_every_contract_table(built: tuple[Path, Path, Path]) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP
+from dtsen_assets.assets.unify_shards import remove_shards_of_finished_runs
 from dtsen_assets.checks.release import RELEASE_TABLES_CONSISTENT, check_release_tables_consistent
 from dtsen_assets.release import RELEASE_TABLE, blocking_check_tally, release_run
 from dtsen_assets.platform.code_version import code_version
@@ -53,7 +54,8 @@ def build_release_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
             "blocking check of the run passed and then, in one transaction, puts all of them in place of the "
             "published tables and records the release (drop hash, run, code and model versions, active persons, "
             "families; exactly one current). A run that fails anywhere publishes nothing; its tables stay under "
-            "their run names for inspection until the next good release. Select it with any assets you rebuild "
+            "their run names for inspection until the next good release, which also removes the shard folders such a "
+            "run left beside the warehouse (copies of source rows). Select it with any assets you rebuild "
             "from the UI: without it, what they build is not published."),
         group_name="release",
         kinds={"duckdb"},
@@ -70,8 +72,12 @@ def build_release_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
         with warehouse.connect() as connection:
             row = release_run(connection, warehouse.run_key, context.run.run_id, code_version, tally)
             metadata = table_metadata(connection, RELEASE_TABLE)
+        # the shard folders of failed province runs hold copies of source rows: a good release removes them
+        # as it removes those runs' tables (runs still in progress keep theirs)
+        folders = remove_shards_of_finished_runs(context.instance, warehouse, context.run.run_id)
         context.log.info(f"released {len(row['tables'])} tables as {row['release_id']}; "
-                         f"removed {len(row['leftovers_removed'])} leftover run tables")
+                         f"removed {len(row['leftovers_removed'])} leftover run tables"
+                         + (f" and the shard folders of runs {', '.join(folders)}" if folders else ""))
         return dg.MaterializeResult(metadata={
             **metadata,
             "release_id": row["release_id"],
@@ -83,6 +89,7 @@ def build_release_asset(assets: Sequence[dg.AssetsDefinition]) -> dg.AssetsDefin
             "blocking_checks_passed": tally.passed,
             "tables_released": dg.MetadataValue.md("\n".join(f"- `{t}`" for t in row["tables"])),
             "leftover_run_tables_removed": len(row["leftovers_removed"]),
+            "leftover_shard_folders_removed": len(folders),
         }, data_version=dg.DataVersion(row["release_id"]))
 
     return release

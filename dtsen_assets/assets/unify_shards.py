@@ -51,6 +51,18 @@ def run_directory(warehouse: DuckDBWarehouse, run_id: str) -> Path:
     return shards.shard_directory(warehouse.database_file, warehouse.run_key or run_key_of(run_id))
 
 
+# a run in one of these may still write into its shard folder
+IN_PROGRESS = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+               dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+
+
+def remove_shards_of_finished_runs(instance: dg.DagsterInstance, warehouse: DuckDBWarehouse, run_id: str) -> list[str]:
+    """The shard folders beside the warehouse of every run that is over (failed before its merges), removed;
+    this run's and those of runs still in progress stay. Returns the run keys removed."""
+    running = {run_key_of(r.run_id) for r in instance.get_runs(filters=dg.RunsFilter(statuses=IN_PROGRESS))}
+    return shards.remove_other_runs(run_directory(warehouse, run_id), keep=running)
+
+
 def plan_of_run(directory: Path, run_id: str) -> dict | None:
     """The shard plan in `directory` when this run wrote it (else None: the stage runs in its own step).
     Staging, unify and scoring each keep theirs as `plan.json` in their folder of the run's shard folder."""
@@ -82,6 +94,10 @@ def divided_memory_limit(limit: str, parts: int) -> str:
 def unify_shard_plan(context: dg.OpExecutionContext, config: ShardPlanConfig, warehouse: DuckDBWarehouse):
     """Cut the staged records into province shards and write each shard's inputs into its own DuckDB file."""
     directory = run_directory(warehouse, context.run.run_id)
+    removed = remove_shards_of_finished_runs(context.instance, warehouse, context.run.run_id)
+    if removed:
+        context.log.info(f"unify shards: removed the shard folders of earlier runs that did not merge: "
+                         f"{', '.join(removed)}")
     began = time.perf_counter()
     memory = resolved(warehouse.memory_limit, "DTSEN_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
     with warehouse.connect() as connection:

@@ -36,7 +36,7 @@ import json
 import re
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -123,13 +123,15 @@ def shard_directory(warehouse_file: str | Path, run_key: str | None) -> Path:
     return Path(warehouse_file).resolve().parent / ".dtsen_shards" / (run_key or "local")
 
 
-def remove_other_runs(directory: Path) -> list[str]:
-    """Shard folders of earlier runs that failed before their merge: copies of source rows, so they go
-    when the next run plans its shards (the run's tables under run names stay for inspection)."""
+def remove_other_runs(directory: Path, keep: Collection[str] = ()) -> list[str]:
+    """The folders beside `directory` but those named in `keep` (runs still in progress), removed: shard
+    folders of runs that failed before their merge, which hold copies of source rows. The next province
+    run removes them when it plans its shards, and every good release does (the run's tables under run
+    names stay for inspection; these copies do not)."""
     removed = []
     parent = Path(directory).parent
     for other in sorted(parent.iterdir()) if parent.is_dir() else []:
-        if other.is_dir() and other != Path(directory):
+        if other.is_dir() and other != Path(directory) and other.name not in keep:
             shutil.rmtree(other, ignore_errors=True)
             removed.append(other.name)
     return removed
@@ -437,9 +439,6 @@ def prepare(connection, directory: Path, min_records: int = DEFAULT_MIN_RECORDS,
             log: Log = lambda m: None, **plan_extra: Any) -> list[Shard]:
     """plan and export, and `plan.json` (the shards and `plan_extra`) in `directory`: what every link reads."""
     ids.ensure_id_key(connection, id_key)
-    removed = remove_other_runs(directory)
-    if removed:
-        log(f"shards: removed the shard folders of earlier runs that did not merge: {', '.join(removed)}")
     planned = plan(connection, min_records)
     export(connection, planned, directory, log)
     (Path(directory) / PLAN_FILE).write_text(json.dumps({"shards": shard_summary(planned), **plan_extra}, indent=1))

@@ -62,8 +62,9 @@ def test_a_new_plan_removes_the_shards_of_runs_that_did_not_merge(tmp_path: Path
     (root / "aaaa1111" / "prov_32.duckdb").write_text("left by a failed run")
     current = root / "bbbb2222"
     current.mkdir()
-    assert shards.remove_other_runs(current) == ["aaaa1111"]
-    assert [p.name for p in root.iterdir()] == ["bbbb2222"]
+    (root / "cccc3333").mkdir()                 # a run still in progress
+    assert shards.remove_other_runs(current, keep={"cccc3333"}) == ["aaaa1111"]
+    assert sorted(p.name for p in root.iterdir()) == ["bbbb2222", "cccc3333"]
 
 
 def test_a_large_remainder_is_a_shard_of_its_own() -> None:
