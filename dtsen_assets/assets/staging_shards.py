@@ -20,13 +20,12 @@ from pydantic import Field
 from dtsen_assets.assets.constants import OWNER, WAREHOUSE_STEP, WAREHOUSE_TAG
 from dtsen_assets.assets.sources import raw_asset_key
 from dtsen_assets.assets.staging import REFERENCE_KEYS, STAGING_CODE_VERSION, STAGING_SHARDS, staging_shard_directory
-from dtsen_assets.assets.unify_shards import (
-    collect_op, divided_memory_limit, remove_shards_of_finished_runs, shard_outputs,
-)
+from dtsen_assets.assets.unify_shards import collect_op, divided_memory_limit, shard_outputs
 from dtsen_assets.resources import DuckDBWarehouse
 from dtsen_assets.resources.duckdb import DEFAULT_MEMORY_LIMIT
 from dtsen_assets.resources.settings import resolved
 from dtsen_assets.staging import shards
+from dtsen_assets.unify.shards import remove_other_runs
 
 INPUTS = {raw.split(".")[1]: raw_asset_key(raw.split(".")[1]) for raw in shards.RAW_TABLES} | {
     key.path[-1]: key for key in REFERENCE_KEYS}
@@ -47,7 +46,7 @@ class StagingShardPlanConfig(dg.Config):
 def staging_shard_plan(context: dg.OpExecutionContext, config: StagingShardPlanConfig, warehouse: DuckDBWarehouse):
     """Cut the raw records into province shards (a person with its family) and write each shard's rows as Parquet."""
     directory = staging_shard_directory(warehouse, context.run.run_id)
-    removed = remove_shards_of_finished_runs(context.instance, warehouse, context.run.run_id)
+    removed = remove_other_runs(directory.parent)
     if removed:
         context.log.info(f"staging shards: removed the shard folders of earlier runs that did not merge: "
                          f"{', '.join(removed)}")

@@ -57,8 +57,10 @@ IN_PROGRESS = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.D
 
 
 def remove_shards_of_finished_runs(instance: dg.DagsterInstance, warehouse: DuckDBWarehouse, run_id: str) -> list[str]:
-    """The shard folders beside the warehouse of every run that is over (failed before its merges), removed;
-    this run's and those of runs still in progress stay. Returns the run keys removed."""
+    """At a good release: the shard folders beside the warehouse of every run that is over (failed before its
+    merges) removed; this run's and those of runs Dagster lists as in progress stay (a run killed outright is
+    listed so until it is terminated in the UI; the next province run's plan removes its folder anyway).
+    Returns the run keys removed."""
     running = {run_key_of(r.run_id) for r in instance.get_runs(filters=dg.RunsFilter(statuses=IN_PROGRESS))}
     return shards.remove_other_runs(run_directory(warehouse, run_id), keep=running)
 
@@ -94,10 +96,6 @@ def divided_memory_limit(limit: str, parts: int) -> str:
 def unify_shard_plan(context: dg.OpExecutionContext, config: ShardPlanConfig, warehouse: DuckDBWarehouse):
     """Cut the staged records into province shards and write each shard's inputs into its own DuckDB file."""
     directory = run_directory(warehouse, context.run.run_id)
-    removed = remove_shards_of_finished_runs(context.instance, warehouse, context.run.run_id)
-    if removed:
-        context.log.info(f"unify shards: removed the shard folders of earlier runs that did not merge: "
-                         f"{', '.join(removed)}")
     began = time.perf_counter()
     memory = resolved(warehouse.memory_limit, "DTSEN_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
     with warehouse.connect() as connection:

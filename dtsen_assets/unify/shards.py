@@ -124,10 +124,11 @@ def shard_directory(warehouse_file: str | Path, run_key: str | None) -> Path:
 
 
 def remove_other_runs(directory: Path, keep: Collection[str] = ()) -> list[str]:
-    """The folders beside `directory` but those named in `keep` (runs still in progress), removed: shard
-    folders of runs that failed before their merge, which hold copies of source rows. The next province
-    run removes them when it plans its shards, and every good release does (the run's tables under run
-    names stay for inspection; these copies do not)."""
+    """The folders beside `directory` but those named in `keep`, removed: shard folders of runs that failed
+    before their merge, which hold copies of source rows (the run's tables under run names stay for
+    inspection; these copies do not). A province run's plan removes every other run's folder (one province
+    run at a time on a warehouse: a run killed outright still looks in progress to Dagster); a good release
+    of either job keeps those of the runs Dagster lists as in progress."""
     removed = []
     parent = Path(directory).parent
     for other in sorted(parent.iterdir()) if parent.is_dir() else []:
@@ -439,6 +440,9 @@ def prepare(connection, directory: Path, min_records: int = DEFAULT_MIN_RECORDS,
             log: Log = lambda m: None, **plan_extra: Any) -> list[Shard]:
     """plan and export, and `plan.json` (the shards and `plan_extra`) in `directory`: what every link reads."""
     ids.ensure_id_key(connection, id_key)
+    removed = remove_other_runs(directory)
+    if removed:
+        log(f"shards: removed the shard folders of earlier runs that did not merge: {', '.join(removed)}")
     planned = plan(connection, min_records)
     export(connection, planned, directory, log)
     (Path(directory) / PLAN_FILE).write_text(json.dumps({"shards": shard_summary(planned), **plan_extra}, indent=1))
