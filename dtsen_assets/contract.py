@@ -48,6 +48,9 @@ class SourceFile:
     description: str
     many_files: bool = False      # zero or more files matched by a glob
     optional: bool = False        # the file may be absent (an empty table then); present, it is checked like any other
+    # The file records events (village decisions, citizens' claims), not an extract of the same records as
+    # the last drop: its rows, ids and codes change with what happened, so it is not compared for drift.
+    event_log: bool = False
 
     @property
     def table(self) -> str:
@@ -122,7 +125,7 @@ SOURCE_FILES: tuple[SourceFile, ...] = (
                  "KETERANGAN"),
         record_id=(),
         description="Village meeting (musdes/muskel) decisions from every verivali/*.csv; zero or more files.",
-        many_files=True,
+        many_files=True, event_log=True,
     ),
     SourceFile(
         key="cekbansos_usul", source="cekbansos", path="cekbansos/usul.csv", delimiter=",",
@@ -130,7 +133,7 @@ SOURCE_FILES: tuple[SourceFile, ...] = (
         record_id=("ID_USUL",),
         description="Cek Bansos proposals (usul): a citizen proposes themselves or their family for a program. "
                     "Optional: a drop without the cekbansos/ folder is valid.",
-        optional=True,
+        optional=True, event_log=True,
     ),
     SourceFile(
         key="cekbansos_sanggah", source="cekbansos", path="cekbansos/sanggah.csv", delimiter=",",
@@ -138,7 +141,7 @@ SOURCE_FILES: tuple[SourceFile, ...] = (
         record_id=("ID_SANGGAH",),
         description="Cek Bansos objections (sanggah): a citizen objects to a listed beneficiary. "
                     "Optional: a drop without the cekbansos/ folder is valid.",
-        optional=True,
+        optional=True, event_log=True,
     ),
 )
 

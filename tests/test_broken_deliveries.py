@@ -511,3 +511,26 @@ def test_warehouse_that_cannot_be_opened_is_a_clear_message(delivery: tuple[Path
     assert not result.success
     message = failures(result)
     assert f"The warehouse {database} cannot be opened for writing" in message and "Permission denied" in message
+
+
+def test_files_of_events_are_not_compared_for_drift(tmp_path: Path) -> None:
+    """A new semester's village decisions and Cek Bansos claims are other events, not the same records
+    again: a third more rows and other decisions pass; the same change to a registry extract blocks."""
+    from dtsen_assets.checks.drift import DriftBounds, check_drift
+
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        connection.execute("CREATE SCHEMA raw")
+        for key, coded in (("verivali_musdes", "AKSI"), ("regsosek_keluarga", "LANTAI")):
+            source_file = SOURCE_FILES_BY_KEY[key]
+            columns = ", ".join(f"(['A', 'B', 'C'])[i % 3 + 1] AS {c}" if c == coded else f"'x' || i AS {c}"
+                                for c in source_file.columns)
+            connection.execute(f"CREATE TABLE raw.{key}_old AS SELECT i AS _line_number, {columns} FROM range(1500) t(i)")
+            connection.execute(f"CREATE TABLE raw.{key}_new AS SELECT i AS _line_number, {columns} FROM range(2000) t(i)")
+            connection.execute(f"UPDATE raw.{key}_new SET {coded} = 'A' WHERE _line_number < 600")
+            outcome = check_drift(connection, f"raw.{key}_new", f"raw.{key}_old", source_file, DriftBounds())
+            if source_file.event_log:
+                assert outcome.passed and "records events" in outcome.summary
+            else:
+                assert not outcome.passed and "rows 1,500 -> 2,000" in outcome.summary
+    assert {f.key for f in SOURCE_FILES_BY_KEY.values() if f.event_log} == {
+        "verivali_musdes", "cekbansos_usul", "cekbansos_sanggah"}

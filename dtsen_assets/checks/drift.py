@@ -141,6 +141,12 @@ def check_drift(connection: duckdb.DuckDBPyConnection, staged: str, published: s
     """Blocking unless within bounds or accepted; `published` None: nothing to compare with (first drop)."""
     if published is None:
         return CheckOutcome("drift_within_bounds", True, "no published file of this kind yet: nothing to compare")
+    if source_file.event_log:
+        # a semester's village meetings or Cek Bansos claims are not the last ones again: more or fewer
+        # rows, other ids and other decisions are what a new drop is for (verivali files also accumulate)
+        return CheckOutcome("drift_within_bounds", True,
+                            f"file {source_file.path} records events (decisions, claims), not the same records "
+                            "again: not compared with the last published file")
     changes, figures = compare_with_published(connection, staged, published, source_file, bounds)
     if not changes:
         return CheckOutcome("drift_within_bounds", True, "within bounds of the last published file", metadata=figures)

@@ -42,7 +42,8 @@ RAW_CHECKS: list[tuple[str, str, bool]] = [
     ("drift_within_bounds", "Compared with the last published file of its kind: rows, distinct record ids, "
                             "empty shares and code shares changed within the configured bounds, or the change "
                             "was accepted in the run config (recorded in raw.drift_acceptance). Evaluated only "
-                            "when every other raw check passed; otherwise reported as not executed.", True),
+                            "when every other raw check passed; otherwise reported as not executed. Files of "
+                            "events (verivali decisions, Cek Bansos claims) pass without a comparison.", True),
     # Informative only: real extracts break these on some rows, which staging repairs or rejects.
     ("value_formats", "Great Expectations suite: share of identifiers and dates in the contract's format.", False),
 ]
