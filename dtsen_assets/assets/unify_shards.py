@@ -13,7 +13,6 @@ side and beside other steps; under the Kubernetes executor each is a pod of its 
 `dtsen_build`, a materialization from the UI) it unifies in one process as before.
 """
 
-import json
 import re
 import time
 from pathlib import Path
@@ -68,10 +67,9 @@ def remove_shards_of_finished_runs(instance: dg.DagsterInstance, warehouse: Duck
 def plan_of_run(directory: Path, run_id: str) -> dict | None:
     """The shard plan in `directory` when this run wrote it (else None: the stage runs in its own step).
     Staging, unify and scoring each keep theirs as `plan.json` in their folder of the run's shard folder."""
-    plan_file = Path(directory) / PLAN_FILE
-    if not plan_file.is_file():
+    if not (Path(directory) / PLAN_FILE).is_file():
         return None
-    plan = json.loads(plan_file.read_text())
+    plan = shards.read_plan(directory)
     return plan if plan.get("run_id") == run_id else None
 
 
@@ -118,7 +116,7 @@ def shard_outputs(context: dg.OpExecutionContext, label: str, planned: list[shar
 def unify_shard_link(context: dg.OpExecutionContext, warehouse: DuckDBWarehouse, shard: str) -> dict:
     """Unify one shard in its own file; writes `<shard>.json` (figures, model) for the merge."""
     directory = run_directory(warehouse, context.run.run_id)
-    plan = json.loads((directory / PLAN_FILE).read_text())
+    plan = shards.read_plan(directory)
     outcome = shards.link_and_keep(directory, shard, UnifyConfig(**plan["unify_config"]), warehouse.secret_id_key,
                                    memory_limit=plan["memory_limit"], threads=warehouse.threads, log=context.log.debug)
     persons = outcome["figures"]["persons"]

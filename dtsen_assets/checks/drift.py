@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 from dtsen_assets.platform.gate import CheckOutcome
+from dtsen_assets.platform.sql import quote_literal
 from dtsen_assets.contract import SourceFile
 
 ACCEPTANCE_TABLE = "raw.drift_acceptance"
@@ -69,7 +70,7 @@ def _coded_columns(connection: duckdb.DuckDBPyConnection, table: str, columns: l
 def _code_shares(table: str, coded: list[str]) -> str:
     """Per coded column and value (NULL a value of its own), its share of the rows: one grouping set per
     column, so one scan however many columns are coded."""
-    column_name = " ".join(f"WHEN grouping({_q(c)}) = 0 THEN '{c.replace(chr(39), chr(39) * 2)}'" for c in coded)
+    column_name = " ".join(f"WHEN grouping({_q(c)}) = 0 THEN {quote_literal(c)}" for c in coded)
     value = " ".join(f"WHEN grouping({_q(c)}) = 0 THEN {_q(c)}::VARCHAR" for c in coded)
     sets = ", ".join(f"({_q(c)})" for c in coded)
     return (f"SELECT column_name, v, n / sum(n) OVER (PARTITION BY column_name) AS share FROM ("
